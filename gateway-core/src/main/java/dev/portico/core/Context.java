@@ -1,0 +1,47 @@
+package dev.portico.core;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What the gateway knows about one request beyond the request itself: the matched route and its path captures,
+ * the client, the deadline, typed attributes that filters share, and the way to call upstreams.
+ */
+public interface Context {
+
+    /** Returns the route that matched the request. */
+    Route route();
+
+    /** Returns the decoded value of a path capture such as {@code {id}}, or {@code null}. */
+    String pathParam(String name);
+
+    /** Returns every path capture by name. */
+    Map<String, String> pathParams();
+
+    /** Returns the TCP peer of the gateway's connection. */
+    InetSocketAddress peerAddress();
+
+    /**
+     * Returns the client's address: the peer, unless the peer is a trusted proxy, in which case the nearest
+     * untrusted address its {@code X-Forwarded-For} names.
+     */
+    InetSocketAddress clientAddress();
+
+    /** Returns the time left until the route's timeout; zero or negative once it has passed. */
+    Duration timeLeft();
+
+    /** Returns an attribute, or {@code null}. */
+    <T> T get(AttributeKey<T> key);
+
+    /** Sets an attribute; {@code null} removes it. */
+    <T> void put(AttributeKey<T> key, T value);
+
+    /**
+     * Sends a request to one instance of an upstream, as the route's own proxying does: hop-by-hop headers are
+     * removed, forwarding headers are set and the route's timeouts and body limit apply. The stage fails with a
+     * 502 or 504 {@link GatewayException} when the upstream cannot answer.
+     */
+    CompletionStage<Response> send(Upstream upstream, Request request);
+}

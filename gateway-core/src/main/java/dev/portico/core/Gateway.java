@@ -1,0 +1,282 @@
+package dev.portico.core;
+
+import dev.portico.core.internal.Exchange;
+import dev.portico.core.internal.Paths;
+import dev.portico.core.internal.Router;
+import dev.portico.core.internal.TrustedProxies;
+import dev.portico.core.spi.UpstreamClient;
+
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * An immutable gateway description: routes, global filters and limits, frozen by {@link Builder#build()} and then
+ * bound to a server by an adapter (such as {@code PorticoServer} in gateway-undertow).
+ *
+ * <pre>{@code
+ * Upstream users = Upstream.of("users", "http://127.0.0.1:8081");
+ * Gateway gateway = Gateway.builder()
+ *         .route(Route.get("/api/users/{id}").to(users))
+ *         .build();
+ * }</pre>
+ */
+public final class Gateway {
+
+    private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+
+    private final List<Route> routes;
+    private final List<Filter> filters;
+    private final Router router;
+    private final Map<Route, Filter[]> pipelines;
+    private final Duration connectTimeout;
+    private final Duration timeout;
+    private final long maxBodySize;
+    private final int maxHeaderSize;
+    private final int maxConcurrentRequests;
+    private final Duration idleTimeout;
+    private final Duration requestHeaderTimeout;
+    private final TrustedProxies trustedProxies;
+
+    private Gateway(Builder b) {
+        this.routes = List.copyOf(b.routes);
+        this.filters = List.copyOf(b.filters);
+        this.router = new Router(routes);
+        Map<Route, Filter[]> pipelines = new java.util.IdentityHashMap<>();
+        for (Route route : routes) {
+            List<Filter> all = new ArrayList<>(filters);
+            all.addAll(route.filters());
+            pipelines.put(route, all.toArray(new Filter[0]));
+        }
+        this.pipelines = pipelines;
+        this.connectTimeout = b.connectTimeout;
+        this.timeout = b.timeout;
+        this.maxBodySize = b.maxBodySize;
+        this.maxHeaderSize = b.maxHeaderSize;
+        this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.idleTimeout = b.idleTimeout;
+        this.requestHeaderTimeout = b.requestHeaderTimeout;
+        this.trustedProxies = new TrustedProxies(b.trustedProxies);
+    }
+
+    /** Returns a new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Handles one request end to end and completes with the response to send, never exceptionally: the path is
+     * checked, a route is chosen, the filters and the target run, and any failure becomes the JSON error response.
+     * Server adapters call this; {@code peer} is the TCP peer and {@code client} the transport to upstreams.
+     */
+    public CompletionStage<Response> handle(Request request, InetSocketAddress peer, UpstreamClient client) {
+        try {
+            String canonical = Paths.canonical(request.rawPath());
+            if (!canonical.equals(request.path())) {
+                request = request.toBuilder().paths(request.rawPath(), canonical).build();
+            }
+            Router.Match match = router.route(request);
+            Route route = match.route();
+            long limit = maxBodySize(route);
+            if (request.body().length() > limit) {
+                throw GatewayException.payloadTooLarge(limit);
+            }
+            Exchange exchange = new Exchange(this, trustedProxies, route, match.params(), peer, client);
+            return exchange.start(pipelines.get(route), request).handle(Gateway::complete);
+        } catch (Throwable t) {
+            return CompletableFuture.completedFuture(complete(null, t));
+        }
+    }
+
+    private static Response complete(Response response, Throwable failure) {
+        if (failure == null) {
+            return response;
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof GatewayException error) {
+            return error.toResponse();
+        }
+        LOG.log(Level.ERROR, "unexpected failure while handling a request", cause);
+        return Response.error(500, "internal_error", "the gateway failed to handle the request");
+    }
+
+    /** Returns the routes in declaration order. */
+    public List<Route> routes() {
+        return routes;
+    }
+
+    /** Returns the global filters, outermost first. */
+    public List<Filter> filters() {
+        return filters;
+    }
+
+    /** Returns the default upstream connect timeout. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** Returns the default upstream response timeout. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** Returns the default largest request body, in bytes. */
+    public long maxBodySize() {
+        return maxBodySize;
+    }
+
+    /** Returns the largest request body the route accepts, in bytes. */
+    public long maxBodySize(Route route) {
+        return route.maxBodySize() >= 0 ? route.maxBodySize() : maxBodySize;
+    }
+
+    /** Returns the largest request head (request line and headers) accepted, in bytes. */
+    public int maxHeaderSize() {
+        return maxHeaderSize;
+    }
+
+    /** Returns how many requests may be in flight at once before new ones get 503. */
+    public int maxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    /** Returns how long a client connection may stay idle before it is closed. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** Returns how long a client may take to send a request's head. */
+    public Duration requestHeaderTimeout() {
+        return requestHeaderTimeout;
+    }
+
+    /** A builder of {@link Gateway}; {@link #build()} validates the whole description. */
+    public static final class Builder {
+
+        private final List<Route> routes = new ArrayList<>();
+        private final List<Filter> filters = new ArrayList<>();
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration timeout = Duration.ofSeconds(30);
+        private long maxBodySize = 1024 * 1024;
+        private int maxHeaderSize = 16 * 1024;
+        private int maxConcurrentRequests = 10_000;
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private Duration requestHeaderTimeout = Duration.ofSeconds(10);
+        private final List<String> trustedProxies = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Adds a route. */
+        public Builder route(Route route) {
+            routes.add(Objects.requireNonNull(route, "route"));
+            return this;
+        }
+
+        /** Builds and adds a route. */
+        public Builder route(Route.Builder route) {
+            return route(route.build());
+        }
+
+        /** Appends a global filter; global filters run in the order added, around every route's own filters. */
+        public Builder filter(Filter filter) {
+            filters.add(Objects.requireNonNull(filter, "filter"));
+            return this;
+        }
+
+        /** Sets the default upstream connect timeout (default 5 s). */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = positive(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        /** Sets the default upstream response timeout (default 30 s). */
+        public Builder timeout(Duration timeout) {
+            this.timeout = positive(timeout, "timeout");
+            return this;
+        }
+
+        /** Sets the default largest request body in bytes, streamed or buffered (default 1 MiB); larger gets 413. */
+        public Builder maxBodySize(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("maxBodySize: " + bytes + " (expected: >= 0)");
+            }
+            this.maxBodySize = bytes;
+            return this;
+        }
+
+        /** Sets the largest request head in bytes (default 16 KiB); larger gets 431. */
+        public Builder maxHeaderSize(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxHeaderSize: " + bytes + " (expected: >= 1024)");
+            }
+            this.maxHeaderSize = bytes;
+            return this;
+        }
+
+        /** Sets how many requests may be in flight at once (default 10,000); more get 503 at once. */
+        public Builder maxConcurrentRequests(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("maxConcurrentRequests: " + count + " (expected: > 0)");
+            }
+            this.maxConcurrentRequests = count;
+            return this;
+        }
+
+        /** Sets how long a client connection may stay idle (default 60 s). */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = positive(idleTimeout, "idleTimeout");
+            return this;
+        }
+
+        /** Sets how long a client may take to send a request's head (default 10 s), against slow-header attacks. */
+        public Builder requestHeaderTimeout(Duration requestHeaderTimeout) {
+            this.requestHeaderTimeout = positive(requestHeaderTimeout, "requestHeaderTimeout");
+            return this;
+        }
+
+        /**
+         * Trusts these proxies (IP addresses or CIDR blocks such as {@code 10.0.0.0/8}) to report the client in
+         * {@code X-Forwarded-*} and {@code Forwarded}; from any other peer those headers are replaced.
+         */
+        public Builder trustedProxies(String... addressesOrCidrs) {
+            for (String entry : addressesOrCidrs) {
+                TrustedProxies.parse(Objects.requireNonNull(entry, "trusted proxy"));
+                trustedProxies.add(entry);
+            }
+            return this;
+        }
+
+        /** Returns the gateway, or throws {@link IllegalArgumentException} naming the first problem found. */
+        public Gateway build() {
+            Set<String> ids = new HashSet<>();
+            Map<String, Route> seen = new LinkedHashMap<>();
+            for (Route route : routes) {
+                if (!ids.add(route.id())) {
+                    throw new IllegalArgumentException("route id: " + route.id() + " (expected: unique, but "
+                            + seen.get(route.id()).pattern() + " has it too)");
+                }
+                seen.put(route.id(), route);
+            }
+            return new Gateway(this);
+        }
+
+        private static Duration positive(Duration value, String name) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+            }
+            return value;
+        }
+    }
+}

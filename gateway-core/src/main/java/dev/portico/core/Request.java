@@ -1,0 +1,227 @@
+package dev.portico.core;
+
+import dev.portico.core.internal.Paths;
+import dev.portico.core.internal.Query;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * An immutable HTTP request as the gateway sees it: the method, the canonical decoded {@link #path()} that routing
+ * uses, the raw path and query forwarded byte for byte, the headers and the body.
+ *
+ * <pre>{@code
+ * Request rewritten = request.toBuilder().header("X-Tenant", "acme").build();
+ * }</pre>
+ */
+public final class Request {
+
+    private final String method;
+    private final String scheme;
+    private final String rawPath;
+    private final String path;
+    private final String rawQuery;
+    private final Headers headers;
+    private final Body body;
+
+    private Request(Builder b) {
+        this.method = b.method;
+        this.scheme = b.scheme;
+        this.rawPath = b.rawPath;
+        this.path = b.path != null ? b.path : Paths.decode(b.rawPath);
+        this.rawQuery = b.rawQuery;
+        this.headers = b.headers;
+        this.body = b.body;
+    }
+
+    /** Returns a builder for a request with this method and raw (percent-encoded) path. */
+    public static Builder builder(String method, String rawPath) {
+        return new Builder().method(method).rawPath(rawPath);
+    }
+
+    /** Returns a builder that starts from this request. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Returns the method in upper case, such as {@code GET}. */
+    public String method() {
+        return method;
+    }
+
+    /** Returns {@code http} or {@code https}: how the client reached the gateway. */
+    public String scheme() {
+        return scheme;
+    }
+
+    /** Returns the decoded path that routing matches, such as {@code /api/users/ann b}. */
+    public String path() {
+        return path;
+    }
+
+    /** Returns the path exactly as it will be forwarded, such as {@code /api/users/ann%20b}. */
+    public String rawPath() {
+        return rawPath;
+    }
+
+    /** Returns the raw query string without {@code ?}, or {@code null} when the target had none. */
+    public String rawQuery() {
+        return rawQuery;
+    }
+
+    /** Returns the first decoded value of a query parameter, or {@code null}. */
+    public String queryParam(String name) {
+        return Query.first(rawQuery, name);
+    }
+
+    /** Returns every decoded value of a query parameter, in order. */
+    public List<String> queryParams(String name) {
+        return Query.all(rawQuery, name);
+    }
+
+    /** Returns the headers. */
+    public Headers headers() {
+        return headers;
+    }
+
+    /** Returns the first value of a header, or {@code null}. */
+    public String header(String name) {
+        return headers.get(name);
+    }
+
+    /** Returns the body; streamed unless a filter buffered it. */
+    public Body body() {
+        return body;
+    }
+
+    /** Returns the raw path and query as sent in a request line, such as {@code /a%20b?x=1}. */
+    public String target() {
+        return rawQuery == null ? rawPath : rawPath + '?' + rawQuery;
+    }
+
+    @Override
+    public String toString() {
+        return method + ' ' + target();
+    }
+
+    /** A builder of {@link Request}. */
+    public static final class Builder {
+
+        private String method;
+        private String scheme = "http";
+        private String rawPath;
+        private String path;
+        private String rawQuery;
+        private Headers headers = Headers.empty();
+        private Headers.Builder headerBuilder;
+        private Body body = Body.empty();
+
+        private Builder() {
+        }
+
+        private Builder(Request request) {
+            method = request.method;
+            scheme = request.scheme;
+            rawPath = request.rawPath;
+            path = request.path;
+            rawQuery = request.rawQuery;
+            headers = request.headers;
+            body = request.body;
+        }
+
+        /** Sets the method; it is upper-cased. */
+        public Builder method(String method) {
+            this.method = Paths.token(method, "method").toUpperCase(java.util.Locale.ROOT);
+            return this;
+        }
+
+        /** Sets the scheme the client used, {@code http} or {@code https}. */
+        public Builder scheme(String scheme) {
+            this.scheme = Objects.requireNonNull(scheme, "scheme");
+            return this;
+        }
+
+        /** Sets the raw, percent-encoded path; the decoded path follows from it. */
+        public Builder rawPath(String rawPath) {
+            this.rawPath = Paths.checkRaw(rawPath);
+            this.path = null;
+            return this;
+        }
+
+        /** Sets the decoded path; the raw path becomes its percent-encoding. */
+        public Builder path(String path) {
+            this.rawPath = Paths.encode(Objects.requireNonNull(path, "path"));
+            this.path = path;
+            return this;
+        }
+
+        /** Sets the raw path together with the decoded path it is already known to mean (adapters only). */
+        public Builder paths(String rawPath, String path) {
+            this.rawPath = Objects.requireNonNull(rawPath, "rawPath");
+            this.path = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /** Sets the raw query without {@code ?}; {@code null} for none. */
+        public Builder rawQuery(String rawQuery) {
+            this.rawQuery = rawQuery;
+            return this;
+        }
+
+        /** Replaces all headers. */
+        public Builder headers(Headers headers) {
+            this.headers = Objects.requireNonNull(headers, "headers");
+            this.headerBuilder = null;
+            return this;
+        }
+
+        /** Edits the headers in place, for several changes at once. */
+        public Builder headers(Consumer<Headers.Builder> edit) {
+            edit.accept(headerBuilder());
+            return this;
+        }
+
+        /** Replaces every value of a header with this one. */
+        public Builder header(String name, String value) {
+            headerBuilder().set(name, value);
+            return this;
+        }
+
+        /** Appends a header value. */
+        public Builder addHeader(String name, String value) {
+            headerBuilder().add(name, value);
+            return this;
+        }
+
+        /** Removes every value of a header. */
+        public Builder removeHeader(String name) {
+            headerBuilder().remove(name);
+            return this;
+        }
+
+        /** Sets the body. */
+        public Builder body(Body body) {
+            this.body = Objects.requireNonNull(body, "body");
+            return this;
+        }
+
+        /** Returns the request. */
+        public Request build() {
+            Objects.requireNonNull(method, "method");
+            Objects.requireNonNull(rawPath, "rawPath");
+            if (headerBuilder != null) {
+                headers = headerBuilder.build();
+                headerBuilder = null;
+            }
+            return new Request(this);
+        }
+
+        private Headers.Builder headerBuilder() {
+            if (headerBuilder == null) {
+                headerBuilder = headers.toBuilder();
+            }
+            return headerBuilder;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.portico.core;
+
+import dev.portico.core.internal.Json;
+
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * An immutable HTTP response: status, headers and a body that streams from the upstream unless a filter buffered it.
+ *
+ * <pre>{@code
+ * Response ok = Response.json(200, "{\"status\":\"UP\"}");
+ * }</pre>
+ */
+public final class Response {
+
+    private final int status;
+    private final Headers headers;
+    private final Body body;
+
+    private Response(int status, Headers headers, Body body) {
+        this.status = status;
+        this.headers = headers;
+        this.body = body;
+    }
+
+    /** Returns a builder for a response with this status. */
+    public static Builder builder(int status) {
+        return new Builder(status, Headers.empty(), Body.empty());
+    }
+
+    /** Returns an empty response with this status. */
+    public static Response of(int status) {
+        return builder(status).build();
+    }
+
+    /** Returns a response with this status and a JSON body given as text. */
+    public static Response json(int status, String json) {
+        return builder(status).header("Content-Type", "application/json").body(Body.of(json)).build();
+    }
+
+    /** Returns the gateway's JSON error response {@code {"error","message"}}. */
+    public static Response error(int status, String error, String message) {
+        return json(status, Json.error(error, message));
+    }
+
+    /** Returns a builder that starts from this response. */
+    public Builder toBuilder() {
+        return new Builder(status, headers, body);
+    }
+
+    /** Returns the status code. */
+    public int status() {
+        return status;
+    }
+
+    /** Returns the headers. */
+    public Headers headers() {
+        return headers;
+    }
+
+    /** Returns the first value of a header, or {@code null}. */
+    public String header(String name) {
+        return headers.get(name);
+    }
+
+    /** Returns the body. */
+    public Body body() {
+        return body;
+    }
+
+    @Override
+    public String toString() {
+        return "Response{" + status + ", " + headers + ", " + body + '}';
+    }
+
+    /** A builder of {@link Response}. */
+    public static final class Builder {
+
+        private int status;
+        private Headers headers;
+        private Headers.Builder headerBuilder;
+        private Body body;
+
+        private Builder(int status, Headers headers, Body body) {
+            status(status);
+            this.headers = headers;
+            this.body = body;
+        }
+
+        /** Sets the status, 100 to 599. */
+        public Builder status(int status) {
+            if (status < 100 || status > 599) {
+                throw new IllegalArgumentException("status: " + status + " (expected: 100-599)");
+            }
+            this.status = status;
+            return this;
+        }
+
+        /** Replaces all headers. */
+        public Builder headers(Headers headers) {
+            this.headers = Objects.requireNonNull(headers, "headers");
+            this.headerBuilder = null;
+            return this;
+        }
+
+        /** Edits the headers in place, for several changes at once. */
+        public Builder headers(Consumer<Headers.Builder> edit) {
+            edit.accept(headerBuilder());
+            return this;
+        }
+
+        /** Replaces every value of a header with this one. */
+        public Builder header(String name, String value) {
+            headerBuilder().set(name, value);
+            return this;
+        }
+
+        /** Appends a header value. */
+        public Builder addHeader(String name, String value) {
+            headerBuilder().add(name, value);
+            return this;
+        }
+
+        /** Removes every value of a header. */
+        public Builder removeHeader(String name) {
+            headerBuilder().remove(name);
+            return this;
+        }
+
+        /** Sets the body. */
+        public Builder body(Body body) {
+            this.body = Objects.requireNonNull(body, "body");
+            return this;
+        }
+
+        /** Returns the response. */
+        public Response build() {
+            if (headerBuilder != null) {
+                headers = headerBuilder.build();
+                headerBuilder = null;
+            }
+            return new Response(status, headers, body);
+        }
+
+        private Headers.Builder headerBuilder() {
+            if (headerBuilder == null) {
+                headerBuilder = headers.toBuilder();
+            }
+            return headerBuilder;
+        }
+    }
+}

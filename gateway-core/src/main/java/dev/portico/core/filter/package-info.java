@@ -1,0 +1,2 @@
+/** Built-in filters: path rewriting, header editing and Host handling. */
+package dev.portico.core.filter;

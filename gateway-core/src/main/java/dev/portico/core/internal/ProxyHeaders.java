@@ -1,0 +1,211 @@
+package dev.portico.core.internal;
+
+import dev.portico.core.AttributeKey;
+import dev.portico.core.Headers;
+import dev.portico.core.Request;
+import dev.portico.core.Response;
+import dev.portico.core.spi.Endpoint;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The header rules of a transparent proxy: hop-by-hop removal (RFC 9110 7.6.1), forwarding headers and Host. */
+public final class ProxyHeaders {
+
+    /** Set to {@code true} by a filter to forward the client's {@code Host} instead of the upstream's authority. */
+    public static final AttributeKey<Boolean> PRESERVE_HOST = AttributeKey.of("portico.preserve-host", Boolean.class);
+
+    private ProxyHeaders() {
+    }
+
+    /** Returns whether a header is hop-by-hop on its own, whatever {@code Connection} lists. */
+    static boolean isHopByHop(String name) {
+        switch (name.length()) {
+            case 2:
+                return name.equalsIgnoreCase("TE");
+            case 7:
+                return name.equalsIgnoreCase("Trailer") || name.equalsIgnoreCase("Upgrade");
+            case 10:
+                return name.equalsIgnoreCase("Connection") || name.equalsIgnoreCase("Keep-Alive");
+            case 17:
+                return name.equalsIgnoreCase("Transfer-Encoding");
+            default:
+                return name.length() > 6 && name.regionMatches(true, 0, "Proxy-", 0, 6);
+        }
+    }
+
+    private static boolean isForwarding(String name) {
+        return name.regionMatches(true, 0, "X-Forwarded-", 0, 12) || name.equalsIgnoreCase("Forwarded");
+    }
+
+    /** Returns the names that {@code Connection} headers list, lower-cased; usually empty. */
+    private static List<String> connectionOptions(Headers headers) {
+        List<String> names = null;
+        for (int i = 0; i < headers.size(); i++) {
+            if (headers.name(i).equalsIgnoreCase("Connection")) {
+                for (String token : headers.value(i).split(",")) {
+                    String t = token.trim().toLowerCase(Locale.ROOT);
+                    if (!t.isEmpty() && !t.equals("close") && !t.equals("keep-alive")) {
+                        if (names == null) {
+                            names = new ArrayList<>(2);
+                        }
+                        names.add(t);
+                    }
+                }
+            }
+        }
+        return names == null ? List.of() : names;
+    }
+
+    private static boolean listed(List<String> options, String name) {
+        for (int i = 0; i < options.size(); i++) {
+            if (options.get(i).equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns the request to send upstream: hop-by-hop headers removed, forwarding headers set, Host chosen. */
+    public static Request forRequest(Request request, Endpoint endpoint, InetSocketAddress peer,
+                                     TrustedProxies trusted, boolean preserveHost) {
+        Headers in = request.headers();
+        List<String> options = connectionOptions(in);
+        boolean trustPeer = trusted.trusts(peer);
+        Headers.Builder out = Headers.builder();
+        String host = null;
+        String priorFor = null;
+        String priorProto = null;
+        String priorHost = null;
+        String priorPort = null;
+        String priorForwarded = null;
+        for (int i = 0; i < in.size(); i++) {
+            String name = in.name(i);
+            String value = in.value(i);
+            if (isHopByHop(name) || (!options.isEmpty() && listed(options, name))) {
+                continue;
+            }
+            if (name.equalsIgnoreCase("Host")) {
+                if (host == null) {
+                    host = value;
+                }
+                continue;
+            }
+            if (isForwarding(name)) {
+                if (trustPeer) {
+                    if (name.equalsIgnoreCase("X-Forwarded-For")) {
+                        priorFor = priorFor == null ? value : priorFor + ", " + value;
+                    } else if (name.equalsIgnoreCase("X-Forwarded-Proto")) {
+                        priorProto = value;
+                    } else if (name.equalsIgnoreCase("X-Forwarded-Host")) {
+                        priorHost = value;
+                    } else if (name.equalsIgnoreCase("X-Forwarded-Port")) {
+                        priorPort = value;
+                    } else if (name.equalsIgnoreCase("Forwarded")) {
+                        priorForwarded = priorForwarded == null ? value : priorForwarded + ", " + value;
+                    }
+                }
+                continue;
+            }
+            out.add(name, value);
+        }
+        out.add("Host", preserveHost && host != null ? host : endpoint.authority());
+        String ip = peer == null || peer.getAddress() == null ? "unknown" : peer.getAddress().getHostAddress();
+        String scheme = request.scheme();
+        out.add("X-Forwarded-For", priorFor == null ? ip : priorFor + ", " + ip);
+        out.add("X-Forwarded-Proto", priorProto != null ? priorProto : scheme);
+        if (priorHost != null || host != null) {
+            out.add("X-Forwarded-Host", priorHost != null ? priorHost : host);
+        }
+        out.add("X-Forwarded-Port", priorPort != null ? priorPort : portOf(host, scheme));
+        String forwarded = "for=" + forwardedNode(ip) + ";proto=" + scheme
+                + (host == null ? "" : ";host=" + quoted(host));
+        out.add("Forwarded", priorForwarded == null ? forwarded : priorForwarded + ", " + forwarded);
+        return request.toBuilder().headers(out.build()).build();
+    }
+
+    /** Returns the response without hop-by-hop headers (the same instance when it has none). */
+    public static Response forResponse(Response response) {
+        Headers in = response.headers();
+        boolean clean = true;
+        for (int i = 0; i < in.size() && clean; i++) {
+            clean = !isHopByHop(in.name(i));
+        }
+        if (clean) {
+            return response;
+        }
+        List<String> options = connectionOptions(in);
+        Headers.Builder out = Headers.builder();
+        for (int i = 0; i < in.size(); i++) {
+            String name = in.name(i);
+            if (!isHopByHop(name) && !(!options.isEmpty() && listed(options, name))) {
+                out.add(name, in.value(i));
+            }
+        }
+        return response.toBuilder().headers(out.build()).build();
+    }
+
+    /**
+     * Returns the client address: the peer, unless it is a trusted proxy; then the rightmost address in
+     * {@code X-Forwarded-For} that is not a trusted proxy itself.
+     */
+    public static InetSocketAddress clientAddress(Request request, InetSocketAddress peer, TrustedProxies trusted) {
+        if (request == null || !trusted.trusts(peer)) {
+            return peer;
+        }
+        List<String> hops = new ArrayList<>();
+        for (String value : request.headers().getAll("X-Forwarded-For")) {
+            for (String hop : value.split(",")) {
+                hops.add(hop.trim());
+            }
+        }
+        InetSocketAddress client = peer;
+        for (int i = hops.size() - 1; i >= 0; i--) {
+            byte[] address = TrustedProxies.literal(stripBrackets(hops.get(i)));
+            if (address == null) {
+                return client; // not an address: believe nothing further left
+            }
+            try {
+                client = new InetSocketAddress(InetAddress.getByAddress(address), 0);
+            } catch (UnknownHostException e) {
+                return client;
+            }
+            if (!trusted.trusts(address)) {
+                return client;
+            }
+        }
+        return client;
+    }
+
+    private static String stripBrackets(String hop) {
+        return hop.startsWith("[") && hop.endsWith("]") ? hop.substring(1, hop.length() - 1) : hop;
+    }
+
+    private static String portOf(String host, String scheme) {
+        if (host != null) {
+            int colon = host.lastIndexOf(':');
+            if (colon > host.lastIndexOf(']') && colon + 1 < host.length()) {
+                return host.substring(colon + 1);
+            }
+        }
+        return scheme.equals("https") ? "443" : "80";
+    }
+
+    private static String forwardedNode(String ip) {
+        return ip.indexOf(':') >= 0 ? "\"[" + ip + "]\"" : ip;
+    }
+
+    private static String quoted(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '.' || c == '-')) {
+                return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+            }
+        }
+        return value;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.portico.core.spi;
+
+import dev.portico.core.Request;
+import dev.portico.core.Response;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The transport to upstreams that a server adapter provides: it sends the request as given (the gateway has already
+ * set its headers), never blocks the calling thread, and completes the stage once, with the response as soon as its
+ * headers arrived (the body streams) or with a 502, 504 or 413 {@link dev.portico.core.GatewayException}.
+ */
+public interface UpstreamClient {
+
+    /** Sends a request to one endpoint. */
+    CompletionStage<Response> send(Endpoint endpoint, Request request, CallOptions options);
+}
