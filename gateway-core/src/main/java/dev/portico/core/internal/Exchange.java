@@ -151,7 +151,7 @@ public final class Exchange implements Context {
         }
         Request outgoing = ProxyHeaders.forRequest(request, endpoint, peer, trustedProxies,
                 Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)));
-        CallOptions options = new CallOptions(connectTimeout(), left, gateway.maxBodySize(route));
+        CallOptions options = new CallOptions(upstream.name(), connectTimeout(), left, gateway.maxBodySize(route));
         return client.send(endpoint, outgoing, options).thenApply(ProxyHeaders::forResponse);
     }
 

@@ -1,0 +1,219 @@
+package dev.portico.undertow;
+
+import dev.portico.core.Body;
+import dev.portico.core.Gateway;
+import dev.portico.core.GatewayException;
+import dev.portico.core.Request;
+import dev.portico.core.Response;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.SameThreadExecutor;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An Undertow {@link HttpHandler} that serves a built {@link Gateway}: mount it at the root of a server, or under a
+ * prefix of an existing one, where its routes see the path below the prefix.
+ *
+ * <pre>{@code
+ * HttpHandler api = PorticoHandler.of(gateway);
+ * Undertow.builder().addHttpListener(8080, "0.0.0.0")
+ *         .setHandler(Handlers.path().addPrefixPath("/gateway", api)).build().start();
+ * }</pre>
+ */
+public final class PorticoHandler implements HttpHandler, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(PorticoHandler.class.getName());
+
+    private final Gateway gateway;
+    private final ConnectionPool pool = new ConnectionPool(512);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean draining;
+
+    private PorticoHandler(Gateway gateway) {
+        this.gateway = gateway;
+    }
+
+    /** Returns a handler that serves this gateway. */
+    public static PorticoHandler of(Gateway gateway) {
+        return new PorticoHandler(Objects.requireNonNull(gateway, "gateway"));
+    }
+
+    /** Returns the gateway served. */
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    /** Returns how many requests are being handled now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Answers new requests with 503 from now on, so that in-flight ones can finish before a shutdown. */
+    public void drain() {
+        draining = true;
+    }
+
+    /** Closes the pooled upstream connections. */
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        if (draining) {
+            exchange.setPersistent(false);
+            write(exchange, GatewayException.serviceUnavailable("the gateway is shutting down").toResponse());
+            return;
+        }
+        if (inFlight.incrementAndGet() > gateway.maxConcurrentRequests()) {
+            inFlight.decrementAndGet();
+            write(exchange, GatewayException.serviceUnavailable("the gateway is at its request limit").toResponse());
+            return;
+        }
+        exchange.addExchangeCompleteListener((ex, next) -> {
+            inFlight.decrementAndGet();
+            next.proceed();
+        });
+        if (headSize(exchange) > gateway.maxHeaderSize()) {
+            write(exchange, new GatewayException(431, "request_header_fields_too_large",
+                    "request headers exceed " + gateway.maxHeaderSize() + " bytes").toResponse());
+            return;
+        }
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
+            CompletionStage<Response> stage = gateway.handle(request(exchange), exchange.getSourceAddress(),
+                    new ExchangeClient(pool, exchange));
+            stage.whenComplete((response, failure) -> {
+                if (exchange.isInIoThread()) {
+                    write(exchange, response);
+                } else {
+                    exchange.getIoThread().execute(() -> write(exchange, response));
+                }
+            });
+        });
+    }
+
+    private static long headSize(HttpServerExchange exchange) {
+        long size = exchange.getRequestURI().length() + exchange.getQueryString().length() + 16;
+        for (HeaderValues values : exchange.getRequestHeaders()) {
+            int name = values.getHeaderName().length() + 4;
+            for (int i = 0; i < values.size(); i++) {
+                size += name + values.get(i).length();
+            }
+        }
+        return size;
+    }
+
+    private static Request request(HttpServerExchange exchange) {
+        String raw = exchange.getRequestURI();
+        if (exchange.isHostIncludedInRequestURI()) {
+            int authority = raw.indexOf("//");
+            int path = authority < 0 ? -1 : raw.indexOf('/', authority + 2);
+            raw = path < 0 ? "/" : raw.substring(path);
+        }
+        String mount = exchange.getResolvedPath();
+        if (!mount.isEmpty() && !mount.equals("/")) {
+            raw = below(raw, mount);
+        }
+        String query = exchange.getNonDecodedQueryString();
+        dev.portico.core.Headers.Builder headers = dev.portico.core.Headers.builder();
+        for (HeaderValues values : exchange.getRequestHeaders()) {
+            String name = values.getHeaderName().toString();
+            for (int i = 0; i < values.size(); i++) {
+                headers.add(name, values.get(i));
+            }
+        }
+        return Request.builder(exchange.getRequestMethod().toString(), "/")
+                .paths(raw, raw)
+                .rawQuery(query == null || query.isEmpty() ? null : query)
+                .scheme(exchange.getRequestScheme())
+                .headers(headers.build())
+                .body(new ExchangeBody(exchange))
+                .build();
+    }
+
+    /** Returns the raw path below a mount prefix, cutting as many raw segments as the decoded prefix has. */
+    private static String below(String raw, String mount) {
+        int segments = 0;
+        for (int i = 0; i < mount.length(); i++) {
+            if (mount.charAt(i) == '/') {
+                segments++;
+            }
+        }
+        int cut = 0;
+        for (int i = 0; i < segments && cut >= 0; i++) {
+            cut = raw.indexOf('/', cut + 1);
+        }
+        return cut < 0 ? "/" : raw.substring(cut);
+    }
+
+    /** Writes a response to the client; never throws. Call on the exchange's IO thread. */
+    static void write(HttpServerExchange exchange, Response response) {
+        try {
+            exchange.setStatusCode(response.status());
+            HeaderMap out = exchange.getResponseHeaders();
+            int status = response.status();
+            boolean bodiless = status == 204 || status == 304 || status < 200
+                    || exchange.getRequestMethod().equalToString("HEAD");
+            dev.portico.core.Headers headers = response.headers();
+            for (int i = 0; i < headers.size(); i++) {
+                String name = headers.name(i);
+                if (name.equalsIgnoreCase("Transfer-Encoding") || (!bodiless && name.equalsIgnoreCase("Content-Length"))) {
+                    continue;
+                }
+                out.add(HttpString.tryFromString(name), headers.value(i));
+            }
+            Body body = response.body();
+            if (bodiless) {
+                if (body instanceof UpstreamBody upstream) {
+                    upstream.drain();
+                }
+                exchange.endExchange();
+            } else if (body instanceof UpstreamBody upstream) {
+                if (upstream.length() >= 0) {
+                    out.put(Headers.CONTENT_LENGTH, upstream.length());
+                }
+                upstream.transferTo(exchange);
+            } else if (body.isBuffered()) {
+                send(exchange, body.bytes(Long.MAX_VALUE).toCompletableFuture().join());
+            } else {
+                body.bytes(Integer.MAX_VALUE - 8).whenComplete((bytes, failure) -> exchange.getIoThread().execute(() -> {
+                    if (failure != null) {
+                        exchange.getResponseHeaders().clear();
+                        write(exchange, GatewayException.badGateway("the response body could not be read").toResponse());
+                    } else {
+                        send(exchange, bytes);
+                    }
+                }));
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "failed to write a response", e);
+            if (!exchange.isResponseStarted()) {
+                exchange.getResponseHeaders().clear();
+                exchange.setStatusCode(500);
+                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                send(exchange, "{\"error\":\"internal_error\",\"message\":\"the gateway failed to write the response\"}"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } else {
+                org.xnio.IoUtils.safeClose(exchange.getConnection());
+            }
+        }
+    }
+
+    private static void send(HttpServerExchange exchange, byte[] bytes) {
+        exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, bytes.length);
+        if (bytes.length == 0) {
+            exchange.endExchange();
+        } else {
+            exchange.getResponseSender().send(ByteBuffer.wrap(bytes));
+        }
+    }
+}

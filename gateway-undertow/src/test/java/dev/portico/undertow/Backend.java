@@ -1,0 +1,40 @@
+package dev.portico.undertow;
+
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
+
+import java.net.InetSocketAddress;
+
+/** A real backend for tests: an Undertow server on an ephemeral loopback port. */
+final class Backend implements AutoCloseable {
+
+    private final Undertow server;
+
+    private Backend(HttpHandler handler) {
+        server = Undertow.builder()
+                .addHttpListener(0, "127.0.0.1")
+                .setServerOption(UndertowOptions.DECODE_URL, false)
+                .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+                .setHandler(handler)
+                .build();
+        server.start();
+    }
+
+    static Backend start(HttpHandler handler) {
+        return new Backend(handler);
+    }
+
+    int port() {
+        return ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}
