@@ -62,6 +62,7 @@ final class ExchangeBody implements Body {
         }
         CompletableFuture<byte[]> result = new CompletableFuture<>();
         exchange.setMaxEntitySize(maxBytes);
+        exchange.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), maxBytes));
         exchange.getRequestReceiver().receiveFullBytes(
                 (ex, bytes) -> result.complete(bytes),
                 (ex, e) -> result.completeExceptionally(e instanceof RequestTooBigException

@@ -3,7 +3,20 @@ package dev.portico.undertow;
 import dev.portico.core.Gateway;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
+import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.server.protocol.http.HttpOpenListener;
+import org.xnio.ChannelListeners;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+import org.xnio.channels.AcceptingChannel;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,32 +34,53 @@ public final class PorticoServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PorticoServer.class.getName());
 
-    private final Undertow undertow;
+    private final XnioWorker worker;
+    private final AcceptingChannel<StreamConnection> acceptor;
+    private final HttpOpenListener connections;
     private final PorticoHandler handler;
     private final InetSocketAddress address;
     private final Duration drainTimeout;
     private boolean stopped;
 
     private PorticoServer(Builder b) {
-        this.handler = PorticoHandler.of(b.gateway);
-        this.drainTimeout = b.drainTimeout;
         Gateway gateway = b.gateway;
-        Undertow.Builder undertow = Undertow.builder()
-                .addHttpListener(b.port, b.host)
-                .setHandler(handler)
+        this.handler = PorticoHandler.of(gateway);
+        this.drainTimeout = b.drainTimeout;
+        int ioThreads = b.ioThreads > 0 ? b.ioThreads : Math.max(Runtime.getRuntime().availableProcessors(), 2);
+        OptionMap serverOptions = OptionMap.builder()
                 // Undertow's own parser limit: far beyond the gateway's, which answers 431 below it
-                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, Math.max(2 * gateway.maxHeaderSize(), gateway.maxHeaderSize() + 16 * 1024))
-                .setServerOption(UndertowOptions.DECODE_URL, false)
-                .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
-                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, (int) gateway.idleTimeout().toMillis())
-                .setServerOption(UndertowOptions.IDLE_TIMEOUT, (int) gateway.idleTimeout().toMillis())
-                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) gateway.requestHeaderTimeout().toMillis());
-        if (b.ioThreads > 0) {
-            undertow.setIoThreads(b.ioThreads);
+                .set(UndertowOptions.MAX_HEADER_SIZE, Math.max(2 * gateway.maxHeaderSize(), gateway.maxHeaderSize() + 16 * 1024))
+                .set(UndertowOptions.DECODE_URL, false)
+                .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) gateway.idleTimeout().toMillis())
+                .set(UndertowOptions.IDLE_TIMEOUT, (int) gateway.idleTimeout().toMillis())
+                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) gateway.requestHeaderTimeout().toMillis())
+                .getMap();
+        try {
+            this.worker = Xnio.getInstance(Undertow.class.getClassLoader()).createWorker(OptionMap.builder()
+                    .set(Options.WORKER_IO_THREADS, ioThreads)
+                    .set(Options.WORKER_TASK_CORE_THREADS, 2)
+                    .set(Options.WORKER_TASK_MAX_THREADS, Math.max(4, ioThreads * 2))
+                    .set(Options.CONNECTION_HIGH_WATER, 1_000_000)
+                    .set(Options.CONNECTION_LOW_WATER, 1_000_000)
+                    .set(Options.TCP_NODELAY, true)
+                    .set(Options.CORK, true)
+                    .getMap());
+            this.connections = new HttpOpenListener(new DefaultByteBufferPool(true, 16 * 1024 - 20, -1, 4), serverOptions);
+            connections.setRootHandler(handler);
+            this.acceptor = worker.createStreamConnectionServer(new InetSocketAddress(InetAddress.getByName(b.host), b.port),
+                    ChannelListeners.openListenerAdapter(connections), OptionMap.builder()
+                            .set(Options.TCP_NODELAY, true)
+                            .set(Options.REUSE_ADDRESSES, true)
+                            .set(Options.BALANCING_TOKENS, 1)
+                            .set(Options.BALANCING_CONNECTIONS, 2)
+                            .set(Options.BACKLOG, 1000)
+                            .getMap());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + b.host + ':' + b.port, e);
         }
-        this.undertow = undertow.build();
-        this.undertow.start();
-        this.address = (InetSocketAddress) this.undertow.getListenerInfo().get(0).getAddress();
+        acceptor.resumeAccepts();
+        this.address = acceptor.getLocalAddress(InetSocketAddress.class);
         LOG.log(System.Logger.Level.INFO, "Portico listening on {0}", address);
     }
 
@@ -71,7 +105,7 @@ public final class PorticoServer implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: stops accepting connections, answers new requests on open connections with 503, lets
+     * Stops gracefully: closes the listening socket, answers new requests on open connections with 503, lets
      * in-flight requests finish for up to {@code drainTimeout}, then closes everything. Returns whether every
      * in-flight request finished in time.
      */
@@ -80,9 +114,7 @@ public final class PorticoServer implements AutoCloseable {
             return true;
         }
         stopped = true;
-        for (Undertow.ListenerInfo listener : undertow.getListenerInfo()) {
-            listener.suspend();
-        }
+        IoUtils.safeClose(acceptor); // stop accepting; open connections live on
         handler.drain();
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         boolean drained;
@@ -94,10 +126,12 @@ public final class PorticoServer implements AutoCloseable {
                 break;
             }
         }
+        int cutOff = handler.inFlight();
+        connections.closeConnections();
         handler.close();
-        undertow.stop();
+        worker.shutdownNow();
         LOG.log(System.Logger.Level.INFO, "Portico on {0} stopped ({1})", address,
-                drained ? "drained" : handler.inFlight() + " requests cut off");
+                drained ? "drained" : cutOff + " requests cut off");
         return drained;
     }
 

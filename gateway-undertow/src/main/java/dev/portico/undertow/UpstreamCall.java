@@ -49,6 +49,7 @@ final class UpstreamCall {
     private XnioExecutor.Key timer;
     private UpstreamBody body;
     private boolean reused;
+    private boolean sent;
     private boolean done;
     private boolean released;
 
@@ -177,7 +178,9 @@ final class UpstreamCall {
         if (b.length() == 0) {
             finishRequest(sink);
         } else if (b instanceof ExchangeBody streamed && streamed.exchange() == server && streamed.claim()) {
-            server.setMaxEntitySize(options.maxRequestBody());
+            long max = options.maxRequestBody();
+            server.setMaxEntitySize(max);
+            server.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), max));
             Transfer.initiateTransfer(server.getRequestChannel(), sink, ChannelListeners.closingChannelListener(),
                     this::finishRequest,
                     (channel, e) -> fail(e instanceof RequestTooBigException
@@ -213,6 +216,7 @@ final class UpstreamCall {
     }
 
     private void finishRequest(StreamSinkChannel sink) {
+        sent = true;
         try {
             sink.shutdownWrites();
             if (!sink.flush()) {
@@ -234,6 +238,9 @@ final class UpstreamCall {
         }
         done = true;
         cancelTimer();
+        if (!sent) {
+            server.setPersistent(false); // answered before the body was read: close rather than drain the rest
+        }
         ClientResponse answer = exchange.getResponse();
         dev.portico.core.Headers.Builder headers = dev.portico.core.Headers.builder();
         for (HeaderValues values : answer.getResponseHeaders()) {

@@ -16,6 +16,7 @@ final class Backend implements AutoCloseable {
                 .addHttpListener(0, "127.0.0.1")
                 .setServerOption(UndertowOptions.DECODE_URL, false)
                 .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .setHandler(handler)
                 .build();
         server.start();
