@@ -20,14 +20,12 @@ import io.undertow.util.HttpString;
 import io.undertow.util.Transfer;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
-import org.xnio.XnioExecutor;
 import org.xnio.XnioIoThread;
 import org.xnio.channels.StreamSinkChannel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request to one upstream endpoint, run on the client exchange's IO thread: take a pooled connection or open
@@ -46,7 +44,9 @@ final class UpstreamCall {
     private final CompletableFuture<Response> result = new CompletableFuture<>();
 
     private ClientConnection connection;
-    private XnioExecutor.Key timer;
+    private long deadline;
+    private String lateness;
+    private boolean watched;
     private UpstreamBody body;
     private boolean reused;
     private boolean sent;
@@ -97,8 +97,7 @@ final class UpstreamCall {
 
     private void connect() {
         reused = false;
-        timer = thread.executeAfter(() -> timeout("did not accept a connection within " + options.connectTimeout()),
-                options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        arm(options.connectTimeout(), "did not accept a connection within ");
         pool.connect(endpoint, thread, server.getConnection().getByteBufferPool(), new ClientCallback<>() {
             @Override
             public void completed(ClientConnection fresh) {
@@ -121,8 +120,7 @@ final class UpstreamCall {
         this.connection = c;
         ClientRequest head = head();
         cancelTimer();
-        timer = thread.executeAfter(() -> timeout("did not answer within " + options.responseTimeout()),
-                options.responseTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        arm(options.responseTimeout(), "did not answer within ");
         c.sendRequest(head, new ClientCallback<>() {
             @Override
             public void completed(ClientExchange exchange) {
@@ -281,9 +279,32 @@ final class UpstreamCall {
         }
     }
 
-    private void timeout(String what) {
-        timer = null;
-        fail(GatewayException.gatewayTimeout("upstream " + upstreamName + ' ' + what));
+    private void arm(java.time.Duration timeout, String message) {
+        deadline = System.nanoTime() + timeout.toNanos();
+        lateness = message + timeout;
+        if (!watched) {
+            watched = true;
+            Deadlines.of(thread).watch(this);
+        }
+    }
+
+    boolean hasDeadline() {
+        return deadline != 0;
+    }
+
+    void unwatched() {
+        watched = false;
+    }
+
+    /** Fails the call with 504 when its deadline has passed; returns whether it did. */
+    boolean expireIfDue(long now) {
+        if (deadline == 0 || now - deadline < 0) {
+            return false;
+        }
+        deadline = 0;
+        watched = false;
+        fail(GatewayException.gatewayTimeout("upstream " + upstreamName + ' ' + lateness));
+        return true;
     }
 
     private void fail(Throwable failure) {
@@ -297,10 +318,7 @@ final class UpstreamCall {
     }
 
     private void cancelTimer() {
-        if (timer != null) {
-            timer.remove();
-            timer = null;
-        }
+        deadline = 0;
     }
 
     /** The response body was read to its end: the connection may serve another request. */

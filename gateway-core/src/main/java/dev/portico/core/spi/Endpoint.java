@@ -3,17 +3,24 @@ package dev.portico.core.spi;
 import java.net.URI;
 import java.util.Objects;
 
-/**
- * One instance of an upstream: scheme, host, port and an optional base path that prefixes every forwarded path.
- *
- * @param scheme   {@code http}
- * @param host     a host name or IP literal (IPv6 without brackets)
- * @param port     the TCP port
- * @param basePath a raw path prefix without a trailing slash, or the empty string
- */
-public record Endpoint(String scheme, String host, int port, String basePath) {
+/** One immutable instance of an upstream: scheme, host, port and an optional base path prefixed to every path. */
+public final class Endpoint {
 
-    public Endpoint {
+    private final String scheme;
+    private final String host;
+    private final int port;
+    private final String basePath;
+    private final String authority;
+
+    /**
+     * Creates an endpoint.
+     *
+     * @param scheme   {@code http}
+     * @param host     a host name or IP literal (IPv6 without brackets)
+     * @param port     the TCP port
+     * @param basePath a raw path prefix without a trailing slash, or the empty string
+     */
+    public Endpoint(String scheme, String host, int port, String basePath) {
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(basePath, "basePath");
@@ -26,6 +33,12 @@ public record Endpoint(String scheme, String host, int port, String basePath) {
         if (!basePath.isEmpty() && (basePath.charAt(0) != '/' || basePath.endsWith("/"))) {
             throw new IllegalArgumentException("basePath: " + basePath + " (expected: empty, or /path without a trailing slash)");
         }
+        this.scheme = scheme;
+        this.host = host;
+        this.port = port;
+        this.basePath = basePath;
+        String h = host.indexOf(':') >= 0 ? '[' + host + ']' : host;
+        this.authority = port == 80 ? h : h + ':' + port;
     }
 
     /** Returns the endpoint a URL such as {@code http://10.0.0.7:8080/base} names. */
@@ -47,8 +60,38 @@ public record Endpoint(String scheme, String host, int port, String basePath) {
 
     /** Returns {@code host:port} as a Host header names it, with brackets around an IPv6 literal. */
     public String authority() {
-        String h = host.indexOf(':') >= 0 ? '[' + host + ']' : host;
-        return port == 80 ? h : h + ':' + port;
+        return authority;
+    }
+
+    /** Returns the scheme, {@code http}. */
+    public String scheme() {
+        return scheme;
+    }
+
+    /** Returns the host name or IP literal (IPv6 without brackets). */
+    public String host() {
+        return host;
+    }
+
+    /** Returns the TCP port. */
+    public int port() {
+        return port;
+    }
+
+    /** Returns the raw base path without a trailing slash, or the empty string. */
+    public String basePath() {
+        return basePath;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Endpoint that && port == that.port && scheme.equals(that.scheme)
+                && host.equals(that.host) && basePath.equals(that.basePath);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(scheme, host, port, basePath);
     }
 
     @Override
