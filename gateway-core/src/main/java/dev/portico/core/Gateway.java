@@ -2,6 +2,7 @@ package dev.portico.core;
 
 import dev.portico.core.internal.Exchange;
 import dev.portico.core.internal.Paths;
+import dev.portico.core.internal.ProxyHeaders;
 import dev.portico.core.internal.Router;
 import dev.portico.core.internal.TrustedProxies;
 import dev.portico.core.spi.UpstreamClient;
@@ -85,6 +86,7 @@ public final class Gateway {
             if (!canonical.equals(request.path())) {
                 request = request.toBuilder().paths(request.rawPath(), canonical).build();
             }
+            request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies);
             Router.Match match = router.route(request);
             Route route = match.route();
             long limit = maxBodySize(route);
@@ -100,7 +102,10 @@ public final class Gateway {
 
     private static Response complete(Response response, Throwable failure) {
         if (failure == null) {
-            return response;
+            if (response != null) {
+                return response;
+            }
+            failure = new IllegalStateException("a filter or handler completed its stage with a null response");
         }
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof GatewayException error) {

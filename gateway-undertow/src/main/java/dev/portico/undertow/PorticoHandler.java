@@ -83,13 +83,14 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             inFlight.decrementAndGet();
             next.proceed();
         });
-        if (headSize(exchange) > gateway.maxHeaderSize()) {
+        Request request = request(exchange, gateway.maxHeaderSize());
+        if (request == null) {
             write(exchange, new GatewayException(431, "request_header_fields_too_large",
                     "request headers exceed " + gateway.maxHeaderSize() + " bytes").toResponse());
             return;
         }
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
-            CompletionStage<Response> stage = gateway.handle(request(exchange), exchange.getSourceAddress(),
+            CompletionStage<Response> stage = gateway.handle(request, exchange.getSourceAddress(),
                     new ExchangeClient(pool, exchange));
             stage.whenComplete((response, failure) -> {
                 if (exchange.isInIoThread()) {
@@ -101,19 +102,11 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         });
     }
 
-    private static long headSize(HttpServerExchange exchange) {
-        long size = exchange.getRequestURI().length() + exchange.getQueryString().length() + 16;
-        for (HeaderValues values : exchange.getRequestHeaders()) {
-            int name = values.getHeaderName().length() + 4;
-            for (int i = 0; i < values.size(); i++) {
-                size += name + values.get(i).length();
-            }
-        }
-        return size;
-    }
-
-    private static Request request(HttpServerExchange exchange) {
+    /** Returns the exchange as a request, or {@code null} when its head is larger than {@code maxHeadSize}. */
+    private static Request request(HttpServerExchange exchange, int maxHeadSize) {
         String raw = exchange.getRequestURI();
+        String query = exchange.getNonDecodedQueryString();
+        long size = raw.length() + (query == null ? 0 : query.length()) + 16;
         if (exchange.isHostIncludedInRequestURI()) {
             int authority = raw.indexOf("//");
             int path = authority < 0 ? -1 : raw.indexOf('/', authority + 2);
@@ -123,13 +116,17 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         if (!mount.isEmpty() && !mount.equals("/")) {
             raw = below(raw, mount);
         }
-        String query = exchange.getNonDecodedQueryString();
         dev.portico.core.Headers.Builder headers = dev.portico.core.Headers.builder();
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString();
             for (int i = 0; i < values.size(); i++) {
-                headers.add(name, values.get(i));
+                String value = values.get(i);
+                size += name.length() + value.length() + 4;
+                headers.add(name, value);
             }
+        }
+        if (size > maxHeadSize) {
+            return null;
         }
         return Request.builder(exchange.getRequestMethod().toString(), "/")
                 .paths(raw, raw)

@@ -56,8 +56,9 @@ public final class PorticoServer implements AutoCloseable {
                 .set(UndertowOptions.IDLE_TIMEOUT, (int) gateway.idleTimeout().toMillis())
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) gateway.requestHeaderTimeout().toMillis())
                 .getMap();
+        XnioWorker started = null;
         try {
-            this.worker = Xnio.getInstance(Undertow.class.getClassLoader()).createWorker(OptionMap.builder()
+            started = Xnio.getInstance(Undertow.class.getClassLoader()).createWorker(OptionMap.builder()
                     .set(Options.WORKER_IO_THREADS, ioThreads)
                     .set(Options.WORKER_TASK_CORE_THREADS, 2)
                     .set(Options.WORKER_TASK_MAX_THREADS, Math.max(4, ioThreads * 2))
@@ -66,6 +67,7 @@ public final class PorticoServer implements AutoCloseable {
                     .set(Options.TCP_NODELAY, true)
                     .set(Options.CORK, true)
                     .getMap());
+            this.worker = started;
             this.connections = new HttpOpenListener(new DefaultByteBufferPool(true, 16 * 1024 - 20, -1, 4), serverOptions);
             connections.setRootHandler(handler);
             this.acceptor = worker.createStreamConnectionServer(new InetSocketAddress(InetAddress.getByName(b.host), b.port),
@@ -77,6 +79,9 @@ public final class PorticoServer implements AutoCloseable {
                             .set(Options.BACKLOG, 1000)
                             .getMap());
         } catch (IOException e) {
+            if (started != null) {
+                started.shutdownNow(); // its threads would keep the JVM alive
+            }
             throw new UncheckedIOException("cannot listen on " + b.host + ':' + b.port, e);
         }
         acceptor.resumeAccepts();

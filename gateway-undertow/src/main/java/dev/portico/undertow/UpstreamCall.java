@@ -281,7 +281,7 @@ final class UpstreamCall {
 
     private void arm(java.time.Duration timeout, String message) {
         deadline = System.nanoTime() + timeout.toNanos();
-        lateness = message + timeout;
+        lateness = message + Math.max(1, Math.round(timeout.toNanos() / 1e6)) + " ms";
         if (!watched) {
             watched = true;
             Deadlines.of(thread).watch(this);

@@ -149,8 +149,9 @@ public final class Exchange implements Context {
             return CompletableFuture.failedFuture(dev.portico.core.GatewayException.gatewayTimeout(
                     "upstream " + upstream.name() + " did not answer in time"));
         }
-        Request outgoing = ProxyHeaders.forRequest(request, endpoint, peer, trustedProxies,
-                Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)));
+        Request received = original != null ? original : request;
+        Request outgoing = ProxyHeaders.forRequest(request, endpoint, peer,
+                Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), received.header("Host"));
         CallOptions options = new CallOptions(upstream.name(), connectTimeout(), left, gateway.maxBodySize(route));
         return client.send(endpoint, outgoing, options).thenApply(ProxyHeaders::forResponse);
     }

@@ -13,6 +13,7 @@ import java.util.Objects;
 public final class Paths {
 
     private static final boolean[] SEGMENT_SAFE = new boolean[128];
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     static {
         String safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,=:@";
@@ -159,7 +160,7 @@ public final class Paths {
             }
             int end = Character.isHighSurrogate(c) && i + 1 < path.length() ? i + 2 : i + 1;
             for (byte b : path.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
-                out.append('%').append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+                out.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
             }
             i = end - 1;
         }

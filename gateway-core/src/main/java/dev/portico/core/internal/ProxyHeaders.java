@@ -24,6 +24,9 @@ public final class ProxyHeaders {
 
     /** Returns whether a header is hop-by-hop on its own, whatever {@code Connection} lists. */
     static boolean isHopByHop(String name) {
+        if (name.length() > 6 && name.regionMatches(true, 0, "Proxy-", 0, 6)) {
+            return true;
+        }
         switch (name.length()) {
             case 2:
                 return name.equalsIgnoreCase("TE");
@@ -34,7 +37,7 @@ public final class ProxyHeaders {
             case 17:
                 return name.equalsIgnoreCase("Transfer-Encoding");
             default:
-                return name.length() > 6 && name.regionMatches(true, 0, "Proxy-", 0, 6);
+                return false;
         }
     }
 
@@ -70,12 +73,15 @@ public final class ProxyHeaders {
         return false;
     }
 
-    /** Returns the request to send upstream: hop-by-hop headers removed, forwarding headers set, Host chosen. */
+    /**
+     * Returns the request to send upstream: hop-by-hop headers removed, the client's {@code Host} (as received,
+     * before any filter changed it) reported in the forwarding headers, which extend what a trusted proxy or a filter
+     * already set, and the upstream's authority as {@code Host} unless {@code preserveHost}.
+     */
     public static Request forRequest(Request request, Endpoint endpoint, InetSocketAddress peer,
-                                     TrustedProxies trusted, boolean preserveHost) {
+                                     boolean preserveHost, String clientHost) {
         Headers in = request.headers();
         List<String> options = connectionOptions(in);
-        boolean trustPeer = trusted.trusts(peer);
         Headers.Builder out = Headers.builder();
         String host = null;
         String priorFor = null;
@@ -96,20 +102,22 @@ public final class ProxyHeaders {
                 continue;
             }
             if (isForwarding(name)) {
-                if (trustPeer) {
-                    if (name.equalsIgnoreCase("X-Forwarded-For")) {
-                        priorFor = priorFor == null ? value : priorFor + ", " + value;
-                    } else if (name.equalsIgnoreCase("X-Forwarded-Proto")) {
-                        priorProto = value;
-                    } else if (name.equalsIgnoreCase("X-Forwarded-Host")) {
-                        priorHost = value;
-                    } else if (name.equalsIgnoreCase("X-Forwarded-Port")) {
-                        priorPort = value;
-                    } else if (name.equalsIgnoreCase("Forwarded")) {
-                        priorForwarded = priorForwarded == null ? value : priorForwarded + ", " + value;
-                    }
+                if (name.equalsIgnoreCase("X-Forwarded-For")) {
+                    priorFor = priorFor == null ? value : priorFor + ", " + value;
+                    continue;
+                } else if (name.equalsIgnoreCase("X-Forwarded-Proto")) {
+                    priorProto = value;
+                    continue;
+                } else if (name.equalsIgnoreCase("X-Forwarded-Host")) {
+                    priorHost = value;
+                    continue;
+                } else if (name.equalsIgnoreCase("X-Forwarded-Port")) {
+                    priorPort = value;
+                    continue;
+                } else if (name.equalsIgnoreCase("Forwarded")) {
+                    priorForwarded = priorForwarded == null ? value : priorForwarded + ", " + value;
+                    continue;
                 }
-                continue;
             }
             out.add(name, value);
         }
@@ -118,13 +126,35 @@ public final class ProxyHeaders {
         String scheme = request.scheme();
         out.add("X-Forwarded-For", priorFor == null ? ip : priorFor + ", " + ip);
         out.add("X-Forwarded-Proto", priorProto != null ? priorProto : scheme);
-        if (priorHost != null || host != null) {
-            out.add("X-Forwarded-Host", priorHost != null ? priorHost : host);
+        if (priorHost != null || clientHost != null) {
+            out.add("X-Forwarded-Host", priorHost != null ? priorHost : clientHost);
         }
-        out.add("X-Forwarded-Port", priorPort != null ? priorPort : portOf(host, scheme));
+        out.add("X-Forwarded-Port", priorPort != null ? priorPort : portOf(clientHost, scheme));
         String forwarded = "for=" + forwardedNode(ip) + ";proto=" + scheme
-                + (host == null ? "" : ";host=" + quoted(host));
+                + (clientHost == null ? "" : ";host=" + quoted(clientHost));
         out.add("Forwarded", priorForwarded == null ? forwarded : priorForwarded + ", " + forwarded);
+        return request.toBuilder().headers(out.build()).build();
+    }
+
+    /**
+     * Returns the request without the forwarding headers ({@code X-Forwarded-*}, {@code Forwarded}) a client sent,
+     * unless its peer is a trusted proxy; the same instance when there is nothing to remove.
+     */
+    public static Request stripUntrusted(Request request, InetSocketAddress peer, TrustedProxies trusted) {
+        Headers in = request.headers();
+        boolean clean = true;
+        for (int i = 0; i < in.size() && clean; i++) {
+            clean = !isForwarding(in.name(i));
+        }
+        if (clean || trusted.trusts(peer)) {
+            return request;
+        }
+        Headers.Builder out = Headers.builder();
+        for (int i = 0; i < in.size(); i++) {
+            if (!isForwarding(in.name(i))) {
+                out.add(in.name(i), in.value(i));
+            }
+        }
         return request.toBuilder().headers(out.build()).build();
     }
 

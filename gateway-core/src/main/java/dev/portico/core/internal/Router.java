@@ -66,7 +66,7 @@ public final class Router {
         if (match != null) {
             return match;
         }
-        if (!lookup.allowed.isEmpty()) {
+        if (lookup.allowed != null) {
             throw GatewayException.methodNotAllowed(request.method(), lookup.allowed);
         }
         throw GatewayException.notFound("no route for " + request.method() + ' ' + path);
@@ -100,7 +100,7 @@ public final class Router {
         final String[] segments;
         final String[] captured;
         int depth;
-        final Set<String> allowed = new LinkedHashSet<>();
+        Set<String> allowed;
 
         Lookup(Request request, String[] segments) {
             this.request = request;
@@ -140,6 +140,9 @@ public final class Router {
                     continue;
                 }
                 if (!route.allows(request.method())) {
+                    if (allowed == null) {
+                        allowed = new LinkedHashSet<>();
+                    }
                     allowed.addAll(route.methods());
                     if (route.methods().contains("GET")) {
                         allowed.add("HEAD");

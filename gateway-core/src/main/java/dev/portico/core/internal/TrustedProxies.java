@@ -63,14 +63,21 @@ public final class TrustedProxies {
 
     /** Returns the bytes of an IPv4 or IPv6 literal, or {@code null} when the text is not one. */
     public static byte[] literal(String ip) {
-        if (ip.isEmpty() || !(Character.digit(ip.charAt(0), 16) >= 0 || ip.charAt(0) == ':')) {
+        if (ip.isEmpty()) {
             return null;
         }
+        boolean v6 = ip.indexOf(':') >= 0;
+        int dots = 0;
         for (int i = 0; i < ip.length(); i++) {
             char c = ip.charAt(i);
-            if (!(Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
+            dots += c == '.' ? 1 : 0;
+            boolean ok = c == '.' || (c >= '0' && c <= '9') || (v6 && (c == ':' || Character.digit(c, 16) >= 0));
+            if (!ok) {
                 return null; // not a literal: refuse rather than resolve a host name
             }
+        }
+        if (!v6 && dots != 3) {
+            return null; // "1.2" would be read as an address by some resolvers and as a name by others
         }
         try {
             return InetAddress.getByName(ip).getAddress();

@@ -1,0 +1,107 @@
+package dev.portico.examples.guide;
+
+import dev.portico.core.AttributeKey;
+import dev.portico.core.Filter;
+import dev.portico.core.Gateway;
+import dev.portico.core.GatewayException;
+import dev.portico.core.Handler;
+import dev.portico.core.Response;
+import dev.portico.core.Route;
+import dev.portico.core.Upstream;
+import dev.portico.core.filter.Filters;
+import dev.portico.undertow.PorticoHandler;
+import dev.portico.undertow.PorticoServer;
+import io.undertow.Handlers;
+import io.undertow.Undertow;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/** The code quoted in docs/guide.md, compiled so that it cannot rot. */
+public final class GuideExamples {
+
+    private GuideExamples() {
+    }
+
+    static Gateway routes() {
+        Upstream users = Upstream.of("users", "http://10.0.0.7:8080", "http://10.0.0.8:8080");
+        Upstream files = Upstream.of("files", "http://10.0.0.9:8080/storage");
+        Handler health = (request, context) ->
+                CompletableFuture.completedFuture(Response.json(200, "{\"status\":\"UP\"}"));
+
+        return Gateway.builder()
+                .route(Route.get("/api/users/me").to(users))                       // literal beats capture
+                .route(Route.get("/api/users/{id}")
+                        .filter(Filters.rewritePath("/users/{id}"))
+                        .timeout(Duration.ofSeconds(2))
+                        .to(users))
+                .route(Route.path("/api/admin/**").methods("GET", "POST")
+                        .host("admin.example.com")
+                        .header("X-Admin-Token")
+                        .to(users))
+                .route(Route.put("/files/**").maxBodySize(512L * 1024 * 1024)     // large uploads stream
+                        .filter(Filters.stripPrefix(1))
+                        .to(files))
+                .route(Route.get("/health").handler(health))
+                .build();
+    }
+
+    static final AttributeKey<String> TENANT = AttributeKey.of("tenant", String.class);
+
+    static Filter tenant() {
+        return (request, chain) -> {
+            String tenant = request.header("X-Tenant");
+            if (tenant == null) {
+                return CompletableFuture.failedFuture(GatewayException.badRequest("X-Tenant is required"));
+            }
+            chain.context().put(TENANT, tenant);
+            return chain.proceed(request.toBuilder().header("X-Tenant", tenant.toLowerCase()).build());
+        };
+    }
+
+    static Filter retryOnceOn503() {
+        return (request, chain) -> chain.proceed(request).thenCompose(response ->
+                response.status() == 503 && request.body().isBuffered()
+                        ? chain.proceed(request)
+                        : CompletableFuture.completedFuture(response));
+    }
+
+    static Filter upperCaseBody() {
+        return (request, chain) -> request.body().bytes(64 * 1024).thenCompose(bytes -> {
+            String text = new String(bytes, StandardCharsets.UTF_8).toUpperCase();
+            return chain.proceed(request.toBuilder().body(dev.portico.core.Body.of(text)).build());
+        });
+    }
+
+    static Gateway limits() {
+        return Gateway.builder()
+                .filter(tenant())                                   // global: wraps every route's filters
+                .connectTimeout(Duration.ofSeconds(1))
+                .timeout(Duration.ofSeconds(10))
+                .maxBodySize(2 * 1024 * 1024)
+                .maxHeaderSize(32 * 1024)
+                .maxConcurrentRequests(20_000)
+                .idleTimeout(Duration.ofSeconds(30))
+                .requestHeaderTimeout(Duration.ofSeconds(5))
+                .trustedProxies("10.0.0.0/8")
+                .route(Route.path("/**").to(Upstream.of("app", "http://10.0.0.7:8080")))
+                .build();
+    }
+
+    static void serve(Gateway gateway) {
+        try (PorticoServer server = PorticoServer.builder(gateway)
+                .host("0.0.0.0").port(8080)
+                .drainTimeout(Duration.ofSeconds(20))
+                .start()) {
+            System.out.println("listening on " + server.port());
+        } // close(): stop accepting, drain in-flight requests, then close
+    }
+
+    static Undertow mount(Gateway gateway) {
+        return Undertow.builder()
+                .addHttpListener(8080, "0.0.0.0")
+                .setHandler(Handlers.path().addPrefixPath("/gateway", PorticoHandler.of(gateway)))
+                .build();
+    }
+}

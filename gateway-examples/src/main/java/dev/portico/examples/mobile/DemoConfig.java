@@ -1,0 +1,86 @@
+package dev.portico.examples.mobile;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The mobile demo's settings, read from the environment by {@link #fromEnvironment(Map)} or given directly in tests.
+ *
+ * @param gatewayPort  the gateway's port, 0 for a free one ({@code GATEWAY_PORT}, default 8080)
+ * @param backendDelay the artificial delay of every service response ({@code DEMO_BACKEND_DELAY_MS}, default 0)
+ * @param routeTimeout the upstream timeout of every route ({@code DEMO_ROUTE_TIMEOUT_MS}, default 2000)
+ * @param failService  {@code user}, {@code product} or {@code order} to make that service answer 500, or
+ *                     {@code null} ({@code DEMO_FAIL_SERVICE}, default none)
+ */
+public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService) {
+
+    private static final Set<String> SERVICES = Set.of("user", "product", "order");
+
+    public DemoConfig {
+        if (gatewayPort < 0 || gatewayPort > 65535) {
+            throw new IllegalArgumentException("gatewayPort: " + gatewayPort + " (expected: 0-65535)");
+        }
+        Objects.requireNonNull(backendDelay, "backendDelay");
+        if (backendDelay.isNegative()) {
+            throw new IllegalArgumentException("backendDelay: " + backendDelay + " (expected: >= 0)");
+        }
+        Objects.requireNonNull(routeTimeout, "routeTimeout");
+        if (routeTimeout.isNegative() || routeTimeout.isZero()) {
+            throw new IllegalArgumentException("routeTimeout: " + routeTimeout + " (expected: > 0)");
+        }
+        if (failService != null && !SERVICES.contains(failService)) {
+            throw new IllegalArgumentException("failService: " + failService + " (expected: user, product or order)");
+        }
+    }
+
+    /** Returns the defaults: port 8080, no delay, a 2 s route timeout and no failing service. */
+    public static DemoConfig defaults() {
+        return new DemoConfig(8080, Duration.ZERO, Duration.ofSeconds(2), null);
+    }
+
+    /** Returns the settings these environment variables give, the defaults for those absent or blank. */
+    public static DemoConfig fromEnvironment(Map<String, String> env) {
+        DemoConfig defaults = defaults();
+        String fail = value(env, "DEMO_FAIL_SERVICE");
+        return new DemoConfig(
+                (int) number(env, "GATEWAY_PORT", defaults.gatewayPort(), 0, 65535),
+                Duration.ofMillis(number(env, "DEMO_BACKEND_DELAY_MS", 0, 0, Integer.MAX_VALUE)),
+                Duration.ofMillis(number(env, "DEMO_ROUTE_TIMEOUT_MS", defaults.routeTimeout().toMillis(), 1,
+                        Integer.MAX_VALUE)),
+                fail == null ? null : fail.toLowerCase(Locale.ROOT));
+    }
+
+    /** Returns whether the named service ({@code user}, {@code product} or {@code order}) answers 500. */
+    boolean fails(String service) {
+        return service.equals(failService);
+    }
+
+    private static String value(Map<String, String> env, String name) {
+        String value = env.get(name);
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    private static long number(Map<String, String> env, String name, long fallback, long min, long max) {
+        String value = value(env, name);
+        if (value == null) {
+            return fallback;
+        }
+        long number;
+        try {
+            number = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw invalid(name, value, min, max);
+        }
+        if (number < min || number > max) {
+            throw invalid(name, value, min, max);
+        }
+        return number;
+    }
+
+    private static IllegalArgumentException invalid(String name, String value, long min, long max) {
+        return new IllegalArgumentException(name + ": " + value + " (expected: an integer from " + min + " to " + max + ")");
+    }
+}

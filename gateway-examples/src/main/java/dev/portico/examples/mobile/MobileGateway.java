@@ -1,0 +1,62 @@
+package dev.portico.examples.mobile;
+
+import dev.portico.core.Gateway;
+import dev.portico.core.Handler;
+import dev.portico.core.Response;
+import dev.portico.core.Route;
+import dev.portico.core.Upstream;
+import dev.portico.core.filter.Filters;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/** The mobile demo's gateway: its routes to the user, product and order services and its local health check. */
+public final class MobileGateway {
+
+    private static final long MAX_BODY_SIZE = 1024 * 1024;
+
+    private static final Handler HEALTH =
+            (request, context) -> CompletableFuture.completedFuture(Response.json(200, "{\"status\":\"UP\"}"));
+
+    /**
+     * The base URLs of the three services, such as {@code http://127.0.0.1:40123}.
+     *
+     * @param users    the user service
+     * @param products the product service
+     * @param orders   the order service
+     */
+    public record Services(String users, String products, String orders) {
+
+        public Services {
+            Objects.requireNonNull(users, "users");
+            Objects.requireNonNull(products, "products");
+            Objects.requireNonNull(orders, "orders");
+        }
+    }
+
+    private MobileGateway() {
+    }
+
+    /** Returns the gateway for these services, with the route timeout of {@code config}. */
+    public static Gateway build(DemoConfig config, Services services) {
+        Upstream users = Upstream.of("user-service", services.users());
+        Upstream products = Upstream.of("product-service", services.products());
+        Upstream orders = Upstream.of("order-service", services.orders());
+        Duration timeout = config.routeTimeout();
+        return Gateway.builder()
+                .maxBodySize(MAX_BODY_SIZE)
+                .route(Route.get("/api/products").id("products")
+                        .filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
+                .route(Route.get("/api/products/{id}").id("product")
+                        .filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
+                .route(Route.get("/api/v1/products/{id}").id("product-v1")
+                        .filter(Filters.rewritePath("/products/{id}")).timeout(timeout).to(products))
+                .route(Route.get("/api/users/me").id("me")
+                        .filter(Filters.stripPrefix(1)).timeout(timeout).to(users))
+                .route(Route.path("/api/orders").methods("GET", "POST").id("orders")
+                        .filter(Filters.stripPrefix(1)).timeout(timeout).to(orders))
+                .route(Route.get("/health").id("health").handler(HEALTH))
+                .build();
+    }
+}

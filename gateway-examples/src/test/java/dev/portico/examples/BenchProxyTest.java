@@ -1,0 +1,61 @@
+package dev.portico.examples;
+
+import dev.portico.undertow.PorticoServer;
+import io.undertow.Undertow;
+import io.undertow.util.HttpString;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BenchProxyTest {
+
+    private static final byte[] PAYLOAD = {'{', '"', 'o', 'k', '"', ':', '1', '}', '\n', 0, (byte) 0xff, (byte) 0xc3};
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final AtomicReference<String> seen = new AtomicReference<>();
+    private Undertow backend;
+    private PorticoServer proxy;
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.stop(Duration.ZERO);
+        }
+        if (backend != null) {
+            backend.stop();
+        }
+    }
+
+    @Test
+    void forwardsAGetWithItsQueryAndHeadersAndReturnsTheAnswerByteForByte() throws Exception {
+        backend = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(exchange -> {
+            seen.set(exchange.getRequestMethod() + " " + exchange.getRequestURI() + "?" + exchange.getQueryString()
+                    + " " + exchange.getRequestHeaders().getFirst("X-Bench"));
+            exchange.getResponseHeaders().put(HttpString.tryFromString("X-Backend"), "yes");
+            exchange.getResponseSender().send(ByteBuffer.wrap(PAYLOAD));
+        }).build();
+        backend.start();
+        int backendPort = ((InetSocketAddress) backend.getListenerInfo().get(0).getAddress()).getPort();
+        proxy = BenchProxy.start(0, "http://127.0.0.1:" + backendPort);
+
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + proxy.port() + "/bench/a%20b?x=1&y=%2F&z=a+b"))
+                        .header("X-Bench", "run-7").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(PAYLOAD);
+        assertThat(response.headers().firstValue("X-Backend")).hasValue("yes");
+        assertThat(seen.get()).isEqualTo("GET /bench/a%20b?x=1&y=%2F&z=a+b run-7");
+    }
+}

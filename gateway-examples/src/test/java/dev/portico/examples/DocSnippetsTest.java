@@ -1,0 +1,48 @@
+package dev.portico.examples;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The Java snippets in README.md and docs/guide.md are quoted verbatim from compiled sources. */
+class DocSnippetsTest {
+
+    private static final Path ROOT = Path.of("..");
+    private static final Path EXAMPLES = Path.of("src/main/java/dev/portico/examples");
+
+    @Test
+    void readmeExampleIsQuickStart() throws IOException {
+        List<String> snippets = javaBlocks(ROOT.resolve("README.md"));
+        assertThat(snippets).hasSize(1);
+        assertThat(Files.readString(EXAMPLES.resolve("QuickStart.java"))).contains(snippets.get(0));
+    }
+
+    @Test
+    void guideSnippetsAreGuideExamples() throws IOException {
+        List<String> snippets = javaBlocks(ROOT.resolve("docs/guide.md"));
+        String source = Files.readString(EXAMPLES.resolve("guide/GuideExamples.java"));
+        assertThat(snippets).isNotEmpty().allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
+    private static List<String> javaBlocks(Path markdown) throws IOException {
+        List<String> blocks = new ArrayList<>();
+        StringBuilder block = null;
+        for (String line : Files.readAllLines(markdown)) {
+            if (block == null && line.equals("```java")) {
+                block = new StringBuilder();
+            } else if (block != null && line.equals("```")) {
+                blocks.add(block.toString());
+                block = null;
+            } else if (block != null) {
+                block.append(line).append('\n');
+            }
+        }
+        return blocks;
+    }
+}

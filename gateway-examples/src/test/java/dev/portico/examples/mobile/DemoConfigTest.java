@@ -1,0 +1,52 @@
+package dev.portico.examples.mobile;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class DemoConfigTest {
+
+    @Test
+    void usesTheDefaultsForAnEmptyEnvironment() {
+        assertThat(DemoConfig.fromEnvironment(Map.of()))
+                .isEqualTo(new DemoConfig(8080, Duration.ZERO, Duration.ofSeconds(2), null))
+                .isEqualTo(DemoConfig.defaults());
+    }
+
+    @Test
+    void readsEveryVariable() {
+        DemoConfig config = DemoConfig.fromEnvironment(Map.of(
+                "GATEWAY_PORT", "9090",
+                "DEMO_BACKEND_DELAY_MS", "250",
+                "DEMO_ROUTE_TIMEOUT_MS", "750",
+                "DEMO_FAIL_SERVICE", "Order"));
+
+        assertThat(config).isEqualTo(new DemoConfig(9090, Duration.ofMillis(250), Duration.ofMillis(750), "order"));
+    }
+
+    @Test
+    void treatsBlankVariablesAsAbsent() {
+        assertThat(DemoConfig.fromEnvironment(Map.of("GATEWAY_PORT", " ", "DEMO_FAIL_SERVICE", "")))
+                .isEqualTo(DemoConfig.defaults());
+    }
+
+    @Test
+    void rejectsInvalidValuesNamingTheVariable() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("GATEWAY_PORT", "http")))
+                .withMessage("GATEWAY_PORT: http (expected: an integer from 0 to 65535)");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("DEMO_ROUTE_TIMEOUT_MS", "0")))
+                .withMessageStartingWith("DEMO_ROUTE_TIMEOUT_MS: 0");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("DEMO_BACKEND_DELAY_MS", "-5")))
+                .withMessageStartingWith("DEMO_BACKEND_DELAY_MS: -5");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("DEMO_FAIL_SERVICE", "payments")))
+                .withMessage("failService: payments (expected: user, product or order)");
+    }
+}
