@@ -81,7 +81,6 @@ public final class ProxyHeaders {
     public static Request forRequest(Request request, Endpoint endpoint, InetSocketAddress peer,
                                      boolean preserveHost, String clientHost) {
         Headers in = request.headers();
-        List<String> options = connectionOptions(in);
         Headers.Builder out = Headers.builder();
         String host = null;
         String priorFor = null;
@@ -89,13 +88,15 @@ public final class ProxyHeaders {
         String priorHost = null;
         String priorPort = null;
         String priorForwarded = null;
+        boolean connectionOptions = false;
         for (int i = 0; i < in.size(); i++) {
             String name = in.name(i);
             String value = in.value(i);
-            if (isHopByHop(name) || (!options.isEmpty() && listed(options, name))) {
+            if (isHopByHop(name)) {
+                connectionOptions |= name.length() == 10 && name.equalsIgnoreCase("Connection");
                 continue;
             }
-            if (name.equalsIgnoreCase("Host")) {
+            if (name.length() == 4 && name.equalsIgnoreCase("Host")) {
                 if (host == null) {
                     host = value;
                 }
@@ -120,6 +121,11 @@ public final class ProxyHeaders {
                 }
             }
             out.add(name, value);
+        }
+        if (connectionOptions) {
+            for (String option : connectionOptions(in)) {
+                out.remove(option); // the headers that Connection names are hop-by-hop too
+            }
         }
         out.add("Host", preserveHost && host != null ? host : endpoint.authority());
         String ip = peer == null || peer.getAddress() == null ? "unknown" : peer.getAddress().getHostAddress();

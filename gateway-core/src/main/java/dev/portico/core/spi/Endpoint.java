@@ -11,6 +11,7 @@ public final class Endpoint {
     private final int port;
     private final String basePath;
     private final String authority;
+    private final int hash;
 
     /**
      * Creates an endpoint.
@@ -39,6 +40,7 @@ public final class Endpoint {
         this.basePath = basePath;
         String h = host.indexOf(':') >= 0 ? '[' + host + ']' : host;
         this.authority = port == 80 ? h : h + ':' + port;
+        this.hash = Objects.hash(scheme, host, port, basePath);
     }
 
     /** Returns the endpoint a URL such as {@code http://10.0.0.7:8080/base} names. */
@@ -85,13 +87,13 @@ public final class Endpoint {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof Endpoint that && port == that.port && scheme.equals(that.scheme)
+        return other == this || other instanceof Endpoint that && hash == that.hash && port == that.port && scheme.equals(that.scheme)
                 && host.equals(that.host) && basePath.equals(that.basePath);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(scheme, host, port, basePath);
+        return hash;
     }
 
     @Override
