@@ -1,5 +1,6 @@
 package dev.portico.core;
 
+import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.Exchange;
 import dev.portico.core.internal.Paths;
 import dev.portico.core.internal.ProxyHeaders;
@@ -201,22 +202,19 @@ public final class Gateway {
 
         /** Sets the default upstream connect timeout (default 5 s). */
         public Builder connectTimeout(Duration connectTimeout) {
-            this.connectTimeout = positive(connectTimeout, "connectTimeout");
+            this.connectTimeout = Checks.positive(connectTimeout, "connectTimeout");
             return this;
         }
 
         /** Sets the default upstream response timeout (default 30 s). */
         public Builder timeout(Duration timeout) {
-            this.timeout = positive(timeout, "timeout");
+            this.timeout = Checks.positive(timeout, "timeout");
             return this;
         }
 
         /** Sets the default largest request body in bytes, streamed or buffered (default 1 MiB); larger gets 413. */
         public Builder maxBodySize(long bytes) {
-            if (bytes < 0) {
-                throw new IllegalArgumentException("maxBodySize: " + bytes + " (expected: >= 0)");
-            }
-            this.maxBodySize = bytes;
+            this.maxBodySize = Checks.notNegative(bytes, "maxBodySize");
             return this;
         }
 
@@ -240,13 +238,13 @@ public final class Gateway {
 
         /** Sets how long a client connection may stay idle (default 60 s). */
         public Builder idleTimeout(Duration idleTimeout) {
-            this.idleTimeout = positive(idleTimeout, "idleTimeout");
+            this.idleTimeout = Checks.positive(idleTimeout, "idleTimeout");
             return this;
         }
 
         /** Sets how long a client may take to send a request's head (default 10 s), against slow-header attacks. */
         public Builder requestHeaderTimeout(Duration requestHeaderTimeout) {
-            this.requestHeaderTimeout = positive(requestHeaderTimeout, "requestHeaderTimeout");
+            this.requestHeaderTimeout = Checks.positive(requestHeaderTimeout, "requestHeaderTimeout");
             return this;
         }
 
@@ -274,14 +272,6 @@ public final class Gateway {
                 seen.put(route.id(), route);
             }
             return new Gateway(this);
-        }
-
-        private static Duration positive(Duration value, String name) {
-            Objects.requireNonNull(value, name);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
-            }
-            return value;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.portico.core;
 
+import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.PathPattern;
 import dev.portico.core.internal.UpstreamHandler;
 
@@ -266,22 +267,19 @@ public final class Route {
 
         /** Sets how long to wait for the upstream's response headers; a later one gets 504. */
         public Builder timeout(Duration timeout) {
-            this.timeout = positive(timeout, "timeout");
+            this.timeout = Checks.positive(timeout, "timeout");
             return this;
         }
 
         /** Sets how long to wait for a connection to the upstream; a later one gets 504. */
         public Builder connectTimeout(Duration connectTimeout) {
-            this.connectTimeout = positive(connectTimeout, "connectTimeout");
+            this.connectTimeout = Checks.positive(connectTimeout, "connectTimeout");
             return this;
         }
 
         /** Sets the largest request body accepted, in bytes, streamed or buffered; a larger one gets 413. */
         public Builder maxBodySize(long bytes) {
-            if (bytes < 0) {
-                throw new IllegalArgumentException("maxBodySize: " + bytes + " (expected: >= 0)");
-            }
-            this.maxBodySize = bytes;
+            this.maxBodySize = Checks.notNegative(bytes, "maxBodySize");
             return this;
         }
 
@@ -302,14 +300,6 @@ public final class Route {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("route " + (id != null ? id : pattern) + ": " + e.getMessage(), e);
             }
-        }
-
-        private static Duration positive(Duration value, String name) {
-            Objects.requireNonNull(value, name);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
-            }
-            return value;
         }
 
         private static String hostOf(Request request) {
