@@ -119,8 +119,7 @@ final class UpstreamCall {
     private void send(ClientConnection c) {
         this.connection = c;
         ClientRequest head = head();
-        cancelTimer();
-        arm(options.responseTimeout(), "did not answer within ");
+        cancelTimer(); // the response timeout starts once the whole request is sent
         c.sendRequest(head, new ClientCallback<>() {
             @Override
             public void completed(ClientExchange exchange) {
@@ -215,6 +214,9 @@ final class UpstreamCall {
 
     private void finishRequest(StreamSinkChannel sink) {
         sent = true;
+        if (!done) {
+            arm(options.responseTimeout(), "did not answer within ");
+        }
         try {
             sink.shutdownWrites();
             if (!sink.flush()) {

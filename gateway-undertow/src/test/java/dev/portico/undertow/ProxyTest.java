@@ -124,4 +124,29 @@ class ProxyTest {
         assertThat(reply.status()).isEqualTo(400);
         assertThat(reply.body()).contains("bad_request");
     }
+
+    @Test
+    void responseTimeoutStartsOnceTheRequestBodyIsSent() throws Exception {
+        backend = Backend.start(exchange -> exchange.getRequestReceiver().receiveFullString(
+                (ex, body) -> ex.getResponseSender().send("got " + body.length())));
+        gateway = PorticoServer.start(Gateway.builder()
+                .route(Route.path("/**").timeout(Duration.ofMillis(300)).to(Upstream.of("b", backend.url()))).build(),
+                "127.0.0.1", 0);
+
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.port())) {
+            socket.setSoTimeout(5000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            for (int i = 0; i < 10; i++) { // one byte every 100 ms: the upload outlasts the 300 ms timeout
+                out.write('x');
+                out.flush();
+                Thread.sleep(100);
+            }
+            RawHttp.Reply reply = RawHttp.read(socket.getInputStream());
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.body()).isEqualTo("got 10");
+        }
+    }
 }
