@@ -244,6 +244,9 @@ final class UpstreamCall {
         ClientResponse answer = exchange.getResponse();
         dev.portico.core.Headers.Builder headers = dev.portico.core.Headers.builder();
         for (HeaderValues values : answer.getResponseHeaders()) {
+            if (isFraming(values)) {
+                continue; // this connection's own framing: the client connection gets its own
+            }
             String name = values.getHeaderName().toString();
             for (int i = 0; i < values.size(); i++) {
                 headers.add(name, values.get(i));
@@ -254,6 +257,19 @@ final class UpstreamCall {
                 : contentLength(answer.getResponseHeaders().getFirst(Headers.CONTENT_LENGTH));
         body = new UpstreamBody(this, exchange, length);
         result.complete(Response.builder(status).headers(headers.build()).body(body).build());
+    }
+
+    /** Returns whether a header only frames the upstream connection: Transfer-Encoding, or a bare Connection. */
+    private static boolean isFraming(HeaderValues values) {
+        HttpString name = values.getHeaderName();
+        if (name.equals(Headers.TRANSFER_ENCODING)) {
+            return true;
+        }
+        if (!name.equals(Headers.CONNECTION) || values.size() != 1) {
+            return false;
+        }
+        String value = values.getFirst();
+        return value.equalsIgnoreCase("keep-alive") || value.equalsIgnoreCase("close");
     }
 
     private static long contentLength(String value) {
