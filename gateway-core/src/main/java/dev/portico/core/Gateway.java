@@ -40,7 +40,6 @@ public final class Gateway {
     private final List<Route> routes;
     private final List<Filter> filters;
     private final Router router;
-    private final Map<Route, Filter[]> pipelines;
     private final Duration connectTimeout;
     private final Duration timeout;
     private final long maxBodySize;
@@ -53,14 +52,7 @@ public final class Gateway {
     private Gateway(Builder b) {
         this.routes = List.copyOf(b.routes);
         this.filters = List.copyOf(b.filters);
-        this.router = new Router(routes);
-        Map<Route, Filter[]> pipelines = new java.util.IdentityHashMap<>();
-        for (Route route : routes) {
-            List<Filter> all = new ArrayList<>(filters);
-            all.addAll(route.filters());
-            pipelines.put(route, all.toArray(new Filter[0]));
-        }
-        this.pipelines = pipelines;
+        this.router = new Router(routes, filters);
         this.connectTimeout = b.connectTimeout;
         this.timeout = b.timeout;
         this.maxBodySize = b.maxBodySize;
@@ -95,7 +87,7 @@ public final class Gateway {
                 throw GatewayException.payloadTooLarge(limit);
             }
             Exchange exchange = new Exchange(this, trustedProxies, route, match.params(), peer, client);
-            return exchange.start(pipelines.get(route), request).handle(Gateway::complete);
+            return exchange.start(match.filters(), request).handle(Gateway::complete);
         } catch (Throwable t) {
             return CompletableFuture.completedFuture(complete(null, t));
         }

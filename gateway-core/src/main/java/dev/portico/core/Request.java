@@ -132,7 +132,7 @@ public final class Request {
 
         /** Sets the method; it is upper-cased. */
         public Builder method(String method) {
-            this.method = Paths.token(method, "method").toUpperCase(java.util.Locale.ROOT);
+            this.method = Paths.method(method);
             return this;
         }
 

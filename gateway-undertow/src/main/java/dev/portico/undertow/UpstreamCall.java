@@ -46,6 +46,7 @@ final class UpstreamCall {
     private ClientConnection connection;
     private long deadline;
     private String lateness;
+    private long timeoutNanos;
     private boolean watched;
     private UpstreamBody body;
     private boolean reused;
@@ -298,8 +299,9 @@ final class UpstreamCall {
     }
 
     private void arm(java.time.Duration timeout, String message) {
-        deadline = System.nanoTime() + timeout.toNanos();
-        lateness = message + Math.max(1, Math.round(timeout.toNanos() / 1e6)) + " ms";
+        timeoutNanos = timeout.toNanos();
+        deadline = System.nanoTime() + timeoutNanos;
+        lateness = message;
         if (!watched) {
             watched = true;
             Deadlines.of(thread).watch(this);
@@ -321,7 +323,8 @@ final class UpstreamCall {
         }
         deadline = 0;
         watched = false;
-        fail(GatewayException.gatewayTimeout("upstream " + upstreamName + ' ' + lateness));
+        fail(GatewayException.gatewayTimeout("upstream " + upstreamName + ' ' + lateness
+                + Math.max(1, Math.round(timeoutNanos / 1e6)) + " ms"));
         return true;
     }
 

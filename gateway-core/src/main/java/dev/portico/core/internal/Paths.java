@@ -187,6 +187,18 @@ public final class Paths {
         return rawPath;
     }
 
+    private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"};
+
+    /** Returns a method name in upper case, after checking that it is an HTTP token; the common ones without a copy. */
+    public static String method(String method) {
+        for (String known : METHODS) {
+            if (known.equals(method)) {
+                return known;
+            }
+        }
+        return token(method, "method").toUpperCase(java.util.Locale.ROOT);
+    }
+
     /** Checks that a value is a non-empty HTTP token, such as a method name. */
     public static String token(String value, String what) {
         Objects.requireNonNull(value, what);

@@ -223,9 +223,12 @@ public final class ProxyHeaders {
 
     private static String portOf(String host, String scheme) {
         if (host != null) {
-            int colon = host.lastIndexOf(':');
-            if (colon > host.lastIndexOf(']') && colon + 1 < host.length()) {
-                return host.substring(colon + 1);
+            int i = host.length() - 1;
+            while (i >= 0 && host.charAt(i) >= '0' && host.charAt(i) <= '9') {
+                i--;
+            }
+            if (i >= 0 && i < host.length() - 1 && host.charAt(i) == ':') {
+                return host.substring(i + 1);
             }
         }
         return scheme.equals("https") ? "443" : "80";

@@ -1,5 +1,6 @@
 package dev.portico.core.internal;
 
+import dev.portico.core.Filter;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Route;
@@ -20,8 +21,8 @@ import java.util.Set;
  */
 public final class Router {
 
-    /** A matched route and its decoded path captures. */
-    public record Match(Route route, Map<String, String> params) {
+    /** A matched route, its decoded path captures and its pipeline: the global filters, then the route's. */
+    public record Match(Route route, Map<String, String> params, Filter[] filters) {
     }
 
     private static final class Node {
@@ -31,17 +32,19 @@ public final class Router {
         final List<Entry> tail = new ArrayList<>();
     }
 
-    private record Entry(Route route, List<String> captureNames) {
+    private record Entry(Route route, List<String> captureNames, Filter[] filters) {
     }
 
     private final Node root = new Node();
 
-    /** Compiles routes in declaration order. */
-    public Router(List<Route> routes) {
+    /** Compiles routes in declaration order, each with the global filters ahead of its own. */
+    public Router(List<Route> routes, List<Filter> globalFilters) {
         for (Route route : routes) {
             PathPattern pattern = PathPattern.parse(route.pattern());
             Node node = root;
-            Entry entry = new Entry(route, pattern.captureNames());
+            List<Filter> pipeline = new ArrayList<>(globalFilters);
+            pipeline.addAll(route.filters());
+            Entry entry = new Entry(route, pattern.captureNames(), pipeline.toArray(new Filter[0]));
             boolean tail = false;
             for (PathPattern.Segment segment : pattern.segments()) {
                 switch (segment.kind()) {
@@ -149,7 +152,7 @@ public final class Router {
                     }
                     continue;
                 }
-                return new Match(route, params(entry.captureNames()));
+                return new Match(route, params(entry.captureNames()), entry.filters());
             }
             return null;
         }
