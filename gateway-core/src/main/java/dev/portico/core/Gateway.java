@@ -75,11 +75,16 @@ public final class Gateway {
      */
     public CompletionStage<Response> handle(Request request, InetSocketAddress peer, UpstreamClient client) {
         try {
+            if (request.method().equals("CONNECT")) {
+                // its target is an authority, not a path: a reverse proxy has nothing to route and opens no tunnels
+                throw GatewayException.badRequest("CONNECT is not supported");
+            }
             String canonical = Paths.canonical(request.rawPath());
             if (!canonical.equals(request.path())) {
                 request = request.toBuilder().paths(request.rawPath(), canonical).build();
             }
             request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies);
+            request = ProxyHeaders.stripConnectionOptions(request);
             Router.Match match = router.route(request);
             Route route = match.route();
             long limit = maxBodySize(route);

@@ -2,8 +2,11 @@ package dev.portico.undertow;
 
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
+import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
+import io.undertow.server.handlers.HttpContinueReadHandler;
+import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.Headers;
 
 import java.util.concurrent.CompletableFuture;
@@ -11,6 +14,9 @@ import java.util.concurrent.CompletionStage;
 
 /** The body of a client's request, read from the exchange only when something asks for it. */
 final class ExchangeBody implements Body {
+
+    /** Undertow's 100-continue support; with a no-op next handler it only adds its request wrapper. */
+    private static final HttpHandler CONTINUE_ON_FIRST_READ = new HttpContinueReadHandler(exchange -> { });
 
     private final HttpServerExchange exchange;
     private final long length;
@@ -22,7 +28,22 @@ final class ExchangeBody implements Body {
         if (contentLength >= 0) {
             this.length = contentLength;
         } else {
-            this.length = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING) ? -1 : 0;
+            boolean chunked = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
+            this.length = chunked ? -1 : 0;
+            if (chunked && exchange.isHttp10()) {
+                // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means faulty framing: serve the request, then close,
+                // so that bytes a proxy in front of the gateway framed otherwise are never read as another request
+                exchange.setPersistent(false);
+            }
+        }
+        if (length != 0 && HttpContinue.requiresContinueResponse(exchange)) {
+            // the client holds its body back until told to send it: tell it (100 Continue) when the body is first
+            // read, so that a request refused before that (404, 413, ...) gets its final status instead
+            try {
+                CONTINUE_ON_FIRST_READ.handleRequest(exchange);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 

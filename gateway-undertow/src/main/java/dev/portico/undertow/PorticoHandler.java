@@ -32,6 +32,9 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PorticoHandler.class.getName());
 
+    /** The longest request target accepted, as nginx's default large header buffer; longer gets 414. */
+    private static final int MAX_TARGET = 8 * 1024;
+
     private final Gateway gateway;
     private final ConnectionPool pool = new ConnectionPool(512);
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -83,6 +86,11 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             inFlight.decrementAndGet();
             next.proceed();
         });
+        if (exchange.getRequestURI().length() + exchange.getQueryString().length() > MAX_TARGET) {
+            write(exchange, new GatewayException(414, "uri_too_long",
+                    "the request target exceeds " + MAX_TARGET + " bytes").toResponse());
+            return;
+        }
         Request request = request(exchange, gateway.maxHeaderSize());
         if (request == null) {
             write(exchange, new GatewayException(431, "request_header_fields_too_large",

@@ -20,6 +20,8 @@ import io.undertow.util.HttpString;
 import io.undertow.util.Transfer;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
 import org.xnio.XnioIoThread;
 import org.xnio.channels.StreamSinkChannel;
 
@@ -286,10 +288,10 @@ final class UpstreamCall {
 
     private void retryOrFail(ClientConnection failed) {
         if (done) {
-            IoUtils.safeClose(failed);
+            abort(failed);
             return;
         }
-        IoUtils.safeClose(failed);
+        abort(failed);
         Body b = request.body();
         if (reused && (b.isBuffered() || b.length() == 0)) {
             connect(); // a pooled connection the upstream had already closed: once more on a new one
@@ -334,7 +336,7 @@ final class UpstreamCall {
         }
         done = true;
         cancelTimer();
-        IoUtils.safeClose(connection);
+        abort(connection);
         result.completeExceptionally(failure);
     }
 
@@ -353,7 +355,25 @@ final class UpstreamCall {
     /** The response body will not be read to its end: the connection cannot be reused. */
     void discard() {
         released = true;
-        IoUtils.safeClose(connection);
+        abort(connection);
+    }
+
+    /**
+     * Closes a connection; one whose request is unfinished is reset at the socket, under the client connection's
+     * conduits, because their clean close would complete the request (an empty or truncated body the upstream would
+     * then act on) or wait for it forever.
+     */
+    private void abort(ClientConnection c) {
+        if (c != null && c == connection && !sent && c.isOpen()) {
+            try {
+                StreamConnection socket = c.performUpgrade();
+                socket.setOption(Options.CLOSE_ABORT, true);
+                IoUtils.safeClose(socket);
+            } catch (IOException e) {
+                // closed already
+            }
+        }
+        IoUtils.safeClose(c);
     }
 
     private void clientGone() {

@@ -164,6 +164,35 @@ public final class ProxyHeaders {
         return request.toBuilder().headers(out.build()).build();
     }
 
+    /**
+     * Returns the request without the client's {@code Connection} header and the fields it names (RFC 9110 7.6.1),
+     * removed at the edge so that a client cannot name a field that a filter adds later; {@code Host} and the
+     * forwarding headers, which the gateway rewrites itself, stay. The same instance when there is no
+     * {@code Connection} header.
+     */
+    public static Request stripConnectionOptions(Request request) {
+        Headers in = request.headers();
+        boolean clean = true;
+        for (int i = 0; i < in.size() && clean; i++) {
+            String name = in.name(i);
+            clean = name.length() != 10 || !name.equalsIgnoreCase("Connection");
+        }
+        if (clean) {
+            return request;
+        }
+        List<String> options = connectionOptions(in);
+        Headers.Builder out = Headers.builder();
+        for (int i = 0; i < in.size(); i++) {
+            String name = in.name(i);
+            boolean named = !options.isEmpty() && listed(options, name)
+                    && !name.equalsIgnoreCase("Host") && !isForwarding(name);
+            if (!named && !name.equalsIgnoreCase("Connection")) {
+                out.add(name, in.value(i));
+            }
+        }
+        return request.toBuilder().headers(out.build()).build();
+    }
+
     /** Returns the response without hop-by-hop headers (the same instance when it has none). */
     public static Response forResponse(Response response) {
         Headers in = response.headers();
