@@ -88,13 +88,11 @@ public final class ProxyHeaders {
         String priorHost = null;
         String priorPort = null;
         String priorForwarded = null;
-        boolean connectionOptions = false;
         for (int i = 0; i < in.size(); i++) {
             String name = in.name(i);
             String value = in.value(i);
             if (isHopByHop(name)) {
-                connectionOptions |= name.length() == 10 && name.equalsIgnoreCase("Connection");
-                continue;
+                continue; // the fields a client's Connection named went at the edge (stripConnectionOptions)
             }
             if (name.length() == 4 && name.equalsIgnoreCase("Host")) {
                 if (host == null) {
@@ -121,11 +119,6 @@ public final class ProxyHeaders {
                 }
             }
             out.add(name, value);
-        }
-        if (connectionOptions) {
-            for (String option : connectionOptions(in)) {
-                out.remove(option); // the headers that Connection names are hop-by-hop too
-            }
         }
         out.add("Host", preserveHost && host != null ? host : endpoint.authority());
         String ip = peer == null || peer.getAddress() == null ? "unknown" : peer.getAddress().getHostAddress();
