@@ -12,6 +12,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /** The header rules of a transparent proxy: hop-by-hop removal (RFC 9110 7.6.1), forwarding headers and Host. */
 public final class ProxyHeaders {
@@ -45,11 +46,15 @@ public final class ProxyHeaders {
         return name.regionMatches(true, 0, "X-Forwarded-", 0, 12) || name.equalsIgnoreCase("Forwarded");
     }
 
+    private static boolean isConnection(String name) {
+        return name.length() == 10 && name.equalsIgnoreCase("Connection");
+    }
+
     /** Returns the names that {@code Connection} headers list, lower-cased; usually empty. */
     private static List<String> connectionOptions(Headers headers) {
         List<String> names = null;
         for (int i = 0; i < headers.size(); i++) {
-            if (headers.name(i).equalsIgnoreCase("Connection")) {
+            if (isConnection(headers.name(i))) {
                 for (String token : headers.value(i).split(",")) {
                     String t = token.trim().toLowerCase(Locale.ROOT);
                     if (!t.isEmpty() && !t.equals("close") && !t.equals("keep-alive")) {
@@ -141,20 +146,8 @@ public final class ProxyHeaders {
      */
     public static Request stripUntrusted(Request request, InetSocketAddress peer, TrustedProxies trusted) {
         Headers in = request.headers();
-        boolean clean = true;
-        for (int i = 0; i < in.size() && clean; i++) {
-            clean = !isForwarding(in.name(i));
-        }
-        if (clean || trusted.trusts(peer)) {
-            return request;
-        }
-        Headers.Builder out = Headers.builder();
-        for (int i = 0; i < in.size(); i++) {
-            if (!isForwarding(in.name(i))) {
-                out.add(in.name(i), in.value(i));
-            }
-        }
-        return request.toBuilder().headers(out.build()).build();
+        Headers out = without(in, ProxyHeaders::isForwarding);
+        return out == in || trusted.trusts(peer) ? request : request.toBuilder().headers(out).build();
     }
 
     /**
@@ -165,46 +158,38 @@ public final class ProxyHeaders {
      */
     public static Request stripConnectionOptions(Request request) {
         Headers in = request.headers();
-        boolean clean = true;
-        for (int i = 0; i < in.size() && clean; i++) {
-            String name = in.name(i);
-            clean = name.length() != 10 || !name.equalsIgnoreCase("Connection");
-        }
-        if (clean) {
-            return request;
-        }
         List<String> options = connectionOptions(in);
-        Headers.Builder out = Headers.builder();
-        for (int i = 0; i < in.size(); i++) {
-            String name = in.name(i);
-            boolean named = !options.isEmpty() && listed(options, name)
-                    && !name.equalsIgnoreCase("Host") && !isForwarding(name);
-            if (!named && !name.equalsIgnoreCase("Connection")) {
-                out.add(name, in.value(i));
-            }
-        }
-        return request.toBuilder().headers(out.build()).build();
+        Headers out = options.isEmpty() ? without(in, ProxyHeaders::isConnection)
+                : without(in, name -> isConnection(name)
+                        || (listed(options, name) && !name.equalsIgnoreCase("Host") && !isForwarding(name)));
+        return out == in ? request : request.toBuilder().headers(out).build();
     }
 
     /** Returns the response without hop-by-hop headers (the same instance when it has none). */
     public static Response forResponse(Response response) {
         Headers in = response.headers();
-        boolean clean = true;
-        for (int i = 0; i < in.size() && clean; i++) {
-            clean = !isHopByHop(in.name(i));
-        }
-        if (clean) {
-            return response;
-        }
         List<String> options = connectionOptions(in);
+        Headers out = options.isEmpty() ? without(in, ProxyHeaders::isHopByHop)
+                : without(in, name -> isHopByHop(name) || listed(options, name));
+        return out == in ? response : response.toBuilder().headers(out).build();
+    }
+
+    /** Returns the headers without the fields whose names {@code drop} accepts; the same instance when none are. */
+    private static Headers without(Headers in, Predicate<String> drop) {
+        int first = 0;
+        while (first < in.size() && !drop.test(in.name(first))) {
+            first++;
+        }
+        if (first == in.size()) {
+            return in;
+        }
         Headers.Builder out = Headers.builder();
         for (int i = 0; i < in.size(); i++) {
-            String name = in.name(i);
-            if (!isHopByHop(name) && !(!options.isEmpty() && listed(options, name))) {
-                out.add(name, in.value(i));
+            if (i < first || (i > first && !drop.test(in.name(i)))) {
+                out.add(in.name(i), in.value(i));
             }
         }
-        return response.toBuilder().headers(out.build()).build();
+        return out.build();
     }
 
     /**
