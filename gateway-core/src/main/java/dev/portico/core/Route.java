@@ -188,7 +188,7 @@ public final class Route {
         public Builder methods(String... methods) {
             this.methods.clear();
             for (String method : methods) {
-                this.methods.add(dev.portico.core.internal.Paths.token(method, "method").toUpperCase(Locale.ROOT));
+                this.methods.add(dev.portico.core.internal.Paths.method(method));
             }
             return this;
         }
