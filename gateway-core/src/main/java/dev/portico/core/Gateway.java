@@ -47,6 +47,11 @@ public final class Gateway {
     private final int maxConcurrentRequests;
     private final Duration idleTimeout;
     private final Duration requestHeaderTimeout;
+    private final int maxHeaderCount;
+    private final int maxResponseHeaderSize;
+    private final Duration bodyIdleTimeout;
+    private final int maxIdleConnections;
+    private final Duration idleConnectionTimeout;
     private final TrustedProxies trustedProxies;
 
     private Gateway(Builder b) {
@@ -60,6 +65,11 @@ public final class Gateway {
         this.maxConcurrentRequests = b.maxConcurrentRequests;
         this.idleTimeout = b.idleTimeout;
         this.requestHeaderTimeout = b.requestHeaderTimeout;
+        this.maxHeaderCount = b.maxHeaderCount;
+        this.maxResponseHeaderSize = b.maxResponseHeaderSize;
+        this.bodyIdleTimeout = b.bodyIdleTimeout;
+        this.maxIdleConnections = b.maxIdleConnections;
+        this.idleConnectionTimeout = b.idleConnectionTimeout;
         this.trustedProxies = new TrustedProxies(b.trustedProxies);
     }
 
@@ -163,6 +173,31 @@ public final class Gateway {
         return requestHeaderTimeout;
     }
 
+    /** Returns how many header fields a request may have. */
+    public int maxHeaderCount() {
+        return maxHeaderCount;
+    }
+
+    /** Returns the largest upstream response head (status line and headers) accepted, in bytes. */
+    public int maxResponseHeaderSize() {
+        return maxResponseHeaderSize;
+    }
+
+    /** Returns the longest pause allowed between the bytes of an upstream's response body. */
+    public Duration bodyIdleTimeout() {
+        return bodyIdleTimeout;
+    }
+
+    /** Returns how many idle keep-alive connections are kept per upstream endpoint. */
+    public int maxIdleConnections() {
+        return maxIdleConnections;
+    }
+
+    /** Returns how long an idle pooled upstream connection is kept before it is closed. */
+    public Duration idleConnectionTimeout() {
+        return idleConnectionTimeout;
+    }
+
     /** A builder of {@link Gateway}; {@link #build()} validates the whole description. */
     public static final class Builder {
 
@@ -175,6 +210,11 @@ public final class Gateway {
         private int maxConcurrentRequests = 10_000;
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration requestHeaderTimeout = Duration.ofSeconds(10);
+        private int maxHeaderCount = 100;
+        private int maxResponseHeaderSize = 64 * 1024;
+        private Duration bodyIdleTimeout = Duration.ofSeconds(60);
+        private int maxIdleConnections = 64;
+        private Duration idleConnectionTimeout = Duration.ofSeconds(4);
         private final List<String> trustedProxies = new ArrayList<>();
 
         private Builder() {
@@ -233,7 +273,7 @@ public final class Gateway {
             return this;
         }
 
-        /** Sets how long a client connection may stay idle (default 60 s). */
+        /** Sets how long a client connection may stay idle, between requests or between the bytes of a request body (default 60 s). */
         public Builder idleTimeout(Duration idleTimeout) {
             this.idleTimeout = Checks.positive(idleTimeout, "idleTimeout");
             return this;
@@ -242,6 +282,54 @@ public final class Gateway {
         /** Sets how long a client may take to send a request's head (default 10 s), against slow-header attacks. */
         public Builder requestHeaderTimeout(Duration requestHeaderTimeout) {
             this.requestHeaderTimeout = Checks.positive(requestHeaderTimeout, "requestHeaderTimeout");
+            return this;
+        }
+
+        /** Sets how many header fields a request may have (default 100); more gets 431. */
+        public Builder maxHeaderCount(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("maxHeaderCount: " + count + " (expected: > 0)");
+            }
+            this.maxHeaderCount = count;
+            return this;
+        }
+
+        /**
+         * Sets the largest upstream response head, status line and headers, in bytes (default 64 KiB); a larger one
+         * fails the call with 502 and its connection is closed.
+         */
+        public Builder maxResponseHeaderSize(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxResponseHeaderSize: " + bytes + " (expected: >= 1024)");
+            }
+            this.maxResponseHeaderSize = bytes;
+            return this;
+        }
+
+        /**
+         * Sets the longest pause between the bytes of an upstream's response body (default 60 s); after it the
+         * upstream connection is closed, and the client's too once its response has started (else it gets 504).
+         */
+        public Builder bodyIdleTimeout(Duration bodyIdleTimeout) {
+            this.bodyIdleTimeout = Checks.positive(bodyIdleTimeout, "bodyIdleTimeout");
+            return this;
+        }
+
+        /** Sets how many idle keep-alive connections are kept per upstream endpoint (default 64); 0 keeps none. */
+        public Builder maxIdleConnections(int count) {
+            if (count < 0) {
+                throw new IllegalArgumentException("maxIdleConnections: " + count + " (expected: >= 0)");
+            }
+            this.maxIdleConnections = count;
+            return this;
+        }
+
+        /**
+         * Sets how long an idle pooled upstream connection is kept (default 4 s): shorter than the keep-alive
+         * timeouts of common servers (5 s and up), so the gateway closes an idle connection before the upstream does.
+         */
+        public Builder idleConnectionTimeout(Duration idleConnectionTimeout) {
+            this.idleConnectionTimeout = Checks.positive(idleConnectionTimeout, "idleConnectionTimeout");
             return this;
         }
 
