@@ -273,7 +273,10 @@ public final class Gateway {
             return this;
         }
 
-        /** Sets how long a client connection may stay idle, between requests or between the bytes of a request body (default 60 s). */
+        /**
+         * Sets how long a client connection may stay idle, between requests or between the bytes of a request body
+         * (default 60 s).
+         */
         public Builder idleTimeout(Duration idleTimeout) {
             this.idleTimeout = Checks.positive(idleTimeout, "idleTimeout");
             return this;

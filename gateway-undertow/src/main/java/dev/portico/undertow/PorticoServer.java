@@ -109,6 +109,11 @@ public final class PorticoServer implements AutoCloseable {
         return address;
     }
 
+    /** Returns how many requests are being handled now. */
+    public int inFlight() {
+        return handler.inFlight();
+    }
+
     /**
      * Stops gracefully: closes the listening socket, answers new requests on open connections with 503, lets
      * in-flight requests finish for up to {@code drainTimeout}, then closes everything. Returns whether every
