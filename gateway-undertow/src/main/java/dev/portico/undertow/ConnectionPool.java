@@ -1,71 +1,133 @@
 package dev.portico.undertow;
 
+import dev.portico.core.Gateway;
 import dev.portico.core.spi.Endpoint;
-import io.undertow.client.ClientCallback;
-import io.undertow.client.ClientConnection;
-import io.undertow.client.UndertowClient;
 import io.undertow.connector.ByteBufferPool;
-import org.xnio.IoUtils;
+import io.undertow.server.DefaultByteBufferPool;
+import org.xnio.IoFuture;
 import org.xnio.OptionMap;
 import org.xnio.Options;
+import org.xnio.StreamConnection;
 import org.xnio.XnioIoThread;
 
 import java.io.IOException;
-import java.net.URI;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
- * Keep-alive connections to upstream endpoints, pooled per IO thread (as Undertow's {@code ProxyHandler} does), so a
- * connection is only ever used by the thread that owns it and the pool needs no locks.
+ * Keep-alive connections to upstream endpoints, pooled per IO thread so that a connection is only ever used by the
+ * thread that owns it and the pool needs no locks; idle ones are capped per endpoint, closed after an expiry, and
+ * closed at once when the upstream closes them or sends anything while they sit idle.
  */
 final class ConnectionPool implements AutoCloseable {
 
     private static final OptionMap OPTIONS = OptionMap.builder().set(Options.TCP_NODELAY, true).getMap();
+    private static final long RESOLVED_NANOS = TimeUnit.SECONDS.toNanos(30);
 
-    private final ConcurrentHashMap<Endpoint, Idle> endpoints = new ConcurrentHashMap<>();
-    private final Set<ClientConnection> open = ConcurrentHashMap.newKeySet();
-    private final int maxIdlePerThread;
+    private final ByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024, -1, 8);
+    private final ConcurrentHashMap<Endpoint, Group> groups = new ConcurrentHashMap<>();
+    private final Set<UpstreamConnection> open = ConcurrentHashMap.newKeySet();
+    private final int maxIdle;
+    private final long idleNanos;
     private volatile boolean closed;
 
-    ConnectionPool(int maxIdlePerThread) {
-        this.maxIdlePerThread = maxIdlePerThread;
+    ConnectionPool(Gateway gateway) {
+        this(gateway.maxIdleConnections(), gateway.idleConnectionTimeout().toNanos());
     }
 
-    /** The idle connections to one endpoint, one deque per IO thread, each touched only by its thread. */
-    private static final class Idle {
-        final URI uri;
-        final ArrayDeque<ClientConnection>[] byThread;
+    ConnectionPool(int maxIdle, long idleNanos) {
+        this.maxIdle = maxIdle;
+        this.idleNanos = idleNanos;
+    }
 
-        @SuppressWarnings("unchecked")
-        Idle(Endpoint endpoint, int threads) {
-            String host = endpoint.host().indexOf(':') >= 0 ? '[' + endpoint.host() + ']' : endpoint.host();
-            this.uri = URI.create("http://" + host + ':' + endpoint.port());
-            this.byThread = new ArrayDeque[threads];
+    ByteBufferPool buffers() {
+        return buffers;
+    }
+
+    /** Returns how many upstream connections are open, idle or in use. */
+    int openConnections() {
+        return open.size();
+    }
+
+    /** The connections to one endpoint: its resolved address, the idle count, and one idle slot per IO thread. */
+    private final class Group {
+        final Endpoint endpoint;
+        final AtomicInteger idle = new AtomicInteger();
+        final Slot[] slots;
+        volatile InetSocketAddress address;
+        volatile long resolvedAt;
+
+        Group(Endpoint endpoint, int threads) {
+            this.endpoint = endpoint;
+            this.slots = new Slot[threads];
             for (int i = 0; i < threads; i++) {
-                byThread[i] = new ArrayDeque<>();
+                slots[i] = new Slot(this);
             }
         }
     }
 
-    private Idle idle(Endpoint endpoint, XnioIoThread thread) {
-        Idle idle = endpoints.get(endpoint);
-        if (idle == null) {
-            idle = endpoints.computeIfAbsent(endpoint, e -> new Idle(e, thread.getWorker().getIoThreadCount()));
+    /** The idle connections of one endpoint on one IO thread, oldest first, touched only by that thread. */
+    private final class Slot implements Runnable {
+        final Group group;
+        final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+        XnioIoThread thread;
+        boolean sweeping;
+
+        Slot(Group group) {
+            this.group = group;
         }
-        return idle;
+
+        /** Closes the connections idle for longer than the expiry, then looks again when the next one is due. */
+        @Override
+        public void run() {
+            long now = System.nanoTime();
+            for (UpstreamConnection c = idle.peekFirst(); c != null; c = idle.peekFirst()) {
+                long due = c.idleSince + idleNanos - now;
+                if (due > 0) {
+                    thread.executeAfter(this, TimeUnit.NANOSECONDS.toMillis(due) + 1, TimeUnit.MILLISECONDS);
+                    return;
+                }
+                idle.pollFirst();
+                group.idle.decrementAndGet();
+                c.close(false);
+            }
+            sweeping = false;
+        }
+
+        void remove(UpstreamConnection c) {
+            if (idle.remove(c)) {
+                group.idle.decrementAndGet();
+            }
+        }
     }
 
-    /** Returns an open idle connection owned by this thread, or {@code null}. Call on {@code thread}. */
-    ClientConnection acquire(Endpoint endpoint, XnioIoThread thread) {
-        Idle idle = idle(endpoint, thread);
+    private Group group(Endpoint endpoint, XnioIoThread thread) {
+        Group group = groups.get(endpoint);
+        if (group == null) {
+            group = groups.computeIfAbsent(endpoint, e -> new Group(e, thread.getWorker().getIoThreadCount()));
+        }
+        return group;
+    }
+
+    /** Returns an open idle connection owned by this thread, most recently used first, or {@code null}. */
+    UpstreamConnection acquire(Endpoint endpoint, XnioIoThread thread) {
+        Group group = group(endpoint, thread);
         int n = thread.getNumber();
-        if (n >= idle.byThread.length) {
+        if (n >= group.slots.length) {
             return null;
         }
-        ArrayDeque<ClientConnection> deque = idle.byThread[n];
-        for (ClientConnection c = deque.pollLast(); c != null; c = deque.pollLast()) {
+        ArrayDeque<UpstreamConnection> idle = group.slots[n].idle;
+        for (UpstreamConnection c = idle.pollLast(); c != null; c = idle.pollLast()) {
+            group.idle.decrementAndGet();
+            c.source.suspendReads();
+            c.source.getReadSetter().set(null);
             if (c.isOpen()) {
                 return c;
             }
@@ -73,53 +135,158 @@ final class ConnectionPool implements AutoCloseable {
         return null;
     }
 
-    /** Opens a new connection owned by {@code thread}. */
-    void connect(Endpoint endpoint, XnioIoThread thread, ByteBufferPool buffers, ClientCallback<ClientConnection> callback) {
+    /**
+     * Opens a new connection owned by {@code thread} and hands it to {@code connected} on that thread, or the
+     * failure to {@code failed}; the returned handle abandons the attempt.
+     */
+    Runnable connect(Endpoint endpoint, XnioIoThread thread, Consumer<UpstreamConnection> connected,
+                     Consumer<IOException> failed) {
         if (closed) {
-            callback.failed(new IOException("connection pool closed"));
-            return;
+            failed.accept(new IOException("connection pool closed"));
+            return () -> { };
         }
-        URI uri = idle(endpoint, thread).uri;
-        UndertowClient.getInstance().connect(new ClientCallback<>() {
-            @Override
-            public void completed(ClientConnection connection) {
-                open.add(connection);
-                connection.addCloseListener(open::remove);
-                if (closed) {
-                    IoUtils.safeClose(connection);
-                    callback.failed(new IOException("connection pool closed"));
+        Attempt attempt = new Attempt(group(endpoint, thread), thread, connected, failed);
+        attempt.start();
+        return attempt::cancel;
+    }
+
+    /** One connection attempt: the address (resolved off the IO thread for a host name), then the TCP connect. */
+    private final class Attempt {
+        final Group group;
+        final XnioIoThread thread;
+        final Consumer<UpstreamConnection> connected;
+        final Consumer<IOException> failed;
+        IoFuture<StreamConnection> future;
+        boolean cancelled;
+
+        Attempt(Group group, XnioIoThread thread, Consumer<UpstreamConnection> connected, Consumer<IOException> failed) {
+            this.group = group;
+            this.thread = thread;
+            this.connected = connected;
+            this.failed = failed;
+        }
+
+        void start() {
+            InetSocketAddress address = group.address;
+            if (address != null && System.nanoTime() - group.resolvedAt < RESOLVED_NANOS) {
+                open(address);
+                return;
+            }
+            String host = group.endpoint.host();
+            if (isLiteral(host)) {
+                resolve();
+                open(group.address);
+                return;
+            }
+            thread.getWorker().execute(() -> {
+                resolve();
+                thread.execute(() -> {
+                    if (group.address == null) {
+                        failed.accept(new UnknownHostException(host));
+                    } else if (!cancelled) {
+                        open(group.address);
+                    }
+                });
+            });
+        }
+
+        private void resolve() {
+            try {
+                group.address = new InetSocketAddress(InetAddress.getByName(group.endpoint.host()), group.endpoint.port());
+                group.resolvedAt = System.nanoTime();
+            } catch (UnknownHostException e) {
+                // keeps the last good address, if any
+            }
+        }
+
+        private void open(InetSocketAddress address) {
+            future = thread.openStreamConnection(address, socket -> {
+                UpstreamConnection c = new UpstreamConnection(ConnectionPool.this, group.endpoint, socket);
+                open.add(c);
+                socket.getCloseSetter().set(s -> open.remove(c));
+                if (closed || cancelled) {
+                    c.close(false);
+                    if (closed) {
+                        failed.accept(new IOException("connection pool closed"));
+                    }
                     return;
                 }
-                callback.completed(connection);
-            }
+                connected.accept(c);
+            }, OPTIONS);
+            future.addNotifier(new IoFuture.HandlingNotifier<StreamConnection, Void>() {
+                @Override
+                public void handleFailed(IOException exception, Void attachment) {
+                    if (!cancelled) {
+                        thread.execute(() -> failed.accept(exception));
+                    }
+                }
+            }, null);
+        }
 
-            @Override
-            public void failed(IOException e) {
-                callback.failed(e);
+        void cancel() {
+            cancelled = true;
+            if (future != null) {
+                future.cancel();
             }
-        }, null, uri, thread, null, buffers, OPTIONS);
+        }
     }
 
-    /** Returns a connection whose exchange is complete for reuse, or closes it. Call on its IO thread. */
-    void release(Endpoint endpoint, ClientConnection connection) {
-        if (closed || !connection.isOpen() || connection.isUpgraded()) {
-            IoUtils.safeClose(connection);
-            return;
+    private static boolean isLiteral(String host) {
+        if (host.indexOf(':') >= 0) {
+            return true;
         }
-        Idle idle = endpoints.get(endpoint);
-        int n = connection.getIoThread().getNumber();
-        if (idle == null || n >= idle.byThread.length || idle.byThread[n].size() >= maxIdlePerThread) {
-            IoUtils.safeClose(connection);
-            return;
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c != '.' && (c < '0' || c > '9')) {
+                return false;
+            }
         }
-        idle.byThread[n].addLast(connection);
+        return true;
     }
 
+    /**
+     * Keeps a connection whose last exchange completed on both sides, or closes it when it is not reusable, the
+     * endpoint already has its share of idle connections, or the pool is closed. Call on the connection's thread.
+     */
+    void release(UpstreamConnection c) {
+        Group group = groups.get(c.endpoint);
+        int n = c.thread().getNumber();
+        if (closed || !c.reusable || !c.isOpen() || c.buffered() > 0 || group == null || n >= group.slots.length
+                || !reserve(group)) {
+            c.close(false);
+            return;
+        }
+        c.releaseIfEmpty();
+        Slot slot = group.slots[n];
+        c.idleSince = System.nanoTime();
+        slot.idle.addLast(c);
+        // an idle connection has nothing to say: its close, or any byte, ends it
+        c.source.getReadSetter().set(channel -> {
+            slot.remove(c);
+            c.close(false);
+        });
+        c.source.resumeReads();
+        if (!slot.sweeping) {
+            slot.sweeping = true;
+            slot.thread = c.thread();
+            slot.thread.executeAfter(slot, TimeUnit.NANOSECONDS.toMillis(idleNanos) + 1, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private boolean reserve(Group group) {
+        if (group.idle.incrementAndGet() > maxIdle) {
+            group.idle.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Closes every connection, idle or in use. */
     @Override
     public void close() {
         closed = true;
-        for (ClientConnection connection : open) {
-            IoUtils.safeClose(connection);
+        for (UpstreamConnection c : open) {
+            c.shutdown();
         }
     }
 }

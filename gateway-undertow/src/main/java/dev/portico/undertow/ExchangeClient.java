@@ -1,5 +1,6 @@
 package dev.portico.undertow;
 
+import dev.portico.core.Gateway;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.spi.CallOptions;
@@ -14,14 +15,17 @@ final class ExchangeClient implements UpstreamClient {
 
     private final ConnectionPool pool;
     private final HttpServerExchange exchange;
+    private final Gateway gateway;
 
-    ExchangeClient(ConnectionPool pool, HttpServerExchange exchange) {
+    ExchangeClient(ConnectionPool pool, HttpServerExchange exchange, Gateway gateway) {
         this.pool = pool;
         this.exchange = exchange;
+        this.gateway = gateway;
     }
 
     @Override
     public CompletionStage<Response> send(Endpoint endpoint, Request request, CallOptions options) {
-        return new UpstreamCall(pool, exchange, endpoint, options.upstream(), request, options).start();
+        return new UpstreamCall(pool, exchange, endpoint, request, options, gateway.maxResponseHeaderSize(),
+                gateway.bodyIdleTimeout()).start();
     }
 }

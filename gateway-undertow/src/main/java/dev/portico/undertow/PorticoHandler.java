@@ -36,12 +36,13 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     private static final int MAX_TARGET = 8 * 1024;
 
     private final Gateway gateway;
-    private final ConnectionPool pool = new ConnectionPool(512);
+    private final ConnectionPool pool;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
     private PorticoHandler(Gateway gateway) {
         this.gateway = gateway;
+        this.pool = new ConnectionPool(gateway);
     }
 
     /** Returns a handler that serves this gateway. */
@@ -99,7 +100,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         }
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
             CompletionStage<Response> stage = gateway.handle(request, exchange.getSourceAddress(),
-                    new ExchangeClient(pool, exchange));
+                    new ExchangeClient(pool, exchange, gateway));
             stage.whenComplete((response, failure) -> {
                 if (exchange.isInIoThread()) {
                     write(exchange, response);

@@ -2,50 +2,71 @@ package dev.portico.undertow;
 
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
-import io.undertow.client.ClientExchange;
-import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.Transfer;
-import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
-import org.xnio.channels.StreamSourceChannel;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * An upstream response body, read from the upstream connection at most once: streamed to the client with
- * backpressure, or buffered with a bound. Its connection goes back to the pool once the body is read to the end,
- * and is closed if the body is abandoned half-read.
+ * backpressure (each byte written as soon as it arrives), or buffered with a bound. Its framing (a length, chunks, or
+ * the connection's end) is decoded here; the connection goes back to the pool once the body is read to its end, and
+ * is closed if the body is abandoned, stalls past the body idle timeout, or breaks its framing.
  */
 final class UpstreamBody implements Body {
 
     private enum State { UNREAD, READING, DONE, ABANDONED }
 
-    private final UpstreamCall call;
-    private final ClientExchange exchange;
-    private final long length;
-    private State state = State.UNREAD;
+    private static final ByteBuffer NOTHING_YET = ByteBuffer.allocate(0);
 
-    UpstreamBody(UpstreamCall call, ClientExchange exchange, long length) {
+    private final UpstreamCall call;
+    private final UpstreamConnection connection;
+    private final long framing;
+    private final ChunkedDecoder chunks;
+    private final int maxOverhead;
+    private long remaining;
+    private State state = State.UNREAD;
+    private Consumer<GatewayException> onBroken;
+
+    /** A body framed by a length, by {@link ResponseHead#CHUNKED} or by {@link ResponseHead#UNTIL_CLOSE}. */
+    UpstreamBody(UpstreamCall call, UpstreamConnection connection, long framing, int maxOverhead) {
         this.call = call;
-        this.exchange = exchange;
-        this.length = length;
+        this.connection = connection;
+        this.framing = framing;
+        this.maxOverhead = maxOverhead;
+        this.chunks = framing == ResponseHead.CHUNKED ? new ChunkedDecoder(maxOverhead) : null;
+        this.remaining = framing;
     }
 
     @Override
     public long length() {
-        return length;
+        return framing >= 0 ? framing : -1;
     }
 
     @Override
     public boolean isBuffered() {
         return false;
+    }
+
+    /** Refuses chunk framing that is already buffered and broken, while the response can still be a clean 502. */
+    void checkBuffered() throws BadResponseException {
+        ByteBuffer buffered = connection.buffer();
+        if (buffered == null) {
+            return;
+        }
+        ByteBuffer view = buffered.duplicate();
+        ChunkedDecoder probe = new ChunkedDecoder(maxOverhead);
+        for (long n = probe.next(view); n > 0; n = probe.next(view)) {
+            view.position(view.position() + (int) n);
+            probe.consumed(n);
+        }
     }
 
     private boolean begin() {
@@ -58,44 +79,80 @@ final class UpstreamBody implements Body {
         }
     }
 
-    private void finish() {
-        synchronized (this) {
-            if (state != State.READING) {
-                return;
-            }
-            state = State.DONE;
-        }
-        IoUtils.safeClose(exchange.getResponseChannel());
-        call.release();
-    }
-
-    /** Closes the connection unless the body was read to the end; called when the client exchange ends. */
-    void abandon() {
+    /** Ends reading: the connection is reused when the body was read whole, else closed. */
+    private boolean end(boolean whole) {
         synchronized (this) {
             if (state == State.DONE || state == State.ABANDONED) {
-                return;
+                return false;
             }
-            state = State.ABANDONED;
+            state = whole ? State.DONE : State.ABANDONED;
         }
-        call.discard();
+        call.finished(whole);
+        return true;
     }
 
-    @Override
-    public CompletionStage<byte[]> bytes(long maxBytes) {
-        if (!begin()) {
-            return CompletableFuture.failedFuture(new IllegalStateException("the upstream body was already read"));
-        }
-        if (length > maxBytes) {
-            abandon();
-            return CompletableFuture.failedFuture(tooLarge(maxBytes));
-        }
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
-        call.onIoThread(() -> new Reader(result, maxBytes).start());
-        return result;
+    /** Closes the connection unless the body was read to its end; called when the client exchange ends. */
+    void abandon() {
+        end(false);
     }
 
-    private GatewayException tooLarge(long maxBytes) {
-        return GatewayException.badGateway("upstream " + call.upstreamName() + " response exceeds " + maxBytes + " bytes");
+    /** Ends a body whose upstream failed or stalled: the connection is closed, and whoever reads is told. */
+    void broken(GatewayException failure) {
+        Consumer<GatewayException> reader = onBroken;
+        onBroken = null;
+        if (end(false) && reader != null) {
+            reader.accept(failure);
+        }
+    }
+
+    /**
+     * Returns payload bytes available now, as a view of the connection's buffer that must be consumed before the
+     * next call; an empty buffer when the upstream must send more; {@code null} at the end of the body.
+     */
+    private ByteBuffer next() throws IOException {
+        UpstreamConnection c = connection;
+        while (true) {
+            if (framing >= 0 ? remaining == 0 : chunks != null && chunks.isDone()) {
+                return null;
+            }
+            ByteBuffer buffer = c.buffer();
+            if (buffer != null && buffer.hasRemaining()) {
+                long n = chunks != null ? chunks.next(buffer) : framing >= 0 ? Math.min(remaining, buffer.remaining())
+                        : buffer.remaining();
+                if (n > 0) {
+                    ByteBuffer payload = buffer.slice();
+                    payload.limit((int) n);
+                    buffer.position(buffer.position() + (int) n);
+                    if (chunks != null) {
+                        chunks.consumed(n);
+                    } else if (framing >= 0) {
+                        remaining -= n;
+                    }
+                    return payload;
+                }
+                if (buffer.hasRemaining() || (chunks != null && chunks.isDone())) {
+                    continue;
+                }
+            }
+            int read = c.fill(Integer.MAX_VALUE);
+            if (read < 0) {
+                if (framing == ResponseHead.UNTIL_CLOSE) {
+                    c.reusable = false;
+                    return null;
+                }
+                throw new IOException("the upstream closed the connection inside a response body");
+            }
+            if (read == 0) {
+                return NOTHING_YET;
+            }
+        }
+    }
+
+    /** Reads a body that must be empty (HEAD, 204, 304) to its end, so the connection can be reused. */
+    void drain() {
+        if (begin()) {
+            end(true);
+        }
     }
 
     /** Streams the body to the client's response, which it ends; call on the exchange's IO thread. */
@@ -104,113 +161,150 @@ final class UpstreamBody implements Body {
             server.endExchange();
             return;
         }
-        StreamSourceChannel source = exchange.getResponseChannel();
-        StreamSinkChannel sink = server.getResponseChannel();
-        Transfer.initiateTransfer(source, sink, null, channel -> {
-            finish();
-            endResponse(server, channel);
-        }, (channel, e) -> failed(server), (channel, e) -> failed(server), server.getConnection().getByteBufferPool());
+        new Transfer(server).run();
     }
 
-    /** Reads a body that must be empty (HEAD, 204, 304) to its end, so the connection can be reused. */
-    void drain() {
-        if (!begin()) {
-            return;
+    /** Copies the body to the client, waiting on whichever side is not ready. */
+    private final class Transfer {
+        private final HttpServerExchange server;
+        private final StreamSinkChannel sink;
+        private ByteBuffer pending;
+
+        Transfer(HttpServerExchange server) {
+            this.server = server;
+            this.sink = server.getResponseChannel();
+            onBroken = failure -> IoUtils.safeClose(server.getConnection());
         }
-        StreamSourceChannel source = exchange.getResponseChannel();
-        try (PooledByteBuffer pooled = exchange.getConnection().getBufferPool().allocate()) {
-            ByteBuffer buffer = pooled.getBuffer();
-            long read;
-            while ((read = source.read(buffer)) > 0) {
-                buffer.clear(); // an upstream that sends a body here is wrong; discard it
+
+        void run() {
+            call.guarded(this::copy);
+        }
+
+        private void copy() throws IOException {
+            while (state == State.READING) {
+                if (pending != null) {
+                    while (pending.hasRemaining()) {
+                        if (sink.write(pending) == 0) {
+                            awaitClient();
+                            return;
+                        }
+                    }
+                    pending = null;
+                }
+                ByteBuffer next = next();
+                if (next == null) {
+                    onBroken = null;
+                    end(true);
+                    finishResponse();
+                    return;
+                }
+                if (next == NOTHING_YET) {
+                    awaitUpstream();
+                    return;
+                }
+                UpstreamCall.step(UpstreamCall.Step.BODY_READ);
+                pending = next;
             }
-            if (read == -1) {
-                finish();
-                return;
-            }
-        } catch (IOException e) {
-            // fall through: the connection cannot be trusted
         }
-        synchronized (this) {
-            state = State.UNREAD;
+
+        /** The client is slow: wait for it, not for the upstream, and without the upstream's idle timeout. */
+        private void awaitClient() {
+            connection.source.suspendReads();
+            call.cancelTimer();
+            sink.getWriteSetter().set(channel -> run());
+            sink.resumeWrites();
         }
-        abandon();
-    }
 
-    private void failed(HttpServerExchange server) {
-        abandon();
-        IoUtils.safeClose(server.getConnection());
-    }
-
-    private static void endResponse(HttpServerExchange server, StreamSinkChannel sink) {
-        try {
-            sink.shutdownWrites();
-            if (!sink.flush()) {
-                sink.getWriteSetter().set(ChannelListeners.flushingChannelListener(
-                        channel -> channel.getWriteSetter().set(null), ChannelListeners.closingChannelExceptionHandler()));
-                sink.resumeWrites();
+        /** The upstream has sent nothing more yet: what was written goes out now (the head first), then wait. */
+        private void awaitUpstream() throws IOException {
+            if (sink.flush()) {
+                sink.suspendWrites();
             } else {
-                sink.getWriteSetter().set(null);
+                sink.getWriteSetter().set(channel -> run());
+                sink.resumeWrites();
             }
-        } catch (IOException e) {
-            IoUtils.safeClose(server.getConnection());
+            connection.source.getReadSetter().set(channel -> run());
+            connection.source.resumeReads();
+            call.awaitBody();
         }
+
+        private void finishResponse() {
+            connection.source.getReadSetter().set(null);
+            try {
+                sink.shutdownWrites();
+                if (!sink.flush()) {
+                    sink.getWriteSetter().set(ChannelListeners.flushingChannelListener(
+                            channel -> channel.getWriteSetter().set(null), ChannelListeners.closingChannelExceptionHandler()));
+                    sink.resumeWrites();
+                } else {
+                    sink.getWriteSetter().set(null);
+                }
+            } catch (IOException e) {
+                IoUtils.safeClose(server.getConnection());
+            }
+        }
+    }
+
+    @Override
+    public CompletionStage<byte[]> bytes(long maxBytes) {
+        if (!begin()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the upstream body was already read"));
+        }
+        if (length() > maxBytes) {
+            end(false);
+            return CompletableFuture.failedFuture(tooLarge(maxBytes));
+        }
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        call.onIoThread(() -> new Reader(result, maxBytes).run());
+        return result;
+    }
+
+    private GatewayException tooLarge(long maxBytes) {
+        return GatewayException.badGateway("upstream " + call.upstreamName() + " response exceeds " + maxBytes + " bytes");
     }
 
     /** Reads the whole body into memory, failing once it exceeds the bound. */
-    private final class Reader implements ChannelListener<StreamSourceChannel> {
+    private final class Reader {
         private final CompletableFuture<byte[]> result;
         private final long maxBytes;
         private final ByteArrayOutputStream out;
-        private byte[] chunk;
 
         Reader(CompletableFuture<byte[]> result, long maxBytes) {
             this.result = result;
             this.maxBytes = maxBytes;
-            this.out = new ByteArrayOutputStream(length > 0 ? (int) length : 512);
+            this.out = new ByteArrayOutputStream(framing > 0 ? (int) framing : 512);
+            onBroken = result::completeExceptionally;
         }
 
-        void start() {
-            StreamSourceChannel channel = exchange.getResponseChannel();
-            channel.getReadSetter().set(this);
-            handleEvent(channel);
+        void run() {
+            call.guarded(this::read);
         }
 
-        @Override
-        public void handleEvent(StreamSourceChannel channel) {
-            try (PooledByteBuffer pooled = exchange.getConnection().getBufferPool().allocate()) {
-                ByteBuffer buffer = pooled.getBuffer();
-                while (true) {
-                    buffer.clear();
-                    int read = channel.read(buffer);
-                    if (read == 0) {
-                        channel.resumeReads();
-                        return;
-                    }
-                    if (read == -1) {
-                        channel.suspendReads();
-                        channel.getReadSetter().set(null);
-                        finish();
-                        result.complete(out.toByteArray());
-                        return;
-                    }
-                    if (out.size() + read > maxBytes) {
-                        channel.suspendReads();
-                        abandon();
-                        result.completeExceptionally(tooLarge(maxBytes));
-                        return;
-                    }
-                    buffer.flip();
-                    if (chunk == null) {
-                        chunk = new byte[buffer.capacity()];
-                    }
-                    buffer.get(chunk, 0, read);
-                    out.write(chunk, 0, read);
+        private void read() throws IOException {
+            while (state == State.READING) {
+                ByteBuffer next = next();
+                if (next == null) {
+                    onBroken = null;
+                    end(true);
+                    result.complete(out.toByteArray());
+                    return;
                 }
-            } catch (IOException e) {
-                abandon();
-                result.completeExceptionally(GatewayException.badGateway(
-                        "upstream " + call.upstreamName() + " broke off its response"));
+                if (next == NOTHING_YET) {
+                    connection.source.getReadSetter().set(channel -> run());
+                    connection.source.resumeReads();
+                    call.awaitBody();
+                    return;
+                }
+                if (out.size() + (long) next.remaining() > maxBytes) {
+                    onBroken = null;
+                    end(false);
+                    result.completeExceptionally(tooLarge(maxBytes));
+                    return;
+                }
+                UpstreamCall.step(UpstreamCall.Step.BODY_READ);
+                byte[] chunk = new byte[next.remaining()];
+                next.get(chunk);
+                out.write(chunk, 0, chunk.length);
             }
         }
     }

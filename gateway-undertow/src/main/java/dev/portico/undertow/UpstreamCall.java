@@ -6,35 +6,37 @@ import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.Endpoint;
-import io.undertow.client.ClientCallback;
-import io.undertow.client.ClientConnection;
-import io.undertow.client.ClientExchange;
-import io.undertow.client.ClientRequest;
-import io.undertow.client.ClientResponse;
+import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
-import io.undertow.util.HeaderMap;
-import io.undertow.util.HeaderValues;
-import io.undertow.util.Headers;
-import io.undertow.util.HttpString;
-import io.undertow.util.Transfer;
-import org.xnio.ChannelListeners;
-import org.xnio.IoUtils;
-import org.xnio.Options;
-import org.xnio.StreamConnection;
 import org.xnio.XnioIoThread;
-import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
- * One request to one upstream endpoint, run on the client exchange's IO thread: take a pooled connection or open
- * one (connect timeout), send the head, stream or write the body, and complete with the response head (response
- * timeout); a reused connection that fails before answering is retried once on a new one when the body allows.
+ * One request to one upstream endpoint over HTTP/1.1, run on the client exchange's IO thread: take a pooled
+ * connection or open one (connect timeout), write the head and the body, and complete with the response head once
+ * the final one arrives (response timeout); interim 1xx heads are dropped. Any fault, of the upstream or of the
+ * gateway itself, ends the call with a 502 or 504 and closes the connection; a reused connection that fails before
+ * answering is retried once on a new one when the body can be sent again.
  */
 final class UpstreamCall {
+
+    /** The steps of a call, where tests inject faults. */
+    enum Step { CONNECTED, WRITING, REQUEST_SENT, HEAD_READ, BODY_READ }
+
+    private static final System.Logger LOG = System.getLogger(UpstreamCall.class.getName());
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
+
+    /** A fault injector for tests: called at each step, it may throw. */
+    static volatile Consumer<Step> faults;
 
     private final ConnectionPool pool;
     private final HttpServerExchange server;
@@ -43,36 +45,49 @@ final class UpstreamCall {
     private final String upstreamName;
     private final Request request;
     private final CallOptions options;
+    private final int maxHead;
+    private final long bodyIdleNanos;
     private final CompletableFuture<Response> result = new CompletableFuture<>();
 
-    private ClientConnection connection;
+    private UpstreamConnection connection;
+    private Runnable connecting;
+    private boolean reused;
+    private ByteBuffer[] out;
+    private StreamSourceChannel clientBody;
+    private PooledByteBuffer pumped;
+    private boolean chunkedUpload;
+    private long uploadLeft;
+    private boolean sent;
+    private ResponseHead.Scanner scanner;
+    private int scanned;
+    private int headBytes;
+    private boolean responded;
+    private UpstreamBody body;
+
     private long deadline;
     private String lateness;
     private long timeoutNanos;
     private boolean watched;
-    private UpstreamBody body;
-    private boolean reused;
-    private boolean sent;
-    private boolean done;
-    private boolean released;
 
-    UpstreamCall(ConnectionPool pool, HttpServerExchange server, Endpoint endpoint, String upstreamName,
-                 Request request, CallOptions options) {
+    UpstreamCall(ConnectionPool pool, HttpServerExchange server, Endpoint endpoint, Request request,
+                 CallOptions options, int maxHead, Duration bodyIdleTimeout) {
         this.pool = pool;
         this.server = server;
         this.thread = server.getIoThread();
         this.endpoint = endpoint;
-        this.upstreamName = upstreamName;
+        this.upstreamName = options.upstream();
         this.request = request;
         this.options = options;
+        this.maxHead = maxHead;
+        this.bodyIdleNanos = bodyIdleTimeout.toNanos();
     }
 
     CompletableFuture<Response> start() {
         server.addExchangeCompleteListener((ex, next) -> {
-            onIoThread(this::clientGone);
+            onIoThread(() -> guarded(this::clientGone));
             next.proceed();
         });
-        onIoThread(this::begin);
+        onIoThread(() -> guarded(this::begin));
         return result;
     }
 
@@ -88,8 +103,49 @@ final class UpstreamCall {
         }
     }
 
-    private void begin() {
-        ClientConnection pooled = pool.acquire(endpoint, thread);
+    /** A step that may fail on the network or on the upstream's bytes. */
+    interface IoStep {
+        void run() throws IOException;
+    }
+
+    /** Runs a step; whatever it throws ends the call (or, once answered, the body) instead of escaping. */
+    void guarded(IoStep step) {
+        try {
+            step.run();
+        } catch (BadResponseException e) {
+            broken(GatewayException.badGateway("upstream " + upstreamName + " sent " + e.getMessage()));
+        } catch (IOException e) {
+            if (!responded) {
+                retryOrFail();
+            } else {
+                broken(GatewayException.badGateway("upstream " + upstreamName + " broke off its response"));
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "upstream call to " + upstreamName + " failed", e);
+            broken(GatewayException.badGateway("the call to upstream " + upstreamName + " failed"));
+        }
+    }
+
+    private void broken(GatewayException failure) {
+        if (!responded) {
+            fail(failure);
+        } else if (body != null) {
+            body.broken(failure);
+        }
+    }
+
+    static void step(Step step) {
+        Consumer<Step> injector = faults;
+        if (injector != null) {
+            injector.accept(step);
+        }
+    }
+
+    private void begin() throws IOException {
+        if (responded) {
+            return;
+        }
+        UpstreamConnection pooled = pool.acquire(endpoint, thread);
         if (pooled != null) {
             reused = true;
             send(pooled);
@@ -101,206 +157,335 @@ final class UpstreamCall {
     private void connect() {
         reused = false;
         arm(options.connectTimeout(), "did not accept a connection within ");
-        pool.connect(endpoint, thread, server.getConnection().getByteBufferPool(), new ClientCallback<>() {
-            @Override
-            public void completed(ClientConnection fresh) {
-                if (done) {
-                    pool.release(endpoint, fresh);
-                    return;
-                }
-                cancelTimer();
-                send(fresh);
+        connecting = pool.connect(endpoint, thread, fresh -> guarded(() -> {
+            connecting = null;
+            if (responded) {
+                fresh.reusable = true;
+                pool.release(fresh);
+                return;
             }
-
-            @Override
-            public void failed(IOException e) {
+            step(Step.CONNECTED);
+            send(fresh);
+        }), e -> {
+            if (!responded) {
                 fail(GatewayException.badGateway("upstream " + upstreamName + " refused the connection"));
             }
         });
     }
 
-    private void send(ClientConnection c) {
-        this.connection = c;
-        ClientRequest head = head();
+    private void send(UpstreamConnection c) throws IOException {
+        connection = c;
+        c.reusable = true;
+        sent = false;
+        scanner = new ResponseHead.Scanner();
+        scanned = 0;
+        headBytes = 0;
         cancelTimer(); // the response timeout starts once the whole request is sent
-        c.sendRequest(head, new ClientCallback<>() {
-            @Override
-            public void completed(ClientExchange exchange) {
-                exchange.setResponseListener(new ClientCallback<>() {
-                    @Override
-                    public void completed(ClientExchange answered) {
-                        respond(answered);
-                    }
-
-                    @Override
-                    public void failed(IOException e) {
-                        retryOrFail(c);
-                    }
-                });
-                writeBody(exchange);
-            }
-
-            @Override
-            public void failed(IOException e) {
-                retryOrFail(c);
-            }
-        });
+        c.source.getReadSetter().set(channel -> guarded(this::readHead));
+        c.source.resumeReads();
+        step(Step.WRITING);
+        Body b = request.body();
+        if (b.length() != 0 && b instanceof ExchangeBody streamed && streamed.exchange() == server && streamed.claim()) {
+            long max = options.maxRequestBody();
+            server.setMaxEntitySize(max);
+            server.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), max));
+            clientBody = server.getRequestChannel();
+            chunkedUpload = b.length() < 0;
+            uploadLeft = b.length();
+            out = new ByteBuffer[] {head(b.length())};
+            pump();
+        } else if (b.length() == 0) {
+            out = new ByteBuffer[] {head(0)};
+            writeOut();
+        } else {
+            b.bytes(options.maxRequestBody()).whenComplete((bytes, failure) -> onIoThread(() -> guarded(() -> {
+                if (responded || c != connection) {
+                    return;
+                }
+                if (failure != null) {
+                    fail(failure);
+                } else {
+                    out = new ByteBuffer[] {head(bytes.length), ByteBuffer.wrap(bytes)};
+                    writeOut();
+                }
+            })));
+        }
     }
 
-    private ClientRequest head() {
-        ClientRequest head = new ClientRequest()
-                .setMethod(HttpString.tryFromString(request.method()))
-                .setPath(endpoint.basePath().isEmpty() ? request.target() : endpoint.basePath() + request.target());
-        HeaderMap headers = head.getRequestHeaders();
-        dev.portico.core.Headers in = request.headers();
-        for (int i = 0; i < in.size(); i++) {
-            String name = in.name(i);
-            if (!name.equalsIgnoreCase("Content-Length")) {
-                headers.add(HttpString.tryFromString(name), in.value(i));
+    /** Returns the request head, framed by {@code length}: a Content-Length, or chunked when it is negative. */
+    private ByteBuffer head(long length) {
+        StringBuilder head = new StringBuilder(256).append(request.method()).append(' ');
+        if (!endpoint.basePath().isEmpty()) {
+            head.append(endpoint.basePath());
+        }
+        head.append(request.target()).append(" HTTP/1.1\r\n");
+        dev.portico.core.Headers headers = request.headers();
+        for (int i = 0; i < headers.size(); i++) {
+            String name = headers.name(i);
+            if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Transfer-Encoding")) {
+                head.append(name).append(": ").append(headers.value(i)).append("\r\n");
             }
         }
-        long length = request.body().length();
         if (length > 0 || (length == 0 && expectsBody(request.method()))) {
-            headers.put(Headers.CONTENT_LENGTH, length);
+            head.append("Content-Length: ").append(length).append("\r\n");
         } else if (length < 0) {
-            headers.put(Headers.TRANSFER_ENCODING, Headers.CHUNKED.toString());
+            head.append("Transfer-Encoding: chunked\r\n");
         }
-        return head;
+        return ByteBuffer.wrap(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
     }
 
     private static boolean expectsBody(String method) {
         return method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
     }
 
-    private void writeBody(ClientExchange exchange) {
-        StreamSinkChannel sink = exchange.getRequestChannel();
-        Body b = request.body();
-        if (b.length() == 0) {
-            finishRequest(sink);
-        } else if (b instanceof ExchangeBody streamed && streamed.exchange() == server && streamed.claim()) {
-            long max = options.maxRequestBody();
-            server.setMaxEntitySize(max);
-            server.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), max));
-            Transfer.initiateTransfer(server.getRequestChannel(), sink, ChannelListeners.closingChannelListener(),
-                    this::finishRequest,
-                    (channel, e) -> fail(e instanceof RequestTooBigException
-                            ? GatewayException.payloadTooLarge(options.maxRequestBody())
-                            : GatewayException.badRequest("the request body could not be read")),
-                    (channel, e) -> retryOrFail(exchange.getConnection()),
-                    server.getConnection().getByteBufferPool());
+    /** Writes what is pending; when all of it is out, goes on with the body or ends the request. */
+    private void writeOut() throws IOException {
+        if (!write()) {
+            return;
+        }
+        if (clientBody != null) {
+            pump();
         } else {
-            b.bytes(options.maxRequestBody()).whenComplete((bytes, failure) -> onIoThread(() -> {
-                if (failure != null) {
-                    fail(failure);
-                } else {
-                    write(sink, ByteBuffer.wrap(bytes));
-                }
-            }));
+            requestSent();
         }
     }
 
-    private void write(StreamSinkChannel sink, ByteBuffer bytes) {
-        try {
-            while (bytes.hasRemaining()) {
-                if (sink.write(bytes) == 0) {
-                    sink.getWriteSetter().set(channel -> write(channel, bytes));
-                    sink.resumeWrites();
+    /** Writes the pending buffers; returns {@code false} (and waits to be called again) when the socket is full. */
+    private boolean write() throws IOException {
+        UpstreamConnection c = connection;
+        ByteBuffer[] pending = out;
+        ByteBuffer last = pending[pending.length - 1];
+        while (last.hasRemaining()) {
+            if (c.sink.write(pending, 0, pending.length) == 0) {
+                c.sink.getWriteSetter().set(channel -> guarded(this::writeOut));
+                c.sink.resumeWrites();
+                if (clientBody != null) {
+                    clientBody.suspendReads();
+                }
+                return false;
+            }
+        }
+        c.sink.suspendWrites();
+        out = null;
+        return true;
+    }
+
+    /** Copies the client's body to the upstream, framing it as chunks when its length was not known. */
+    private void pump() throws IOException {
+        while (!responded) {
+            if (out != null && !write()) {
+                return;
+            }
+            if (pumped == null) {
+                pumped = pool.buffers().allocate();
+            }
+            ByteBuffer data = pumped.getBuffer();
+            data.clear();
+            int read;
+            try {
+                read = clientBody.read(data);
+            } catch (IOException e) {
+                clientBodyFailed(e);
+                return;
+            }
+            if (read == 0) {
+                clientBody.getReadSetter().set(channel -> guarded(this::pump));
+                clientBody.resumeReads();
+                return;
+            }
+            if (read < 0) {
+                if (!chunkedUpload && uploadLeft > 0) {
+                    clientBodyFailed(new IOException("the client's body ended short"));
                     return;
                 }
+                clientBody.suspendReads();
+                clientBody.getReadSetter().set(null);
+                clientBody = null;
+                freePump();
+                if (chunkedUpload) {
+                    out = new ByteBuffer[] {ByteBuffer.wrap(LAST_CHUNK)};
+                    if (!write()) {
+                        return;
+                    }
+                }
+                requestSent();
+                return;
             }
-            sink.suspendWrites();
-            finishRequest(sink);
-        } catch (IOException e) {
-            retryOrFail(connection);
+            data.flip();
+            uploadLeft -= read;
+            out = chunkedUpload
+                    ? new ByteBuffer[] {ByteBuffer.wrap((Integer.toHexString(read) + "\r\n").getBytes(StandardCharsets.ISO_8859_1)),
+                                        data, ByteBuffer.wrap(CRLF)}
+                    : new ByteBuffer[] {data};
         }
     }
 
-    private void finishRequest(StreamSinkChannel sink) {
+    private void clientBodyFailed(IOException e) {
+        fail(e instanceof RequestTooBigException
+                ? GatewayException.payloadTooLarge(options.maxRequestBody())
+                : GatewayException.badRequest("the request body could not be read"));
+    }
+
+    private void requestSent() throws IOException {
+        UpstreamConnection c = connection;
+        if (!c.sink.flush()) {
+            c.sink.getWriteSetter().set(channel -> guarded(this::requestSent));
+            c.sink.resumeWrites();
+            return;
+        }
+        c.sink.suspendWrites();
         sent = true;
-        if (!done) {
+        step(Step.REQUEST_SENT);
+        if (!responded) {
             arm(options.responseTimeout(), "did not answer within ");
         }
-        try {
-            sink.shutdownWrites();
-            if (!sink.flush()) {
-                sink.getWriteSetter().set(ChannelListeners.flushingChannelListener(
-                        channel -> channel.getWriteSetter().set(null),
-                        (channel, e) -> retryOrFail(connection)));
-                sink.resumeWrites();
-            } else {
-                sink.getWriteSetter().set(null);
-            }
-        } catch (IOException e) {
-            retryOrFail(connection);
+    }
+
+    /** Stops sending the request: the upstream answered before it had all of it, or the call ended. */
+    private void stopSending() {
+        if (clientBody != null) {
+            clientBody.suspendReads();
+            clientBody.getReadSetter().set(null);
+            clientBody = null;
+        }
+        freePump();
+        if (connection != null) {
+            connection.sink.suspendWrites();
+            connection.sink.getWriteSetter().set(null);
         }
     }
 
-    private void respond(ClientExchange exchange) {
-        if (done) {
-            return;
+    private void freePump() {
+        if (pumped != null) {
+            pumped.close();
+            pumped = null;
         }
-        done = true;
+    }
+
+    /** Reads until a final response head has arrived, dropping interim ones. */
+    private void readHead() throws IOException {
+        UpstreamConnection c = connection;
+        while (!responded) {
+            ByteBuffer buffer = c.buffer();
+            int end = buffer == null ? -1 : scanner.scan(buffer, buffer.position() + scanned, buffer.limit());
+            if (end < 0) {
+                scanned = c.buffered();
+                if (headBytes + scanned > maxHead) {
+                    throw new BadResponseException("a response head over " + maxHead + " bytes");
+                }
+                int read = c.fill(maxHead + 1);
+                if (read < 0) {
+                    if (headBytes + scanned > 0) {
+                        throw new BadResponseException("a truncated response head");
+                    }
+                    throw new IOException("closed before answering");
+                }
+                if (read == 0) {
+                    return;
+                }
+                continue;
+            }
+            byte[] bytes = new byte[end - buffer.position()];
+            buffer.get(bytes);
+            scanned = 0;
+            headBytes += bytes.length;
+            if (headBytes > maxHead) {
+                throw new BadResponseException("a response head over " + maxHead + " bytes");
+            }
+            ResponseHead head = ResponseHead.parse(bytes, 0, bytes.length);
+            step(Step.HEAD_READ);
+            if (head.status == 101) {
+                throw new BadResponseException("101 Switching Protocols to a request that asked for no upgrade");
+            }
+            if (head.status >= 200) {
+                respond(head);
+            }
+        }
+    }
+
+    private void respond(ResponseHead head) throws IOException {
+        UpstreamConnection c = connection;
+        int status = head.status;
+        boolean bodiless = request.method().equals("HEAD") || status == 204 || status == 304;
+        long framing = bodiless ? 0 : head.length;
+        body = new UpstreamBody(this, c, framing, maxHead);
+        if (framing == ResponseHead.CHUNKED) {
+            body.checkBuffered(); // a malformed first chunk that came with the head is still a clean 502
+        }
+        responded = true;
         cancelTimer();
+        c.source.suspendReads();
+        c.source.getReadSetter().set(null);
+        if (!head.keepAlive || framing == ResponseHead.UNTIL_CLOSE) {
+            c.reusable = false;
+        }
         if (!sent) {
+            stopSending();
+            c.reusable = false;
             server.setPersistent(false); // answered before the body was read: close rather than drain the rest
         }
-        ClientResponse answer = exchange.getResponse();
-        dev.portico.core.Headers.Builder headers = dev.portico.core.Headers.builder();
-        for (HeaderValues values : answer.getResponseHeaders()) {
-            if (isFraming(values)) {
-                continue; // this connection's own framing: the client connection gets its own
-            }
-            String name = values.getHeaderName().toString();
-            for (int i = 0; i < values.size(); i++) {
-                headers.add(name, values.get(i));
-            }
-        }
-        int status = answer.getResponseCode();
-        long length = request.method().equals("HEAD") || status == 204 || status == 304 || status < 200 ? 0
-                : contentLength(answer.getResponseHeaders().getFirst(Headers.CONTENT_LENGTH));
-        body = new UpstreamBody(this, exchange, length);
-        result.complete(Response.builder(status).headers(headers.build()).body(body).build());
+        result.complete(Response.builder(status).headers(head.headers).body(body).build());
     }
 
-    /** Returns whether a header only frames the upstream connection: Transfer-Encoding, or a bare Connection. */
-    private static boolean isFraming(HeaderValues values) {
-        HttpString name = values.getHeaderName();
-        if (name.equals(Headers.TRANSFER_ENCODING)) {
-            return true;
-        }
-        if (!name.equals(Headers.CONNECTION) || values.size() != 1) {
-            return false;
-        }
-        String value = values.getFirst();
-        return value.equalsIgnoreCase("keep-alive") || value.equalsIgnoreCase("close");
-    }
-
-    private static long contentLength(String value) {
-        if (value == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    private void retryOrFail(ClientConnection failed) {
-        if (done) {
-            abort(failed);
+    private void retryOrFail() {
+        if (responded) {
             return;
         }
-        abort(failed);
-        Body b = request.body();
-        if (reused && (b.isBuffered() || b.length() == 0)) {
+        boolean replayable = request.body().isBuffered() || request.body().length() == 0;
+        boolean nothingReceived = headBytes == 0 && scanned == 0;
+        boolean retry = reused && replayable && nothingReceived;
+        stopSending();
+        closeConnection();
+        if (retry) {
             connect(); // a pooled connection the upstream had already closed: once more on a new one
         } else {
             fail(GatewayException.badGateway("upstream " + upstreamName + " closed the connection"));
         }
     }
 
-    private void arm(java.time.Duration timeout, String message) {
+    private void fail(Throwable failure) {
+        if (responded) {
+            return;
+        }
+        responded = true;
+        cancelTimer();
+        if (connecting != null) {
+            connecting.run();
+            connecting = null;
+        }
+        stopSending();
+        closeConnection();
+        result.completeExceptionally(failure);
+    }
+
+    /** Closes the connection; by a reset when the request was not all sent, so it is never taken as whole. */
+    private void closeConnection() {
+        UpstreamConnection c = connection;
+        if (c != null) {
+            c.reusable = false;
+            c.close(!sent);
+        }
+    }
+
+    /** Ends the exchange on the connection once the body is done with: reuses the connection, or closes it. */
+    void finished(boolean complete) {
+        cancelTimer();
+        UpstreamConnection c = connection;
+        if (complete && sent && c.reusable) {
+            pool.release(c);
+        } else {
+            stopSending();
+            c.reusable = false;
+            c.close(!sent);
+        }
+    }
+
+    /** Arms the body idle timeout while the body waits on the upstream. */
+    void awaitBody() {
+        arm(Duration.ofNanos(bodyIdleNanos), "stalled its response body for ");
+    }
+
+    void arm(Duration timeout, String message) {
         timeoutNanos = timeout.toNanos();
         deadline = System.nanoTime() + timeoutNanos;
         lateness = message;
@@ -308,6 +493,10 @@ final class UpstreamCall {
             watched = true;
             Deadlines.of(thread).watch(this);
         }
+    }
+
+    void cancelTimer() {
+        deadline = 0;
     }
 
     boolean hasDeadline() {
@@ -318,66 +507,25 @@ final class UpstreamCall {
         watched = false;
     }
 
-    /** Fails the call with 504 when its deadline has passed; returns whether it did. */
+    /** Ends the call (or its body) with 504 when its deadline has passed; returns whether it did. */
     boolean expireIfDue(long now) {
         if (deadline == 0 || now - deadline < 0) {
             return false;
         }
         deadline = 0;
         watched = false;
-        fail(GatewayException.gatewayTimeout("upstream " + upstreamName + ' ' + lateness
-                + Math.max(1, Math.round(timeoutNanos / 1e6)) + " ms"));
+        GatewayException timeout = GatewayException.gatewayTimeout("upstream " + upstreamName + ' ' + lateness
+                + Math.max(1, Math.round(timeoutNanos / 1e6)) + " ms");
+        if (!responded) {
+            fail(timeout);
+        } else if (body != null) {
+            body.broken(timeout);
+        }
         return true;
     }
 
-    private void fail(Throwable failure) {
-        if (done) {
-            return;
-        }
-        done = true;
-        cancelTimer();
-        abort(connection);
-        result.completeExceptionally(failure);
-    }
-
-    private void cancelTimer() {
-        deadline = 0;
-    }
-
-    /** The response body was read to its end: the connection may serve another request. */
-    void release() {
-        if (!released) {
-            released = true;
-            pool.release(endpoint, connection);
-        }
-    }
-
-    /** The response body will not be read to its end: the connection cannot be reused. */
-    void discard() {
-        released = true;
-        abort(connection);
-    }
-
-    /**
-     * Closes a connection; one whose request is unfinished is reset at the socket, under the client connection's
-     * conduits, because their clean close would complete the request (an empty or truncated body the upstream would
-     * then act on) or wait for it forever.
-     */
-    private void abort(ClientConnection c) {
-        if (c != null && c == connection && !sent && c.isOpen()) {
-            try {
-                StreamConnection socket = c.performUpgrade();
-                socket.setOption(Options.CLOSE_ABORT, true);
-                IoUtils.safeClose(socket);
-            } catch (IOException e) {
-                // closed already
-            }
-        }
-        IoUtils.safeClose(c);
-    }
-
     private void clientGone() {
-        if (!done) {
+        if (!responded) {
             fail(GatewayException.badRequest("the client went away"));
         } else if (body != null) {
             body.abandon();
