@@ -60,6 +60,11 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         return inFlight.get();
     }
 
+    /** Returns how many upstream connections are open, idle or in use. */
+    int upstreamConnections() {
+        return pool.openConnections();
+    }
+
     /** Answers new requests with 503 from now on, so that in-flight ones can finish before a shutdown. */
     public void drain() {
         draining = true;

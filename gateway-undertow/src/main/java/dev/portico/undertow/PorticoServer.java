@@ -114,6 +114,11 @@ public final class PorticoServer implements AutoCloseable {
         return handler.inFlight();
     }
 
+    /** Returns how many upstream connections are open, idle or in use. */
+    int upstreamConnections() {
+        return handler.upstreamConnections();
+    }
+
     /**
      * Stops gracefully: closes the listening socket, answers new requests on open connections with 503, lets
      * in-flight requests finish for up to {@code drainTimeout}, then closes everything. Returns whether every

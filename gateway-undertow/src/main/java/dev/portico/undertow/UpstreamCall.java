@@ -164,6 +164,7 @@ final class UpstreamCall {
                 pool.release(fresh);
                 return;
             }
+            connection = fresh;
             step(Step.CONNECTED);
             send(fresh);
         }), e -> {
