@@ -1,0 +1,118 @@
+package dev.portico.undertow;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The strict reading of upstream response heads: what is framed how, and what is refused. */
+class ResponseHeadTest {
+
+    private static ResponseHead parse(String head) throws BadResponseException {
+        byte[] bytes = head.getBytes(StandardCharsets.ISO_8859_1);
+        int end = new ResponseHead.Scanner().scan(ByteBuffer.wrap(bytes), 0, bytes.length);
+        assertThat(end).as("a complete head").isEqualTo(bytes.length);
+        return ResponseHead.parse(bytes, 0, end);
+    }
+
+    @Test
+    void readsStatusHeadersAndLength() throws Exception {
+        ResponseHead head = parse("HTTP/1.1 201 Created\r\nContent-Length: 12\r\nX-A: b c \r\nX-Empty:\r\n\r\n");
+
+        assertThat(head.status).isEqualTo(201);
+        assertThat(head.length).isEqualTo(12);
+        assertThat(head.keepAlive).isTrue();
+        assertThat(head.headers.get("X-A")).isEqualTo("b c");
+        assertThat(head.headers.get("X-Empty")).isEmpty();
+        assertThat(head.headers.get("Content-Length")).isEqualTo("12");
+    }
+
+    @Test
+    void chunkedFramingIsTheConnectionsOwnAndNotForwarded() throws Exception {
+        ResponseHead head = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\nConnection: keep-alive\r\n\r\n");
+
+        assertThat(head.length).isEqualTo(ResponseHead.CHUNKED);
+        assertThat(head.headers.contains("Transfer-Encoding")).isFalse();
+        assertThat(head.headers.contains("Connection")).isFalse();
+    }
+
+    @Test
+    void withoutLengthTheBodyRunsToTheConnectionsEnd() throws Exception {
+        assertThat(parse("HTTP/1.1 200 OK\r\n\r\n").length).isEqualTo(ResponseHead.UNTIL_CLOSE);
+    }
+
+    @Test
+    void http10ClosesUnlessItAsksToKeepAlive() throws Exception {
+        assertThat(parse("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").keepAlive).isFalse();
+        assertThat(parse("HTTP/1.0 200 OK\r\nContent-Length: 0\r\nConnection: Keep-Alive\r\n\r\n").keepAlive).isTrue();
+        assertThat(parse("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").keepAlive).isFalse();
+        assertThat(parse("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: x-custom, close\r\n\r\n").keepAlive).isFalse();
+    }
+
+    @Test
+    void acceptsAMissingReasonAndRepeatedEqualLengths() throws Exception {
+        assertThat(parse("HTTP/1.1 204\r\n\r\n").status).isEqualTo(204);
+        assertThat(parse("HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\nContent-Length: 5\r\n\r\n").length).isEqualTo(5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "HTTP/1.1 600 X\r\n\r\n",
+            "HTTP/1.1 099 X\r\n\r\n",
+            "HTTP/1.1 abc X\r\n\r\n",
+            "HTTP/1.1 2000 X\r\n\r\n",
+            "HTTP/2.0 200 OK\r\n\r\n",
+            "ICY 200 OK\r\n\r\n",
+            "HTTP/1.1 200 O\u0001K\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunkedx\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX-A: a\r\n folded\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX A: a\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX-A : a\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
+            "HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX-A: a\u007fb\r\n\r\n"})
+    void refusesWhatItCannotFrameOrForwardSafely(String head) {
+        assertThatThrownBy(() -> parse(head)).isInstanceOf(BadResponseException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/1.1 200 OK\nX-A: a\r\n\r\n", "HTTP/1.1 200 OK\r\nX-A: a\rb\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX-A: a\r\n\n"})
+    void refusesABareCrOrLfWhileScanning(String head) {
+        byte[] bytes = head.getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> new ResponseHead.Scanner().scan(ByteBuffer.wrap(bytes), 0, bytes.length))
+                .isInstanceOf(BadResponseException.class);
+    }
+
+    @Test
+    void findsTheEndOfAHeadThatArrivesOneByteAtATime() throws Exception {
+        byte[] bytes = "HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody".getBytes(StandardCharsets.ISO_8859_1);
+        ResponseHead.Scanner scanner = new ResponseHead.Scanner();
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        int end = -1;
+        for (int i = 0; i < bytes.length && end < 0; i++) {
+            end = scanner.scan(buffer, i, i + 1);
+        }
+        assertThat(end).isEqualTo(bytes.length - 4);
+    }
+
+    @Test
+    void messagesNameTheFaultWithoutInternals() {
+        assertThatThrownBy(() -> parse("HTTP/1.1 600 X\r\n\r\n")).hasMessage("status 600 (expected: 100-599)");
+    }
+}
