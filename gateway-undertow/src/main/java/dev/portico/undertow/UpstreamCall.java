@@ -263,9 +263,12 @@ final class UpstreamCall {
                 if (clientBody != null) {
                     clientBody.suspendReads();
                 }
+                // an upstream that stops reading the request is bounded like one that does not answer
+                arm(options.responseTimeout(), "stopped reading the request for ");
                 return false;
             }
         }
+        cancelTimer();
         c.sink.suspendWrites();
         out = null;
         return true;
