@@ -234,13 +234,25 @@ final class UpstreamBody implements Body {
                 sink.shutdownWrites();
                 if (!sink.flush()) {
                     sink.getWriteSetter().set(ChannelListeners.flushingChannelListener(
-                            channel -> channel.getWriteSetter().set(null), ChannelListeners.closingChannelExceptionHandler()));
+                            channel -> responseSent(), ChannelListeners.closingChannelExceptionHandler()));
                     sink.resumeWrites();
                 } else {
-                    sink.getWriteSetter().set(null);
+                    responseSent();
                 }
             } catch (IOException e) {
                 IoUtils.safeClose(server.getConnection());
+            }
+        }
+
+        /**
+         * Ends the exchange once the response is out. When the upstream answered before the whole request arrived,
+         * Undertow would wait to drain the rest of it; the connection is closed instead, since it cannot be reused.
+         */
+        private void responseSent() {
+            sink.getWriteSetter().set(null);
+            if (!server.isRequestComplete()) {
+                IoUtils.safeClose(server.getConnection());
+                server.endExchange();
             }
         }
     }
