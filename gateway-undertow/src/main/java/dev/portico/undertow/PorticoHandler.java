@@ -102,12 +102,23 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                     new ExchangeClient(pool, exchange));
             stage.whenComplete((response, failure) -> {
                 if (exchange.isInIoThread()) {
-                    write(exchange, response);
+                    answer(exchange, response);
                 } else {
-                    exchange.getIoThread().execute(() -> write(exchange, response));
+                    exchange.getIoThread().execute(() -> answer(exchange, response));
                 }
             });
         });
+    }
+
+    /**
+     * Writes the gateway's response; a request body that was being read and is unfinished (a 413 mid-stream) closes
+     * the connection after it, rather than being read to its end. Call on the exchange's IO thread.
+     */
+    private static void answer(HttpServerExchange exchange, Response response) {
+        if (!exchange.isRequestComplete() && !exchange.isRequestChannelAvailable()) {
+            exchange.setPersistent(false);
+        }
+        write(exchange, response);
     }
 
     /** Returns the exchange as a request, or {@code null} when its head is larger than {@code maxHeadSize}. */

@@ -50,6 +50,9 @@ public final class PorticoServer implements AutoCloseable {
         OptionMap serverOptions = OptionMap.builder()
                 // Undertow's own parser limit: far beyond the gateway's, which answers 431 below it
                 .set(UndertowOptions.MAX_HEADER_SIZE, Math.max(2 * gateway.maxHeaderSize(), gateway.maxHeaderSize() + 16 * 1024))
+                // no parser body limit: Undertow fixes a chunked body's limit (2 MiB by default, framing counted) before
+                // any handler runs, so the route's could not apply; LimitedSourceConduit counts payload bytes instead
+                .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .set(UndertowOptions.DECODE_URL, false)
                 .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) gateway.idleTimeout().toMillis())

@@ -1,0 +1,224 @@
+package dev.portico.undertow;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.portico.core.Gateway;
+import dev.portico.core.Route;
+import dev.portico.core.Upstream;
+import io.undertow.util.HeaderValues;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.zip.CRC32;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The client-facing hardening of the proxy path on real sockets: body limits for chunked uploads, the
+ * Transfer-Encoding rules, the header count, stalled request bodies, client IP headers and {@code X-Forwarded-Port}.
+ */
+class EdgeHardeningTest {
+
+    private static final long MIB = 1024 * 1024;
+
+    /** What reached the backend: the method, the raw target, the headers (lower-cased names), the body's size and CRC. */
+    record Reached(String method, String target, Map<String, List<String>> headers, int bodyLength, long crc) {
+        String header(String name) {
+            List<String> values = headers.get(name);
+            return values == null ? null : String.join(",", values);
+        }
+    }
+
+    private final List<Reached> reached = new CopyOnWriteArrayList<>();
+    private final List<PorticoServer> gateways = new ArrayList<>();
+    private Backend backend;
+
+    @BeforeEach
+    void start() {
+        backend = Backend.start(exchange -> exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            for (HeaderValues values : ex.getRequestHeaders()) {
+                headers.computeIfAbsent(values.getHeaderName().toString().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                        .addAll(values);
+            }
+            String query = ex.getQueryString();
+            reached.add(new Reached(ex.getRequestMethod().toString(), ex.getRequestURI() + (query.isEmpty() ? "" : "?" + query),
+                    headers, body.length, crc(body)));
+            ex.getResponseSender().send("reached " + body.length);
+        }));
+    }
+
+    @AfterEach
+    void stop() {
+        gateways.forEach(gateway -> gateway.stop(Duration.ZERO));
+        backend.close();
+    }
+
+    /** Starts a gateway with these settings whose every path goes to the backend (unless routes were added). */
+    private PorticoServer serve(Gateway.Builder builder) {
+        PorticoServer gateway = PorticoServer.start(builder.route(Route.path("/**").to(upstream())).build(), "127.0.0.1", 0);
+        gateways.add(gateway);
+        return gateway;
+    }
+
+    private Upstream upstream() {
+        return Upstream.of("backend", backend.url());
+    }
+
+    // ------------------------------------------------------------------------------------------ chunked body limits
+
+    @ParameterizedTest(name = "limit set on the {0}")
+    @ValueSource(strings = {"gateway", "route"})
+    void chunkedUploadOfThreeMibPassesUnderAHundredMibLimit(String where) throws Exception {
+        Gateway.Builder builder = Gateway.builder();
+        if (where.equals("gateway")) {
+            builder.maxBodySize(100 * MIB);
+        } else {
+            builder.route(Route.path("/upload").maxBodySize(100 * MIB).to(upstream()));
+        }
+        PorticoServer gateway = serve(builder);
+        byte[] body = pattern((int) (3 * MIB));
+
+        RawHttp.Reply reply = send(gateway, head("POST /upload", "Transfer-Encoding: chunked"), chunked(body, 64 * 1024));
+
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        assertThat(reply.body()).isEqualTo("reached " + body.length);
+        assertThat(reached).singleElement().satisfies(r -> {
+            assertThat(r.bodyLength()).isEqualTo(body.length);
+            assertThat(r.crc()).isEqualTo(crc(body));
+        });
+    }
+
+    @ParameterizedTest(name = "{0}-byte chunks")
+    @ValueSource(ints = {1, 7, 1000})
+    void chunkedBodyOfExactlyTheLimitPassesWhateverItsFraming(int chunkSize) throws Exception {
+        PorticoServer gateway = serve(Gateway.builder().maxBodySize(1000));
+        byte[] body = pattern(1000);
+
+        RawHttp.Reply reply = send(gateway, head("POST /upload", "Transfer-Encoding: chunked"), chunked(body, chunkSize));
+
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        assertThat(reached).singleElement().satisfies(r -> assertThat(r.crc()).isEqualTo(crc(body)));
+    }
+
+    @ParameterizedTest(name = "{0}-byte chunks")
+    @ValueSource(ints = {1, 1001})
+    void chunkedBodyOneByteOverTheLimitGets413Json(int chunkSize) throws Exception {
+        PorticoServer gateway = serve(Gateway.builder().maxBodySize(1000));
+
+        RawHttp.Reply reply = send(gateway, head("POST /upload", "Transfer-Encoding: chunked"), chunked(pattern(1001), chunkSize));
+
+        assertJsonError(reply, 413, "payload_too_large");
+        assertThat(reached).isEmpty();
+    }
+
+    /** The body was being streamed: the connection closes after the 413, rather than reading the rest of it. */
+    @ParameterizedTest(name = "limit set on the {0}")
+    @ValueSource(strings = {"gateway", "route"})
+    void chunkedUploadFarOverTheLimitGets413JsonAndTheConnectionCloses(String where) throws Exception {
+        Gateway.Builder builder = Gateway.builder();
+        if (where.equals("gateway")) {
+            builder.maxBodySize(64 * 1024);
+        } else {
+            builder.route(Route.path("/upload").maxBodySize(64 * 1024).to(upstream()));
+        }
+        PorticoServer gateway = serve(builder);
+
+        RawHttp.Reply reply = send(gateway, head("POST /upload", "Transfer-Encoding: chunked"), chunked(pattern((int) (3 * MIB)), 8192));
+
+        assertJsonError(reply, 413, "payload_too_large");
+        assertThat(reply.header("Connection")).isEqualToIgnoringCase("close");
+        assertThat(reached).isEmpty();
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    /** A request head with these header lines (and {@code Host}), without the blank line that ends it. */
+    private static String head(String requestLine, String... headers) {
+        StringBuilder head = new StringBuilder(requestLine).append(" HTTP/1.1\r\nHost: x\r\n");
+        for (String header : headers) {
+            head.append(header).append("\r\n");
+        }
+        return head.toString();
+    }
+
+    /**
+     * Sends a head (ended here), then a body, on a new connection and reads one reply; the bytes are written by
+     * another thread, so a reply that comes before the whole body was sent is read, not lost to a reset.
+     */
+    private static RawHttp.Reply send(PorticoServer gateway, String head, byte[] body) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            socket.setSoTimeout(10_000); // a hang fails the test
+            OutputStream out = socket.getOutputStream();
+            Thread writer = new Thread(() -> {
+                try {
+                    out.write(ascii(head + "\r\n"));
+                    out.write(body);
+                    out.flush();
+                } catch (IOException refused) {
+                    // the gateway answered and closed before reading everything
+                }
+            }, "raw-client-writer");
+            writer.setDaemon(true);
+            writer.start();
+            return RawHttp.read(socket.getInputStream());
+        }
+    }
+
+    /** Returns the body in the chunked coding, in chunks of this size. */
+    private static byte[] chunked(byte[] body, int chunkSize) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + body.length / chunkSize * 8 + 16);
+        for (int offset = 0; offset < body.length; offset += chunkSize) {
+            int size = Math.min(chunkSize, body.length - offset);
+            out.writeBytes(ascii(Integer.toHexString(size) + "\r\n"));
+            out.write(body, offset, size);
+            out.writeBytes(ascii("\r\n"));
+        }
+        out.writeBytes(ascii("0\r\n\r\n"));
+        return out.toByteArray();
+    }
+
+    private static byte[] pattern(int size) {
+        byte[] bytes = new byte[size];
+        for (int i = 0; i < size; i++) {
+            bytes[i] = (byte) (i % 251);
+        }
+        return bytes;
+    }
+
+    private static long crc(byte[] bytes) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        return crc.getValue();
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Checks that a reply is the gateway's JSON error with this status and code, and a message with no internals. */
+    private static void assertJsonError(RawHttp.Reply reply, int status, String error) {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(status);
+        assertThat(reply.header("Content-Type")).startsWith("application/json");
+        JsonObject json = JsonParser.parseString(reply.body()).getAsJsonObject();
+        assertThat(json.keySet()).containsExactlyInAnyOrder("error", "message");
+        assertThat(json.get("error").getAsString()).isEqualTo(error);
+        assertThat(json.get("message").getAsString()).isNotBlank().doesNotContain("Exception", "java.", "io.undertow");
+    }
+}
