@@ -72,6 +72,15 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) {
+        HeaderValues transferEncoding = exchange.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
+        GatewayException framing = transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
+        if (framing != null) {
+            // Undertow has framed the body its own way already: close after the answer, so no byte of it, nor a
+            // request behind it, is ever read from this connection
+            exchange.setPersistent(false);
+            write(exchange, framing.toResponse());
+            return;
+        }
         if (draining) {
             exchange.setPersistent(false);
             write(exchange, GatewayException.serviceUnavailable("the gateway is shutting down").toResponse());

@@ -147,6 +147,67 @@ class EdgeHardeningTest {
         assertThat(reached).isEmpty();
     }
 
+    // ------------------------------------------------------------------------------------------ Transfer-Encoding
+
+    private static final String SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    /** RFC 9112 6.3: without chunked as the final coding the body's length is unknown; the connection closes. */
+    @ParameterizedTest(name = "Transfer-Encoding: {0}")
+    @ValueSource(strings = {"xchunked", "chunkedx", "identity", "foo", "chunked, gzip", "chunked, identity", "gzip",
+            "chunked;ext=1", "chunked, chunked", "", ","})
+    void transferEncodingThatDoesNotEndInOneChunkedGets400AndNothingBehindItIsServed(String coding) throws Exception {
+        List<RawHttp.Reply> replies = exchange(serve(Gateway.builder()), head("POST /te", "Transfer-Encoding: " + coding)
+                + "\r\n5\r\nhello\r\n0\r\n\r\n" + SMUGGLED);
+
+        assertThat(replies).singleElement().satisfies(reply -> {
+            assertJsonError(reply, 400, "bad_request");
+            assertThat(reply.header("Connection")).isEqualToIgnoringCase("close");
+        });
+        assertThat(reached).isEmpty();
+    }
+
+    /** The gateway applies no transfer coding but chunked, so one that precedes chunked is not implemented. */
+    @ParameterizedTest(name = "Transfer-Encoding: {0}")
+    @ValueSource(strings = {"gzip, chunked", "identity, chunked", "GZIP,CHUNKED", "foo , chunked"})
+    void transferEncodingWithAnotherCodingBeforeChunkedGets501AndNothingBehindItIsServed(String coding) throws Exception {
+        List<RawHttp.Reply> replies = exchange(serve(Gateway.builder()), head("POST /te", "Transfer-Encoding: " + coding)
+                + "\r\n5\r\nhello\r\n0\r\n\r\n" + SMUGGLED);
+
+        assertThat(replies).singleElement().satisfies(reply -> {
+            assertJsonError(reply, 501, "not_implemented");
+            assertThat(reply.header("Connection")).isEqualToIgnoringCase("close");
+        });
+        assertThat(reached).isEmpty();
+    }
+
+    @ParameterizedTest(name = "Transfer-Encoding: {0}")
+    @ValueSource(strings = {"chunked", "CHUNKED", "Chunked", " chunked "})
+    void transferEncodingChunkedInAnyCaseIsServedAndTheConnectionStaysUsable(String coding) throws Exception {
+        List<RawHttp.Reply> replies = exchange(serve(Gateway.builder()), head("POST /te", "Transfer-Encoding: " + coding)
+                + "\r\n5\r\nhello\r\n0\r\n\r\n" + head("GET /next", "Connection: close") + "\r\n");
+
+        assertThat(replies).extracting(RawHttp.Reply::body).containsExactly("reached 5", "reached 0");
+        assertThat(reached).extracting(Reached::target).containsExactly("/te", "/next");
+    }
+
+    /** Undertow's parser refuses these before the gateway sees them: a plain 400, and the connection closes. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked",
+            "Transfer-Encoding: chunked\r\nContent-Length: 5", "Content-Length: 5\r\nTransfer-Encoding: chunked",
+            "Transfer-Encoding: xchunked\r\nContent-Length: 5", "Content-Length: 5\r\nContent-Length: 5"})
+    void repeatedOrConflictingFramingHeadersGet400AndNothingBehindThemIsServed(String headers) throws Exception {
+        List<RawHttp.Reply> replies = exchange(serve(Gateway.builder()), head("POST /te", headers)
+                + "\r\n5\r\nhello\r\n0\r\n\r\n" + SMUGGLED);
+
+        assertThat(replies).singleElement().satisfies(reply -> {
+            assertThat(reply.status()).isEqualTo(400);
+            if (!reply.body().isEmpty()) {
+                assertJsonError(reply, 400, "bad_request");
+            }
+        });
+        assertThat(reached).isEmpty();
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     /** A request head with these header lines (and {@code Host}), without the blank line that ends it. */
@@ -179,6 +240,23 @@ class EdgeHardeningTest {
             writer.start();
             return RawHttp.read(socket.getInputStream());
         }
+    }
+
+    /** Writes the bytes on a new connection and reads every reply until the gateway closes it. */
+    private static List<RawHttp.Reply> exchange(PorticoServer gateway, String bytes) throws IOException {
+        List<RawHttp.Reply> replies = new ArrayList<>();
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            socket.setSoTimeout(10_000); // a connection left open fails the test
+            socket.getOutputStream().write(ascii(bytes));
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            for (RawHttp.Reply reply = RawHttp.read(in); reply.status() != -1; reply = RawHttp.read(in)) {
+                replies.add(reply);
+            }
+        } catch (SocketException reset) {
+            // closed with a reset after the replies read so far
+        }
+        return replies;
     }
 
     /** Returns the body in the chunked coding, in chunks of this size. */
