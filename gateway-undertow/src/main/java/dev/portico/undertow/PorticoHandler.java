@@ -100,10 +100,11 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                     "the request target exceeds " + MAX_TARGET + " bytes").toResponse());
             return;
         }
-        Request request = request(exchange, gateway.maxHeaderSize());
-        if (request == null) {
-            write(exchange, new GatewayException(431, "request_header_fields_too_large",
-                    "request headers exceed " + gateway.maxHeaderSize() + " bytes").toResponse());
+        Request request;
+        try {
+            request = request(exchange, gateway);
+        } catch (GatewayException headTooLarge) {
+            write(exchange, headTooLarge.toResponse());
             return;
         }
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
@@ -130,8 +131,8 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         write(exchange, response);
     }
 
-    /** Returns the exchange as a request, or {@code null} when its head is larger than {@code maxHeadSize}. */
-    private static Request request(HttpServerExchange exchange, int maxHeadSize) {
+    /** Returns the exchange as a request; throws 431 when its head has more bytes or fields than the gateway allows. */
+    private static Request request(HttpServerExchange exchange, Gateway gateway) {
         String raw = exchange.getRequestURI();
         String query = exchange.getNonDecodedQueryString();
         long size = raw.length() + (query == null ? 0 : query.length()) + 16;
@@ -145,16 +146,23 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             raw = below(raw, mount);
         }
         dev.portico.core.Headers.Builder headers = dev.portico.core.Headers.builder();
+        int fields = 0;
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString();
+            fields += values.size();
             for (int i = 0; i < values.size(); i++) {
                 String value = values.get(i);
                 size += name.length() + value.length() + 4;
                 headers.add(name, value);
             }
         }
-        if (size > maxHeadSize) {
-            return null;
+        if (size > gateway.maxHeaderSize()) {
+            throw new GatewayException(431, "request_header_fields_too_large",
+                    "request headers exceed " + gateway.maxHeaderSize() + " bytes");
+        }
+        if (fields > gateway.maxHeaderCount()) {
+            throw new GatewayException(431, "request_header_fields_too_large",
+                    "request has more than " + gateway.maxHeaderCount() + " header fields");
         }
         return Request.builder(exchange.getRequestMethod().toString(), "/")
                 .paths(raw, raw)

@@ -48,8 +48,9 @@ public final class PorticoServer implements AutoCloseable {
         this.drainTimeout = b.drainTimeout;
         int ioThreads = b.ioThreads > 0 ? b.ioThreads : Math.max(Runtime.getRuntime().availableProcessors(), 2);
         OptionMap serverOptions = OptionMap.builder()
-                // Undertow's own parser limit: far beyond the gateway's, which answers 431 below it
+                // Undertow's own parser limits: far beyond the gateway's, which answers 431 below them
                 .set(UndertowOptions.MAX_HEADER_SIZE, Math.max(2 * gateway.maxHeaderSize(), gateway.maxHeaderSize() + 16 * 1024))
+                .set(UndertowOptions.MAX_HEADERS, Math.max(2 * gateway.maxHeaderCount(), gateway.maxHeaderCount() + 1000))
                 // no parser body limit: Undertow fixes a chunked body's limit (2 MiB by default, framing counted) before
                 // any handler runs, so the route's could not apply; LimitedSourceConduit counts payload bytes instead
                 .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)

@@ -8,6 +8,7 @@ import dev.portico.core.Upstream;
 import io.undertow.util.HeaderValues;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -206,6 +207,59 @@ class EdgeHardeningTest {
             }
         });
         assertThat(reached).isEmpty();
+    }
+
+    // ------------------------------------------------------------------------------------------ header count
+
+    /** A GET whose head has this many header fields in all, {@code Host} and {@code Connection: close} included. */
+    private static String withFields(int fields, boolean sameName) {
+        StringBuilder head = new StringBuilder("GET /fields HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+        for (int i = 2; i < fields; i++) {
+            head.append(sameName ? "X-Same" : "X-Field-" + i).append(": ").append(i).append("\r\n");
+        }
+        return head.append("\r\n").toString();
+    }
+
+    @ParameterizedTest(name = "{0} fields")
+    @ValueSource(ints = {101, 150, 201, 1000})
+    void moreHeaderFieldsThanTheDefaultLimitGet431Json(int fields) throws Exception {
+        PorticoServer gateway = serve(Gateway.builder());
+
+        List<RawHttp.Reply> replies = exchange(gateway, withFields(fields, false));
+
+        assertThat(replies).singleElement().satisfies(reply -> assertJsonError(reply, 431, "request_header_fields_too_large"));
+        assertThat(reached).isEmpty();
+        assertThat(exchange(gateway, withFields(2, false))).singleElement()
+                .satisfies(reply -> assertThat(reply.status()).isEqualTo(200));
+    }
+
+    @ParameterizedTest(name = "same name: {0}")
+    @ValueSource(booleans = {false, true})
+    void aHundredHeaderFieldsAreServed(boolean sameName) throws Exception {
+        List<RawHttp.Reply> replies = exchange(serve(Gateway.builder()), withFields(100, sameName));
+
+        assertThat(replies).singleElement().satisfies(reply -> assertThat(reply.status()).isEqualTo(200));
+        assertThat(reached).singleElement().satisfies(r -> assertThat(r.header(sameName ? "x-same" : "x-field-99")).isNotNull());
+    }
+
+    @Test
+    void repeatedFieldsOfOneNameCountOneEach() throws Exception {
+        List<RawHttp.Reply> replies = exchange(serve(Gateway.builder()), withFields(101, true));
+
+        assertThat(replies).singleElement().satisfies(reply -> assertJsonError(reply, 431, "request_header_fields_too_large"));
+        assertThat(reached).isEmpty();
+    }
+
+    @Test
+    void theHeaderCountLimitIsConfigurable() throws Exception {
+        PorticoServer gateway = serve(Gateway.builder().maxHeaderCount(10));
+
+        assertThat(exchange(gateway, withFields(11, false))).singleElement()
+                .satisfies(reply -> assertJsonError(reply, 431, "request_header_fields_too_large"));
+        assertThat(exchange(gateway, withFields(10, false))).singleElement()
+                .satisfies(reply -> assertThat(reply.status()).isEqualTo(200));
+        assertThat(exchange(gateway, withFields(400, false))).singleElement()
+                .satisfies(reply -> assertJsonError(reply, 431, "request_header_fields_too_large"));
     }
 
     // ------------------------------------------------------------------------------------------ helpers
