@@ -14,6 +14,7 @@ import io.undertow.util.HttpString;
 import io.undertow.util.SameThreadExecutor;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -100,6 +101,10 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                     "the request target exceeds " + MAX_TARGET + " bytes").toResponse());
             return;
         }
+        if (!exchange.isRequestComplete()) {
+            Duration idleTimeout = gateway.idleTimeout();
+            exchange.addRequestWrapper((factory, ex) -> new IdleBodyConduit(factory.create(), ex, idleTimeout));
+        }
         Request request;
         try {
             request = request(exchange, gateway);
@@ -121,10 +126,14 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     }
 
     /**
-     * Writes the gateway's response; a request body that was being read and is unfinished (a 413 mid-stream) closes
-     * the connection after it, rather than being read to its end. Call on the exchange's IO thread.
+     * Writes the gateway's response, unless the exchange was answered or ended meanwhile (a stalled body got 408, the
+     * client went away); a request body that was being read and is unfinished (a 413 mid-stream) closes the
+     * connection after it, rather than being read to its end. Call on the exchange's IO thread.
      */
     private static void answer(HttpServerExchange exchange, Response response) {
+        if (exchange.isResponseStarted() || exchange.isComplete()) {
+            return;
+        }
         if (!exchange.isRequestComplete() && !exchange.isRequestChannelAvailable()) {
             exchange.setPersistent(false);
         }

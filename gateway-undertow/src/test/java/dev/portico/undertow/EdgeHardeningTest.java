@@ -6,6 +6,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.Upstream;
 import io.undertow.util.HeaderValues;
+import io.undertow.util.SameThreadExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +29,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.zip.CRC32;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -262,6 +269,131 @@ class EdgeHardeningTest {
                 .satisfies(reply -> assertJsonError(reply, 431, "request_header_fields_too_large"));
     }
 
+    // ------------------------------------------------------------------------------------------ stalled bodies
+
+    /** An upload that stops mid-body holds a client and an upstream connection until the idle timeout ends both. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Content-Length: 1000\r\n\r\nab", "Transfer-Encoding: chunked\r\n\r\n5\r\nab"})
+    void aStalledRequestBodyGets408AndItsUpstreamConnectionIsClosed(String framingAndFirstBytes) throws Exception {
+        try (SocketUpstream upstream = SocketUpstream.start()) {
+            PorticoServer gateway = serve(Gateway.builder().idleTimeout(Duration.ofMillis(500))
+                    .route(Route.path("/upload").to(Upstream.of("stalled", upstream.url()))));
+            try (Socket client = new Socket("127.0.0.1", gateway.port())) {
+                client.setSoTimeout(10_000); // no answer and no close: the read times out and the test fails
+                client.getOutputStream().write(ascii("POST /upload HTTP/1.1\r\nHost: x\r\n" + framingAndFirstBytes));
+                client.getOutputStream().flush();
+
+                assertTimedOut(readAll(client.getInputStream()));
+            }
+            await(() -> upstream.accepted() == 1 && upstream.closed() == 1,
+                    () -> "the gateway to close its upstream connection; it sent:\n" + upstream.received());
+            assertThat(upstream.received()).startsWith("POST /upload HTTP/1.1");
+            await(() -> gateway.inFlight() == 0, () -> "the request to end; in flight: " + gateway.inFlight());
+        }
+    }
+
+    @Test
+    void manyStalledUploadsAreAllEndedAndHoldNoConnection() throws Exception {
+        try (SocketUpstream upstream = SocketUpstream.start()) {
+            PorticoServer gateway = serve(Gateway.builder().idleTimeout(Duration.ofMillis(500))
+                    .route(Route.path("/upload").to(Upstream.of("stalled", upstream.url()))));
+            List<Socket> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    Socket client = new Socket("127.0.0.1", gateway.port());
+                    client.setSoTimeout(10_000);
+                    client.getOutputStream().write(ascii("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab"));
+                    clients.add(client);
+                }
+                for (Socket client : clients) {
+                    assertTimedOut(readAll(client.getInputStream()));
+                }
+            } finally {
+                for (Socket client : clients) {
+                    client.close();
+                }
+            }
+            await(() -> upstream.accepted() == 20 && upstream.closed() == 20,
+                    () -> "every upstream connection to close: " + upstream.closed() + " of " + upstream.accepted());
+            await(() -> gateway.inFlight() == 0, () -> "every request to end; in flight: " + gateway.inFlight());
+        }
+    }
+
+    /** Once the upstream's answer is being relayed, a 408 can no longer be sent: the connection closes instead. */
+    @Test
+    void aBodyStallingAfterTheAnswerStartedClosesTheConnection() throws Exception {
+        try (SocketUpstream upstream = SocketUpstream.answering("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nearly")) {
+            PorticoServer gateway = serve(Gateway.builder().idleTimeout(Duration.ofMillis(500))
+                    .route(Route.path("/upload").to(Upstream.of("early", upstream.url()))));
+            try (Socket client = new Socket("127.0.0.1", gateway.port())) {
+                client.setSoTimeout(10_000);
+                client.getOutputStream().write(ascii("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab"));
+                client.getOutputStream().flush();
+
+                assertThat(readAll(client.getInputStream())).singleElement().satisfies(reply -> {
+                    assertThat(reply.status()).isEqualTo(200);
+                    assertThat(reply.body()).isEqualTo("early"); // cut short: the connection closed
+                });
+            }
+            await(() -> upstream.accepted() == 1 && upstream.closed() == 1,
+                    () -> "the gateway to close its upstream connection; it sent:\n" + upstream.received());
+            await(() -> gateway.inFlight() == 0, () -> "the request to end; in flight: " + gateway.inFlight());
+        }
+    }
+
+    /** A filter that buffers the body reads it another way than the streaming proxy; the timeout applies alike. */
+    @Test
+    void aStalledBodyThatAFilterBuffersGets408() throws Exception {
+        PorticoServer gateway = serve(Gateway.builder().idleTimeout(Duration.ofMillis(500))
+                .filter((request, chain) -> request.body().bytes(1 << 20).thenCompose(bytes ->
+                        chain.proceed(request.toBuilder().body(dev.portico.core.Body.of(bytes)).build()))));
+        try (Socket client = new Socket("127.0.0.1", gateway.port())) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(ascii("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab"));
+            client.getOutputStream().flush();
+
+            assertTimedOut(readAll(client.getInputStream()));
+        }
+        assertThat(reached).isEmpty();
+        await(() -> gateway.inFlight() == 0, () -> "the request to end; in flight: " + gateway.inFlight());
+    }
+
+    /** The idle timeout bounds pauses between body bytes, not the upload: short pauses for longer in all pass. */
+    @Test
+    void anUploadWithShortPausesOutlastingTheIdleTimeoutPasses() throws Exception {
+        PorticoServer gateway = serve(Gateway.builder().idleTimeout(Duration.ofSeconds(2)));
+        try (Socket client = new Socket("127.0.0.1", gateway.port())) {
+            client.setSoTimeout(10_000);
+            OutputStream out = client.getOutputStream();
+            out.write(ascii("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\nConnection: close\r\n\r\n"));
+            for (int i = 0; i < 30; i++) {
+                out.write('a');
+                out.flush();
+                Thread.sleep(100); // 3 s in all, 100 ms at a time
+            }
+
+            RawHttp.Reply reply = RawHttp.read(client.getInputStream());
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.body()).isEqualTo("reached 30");
+        }
+    }
+
+    /** The idle timeout is the client's: an upstream slower than it, once the body is read, is bounded by timeout. */
+    @Test
+    void anUpstreamSlowerThanTheIdleTimeoutIsNotCutOff() throws Exception {
+        try (Backend slow = Backend.start(exchange -> exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
+                exchange.getRequestReceiver().receiveFullBytes((ex, body) -> ex.getIoThread().executeAfter(
+                        () -> ex.getResponseSender().send("slow " + body.length), 1500, TimeUnit.MILLISECONDS))))) {
+            PorticoServer gateway = serve(Gateway.builder().idleTimeout(Duration.ofMillis(300))
+                    .route(Route.path("/slow").to(Upstream.of("slow", slow.url()))));
+
+            RawHttp.Reply reply = send(gateway, head("POST /slow", "Content-Length: 5", "Connection: close"), ascii("hello"));
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.body()).isEqualTo("slow 5");
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     /** A request head with these header lines (and {@code Host}), without the blank line that ends it. */
@@ -298,12 +430,18 @@ class EdgeHardeningTest {
 
     /** Writes the bytes on a new connection and reads every reply until the gateway closes it. */
     private static List<RawHttp.Reply> exchange(PorticoServer gateway, String bytes) throws IOException {
-        List<RawHttp.Reply> replies = new ArrayList<>();
         try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
             socket.setSoTimeout(10_000); // a connection left open fails the test
             socket.getOutputStream().write(ascii(bytes));
             socket.getOutputStream().flush();
-            InputStream in = socket.getInputStream();
+            return readAll(socket.getInputStream());
+        }
+    }
+
+    /** Reads replies until the connection is closed (or reset). */
+    private static List<RawHttp.Reply> readAll(InputStream in) throws IOException {
+        List<RawHttp.Reply> replies = new ArrayList<>();
+        try {
             for (RawHttp.Reply reply = RawHttp.read(in); reply.status() != -1; reply = RawHttp.read(in)) {
                 replies.add(reply);
             }
@@ -311,6 +449,25 @@ class EdgeHardeningTest {
             // closed with a reset after the replies read so far
         }
         return replies;
+    }
+
+    /** The client of a stalled body gets 408 JSON, then the connection closes. */
+    private static void assertTimedOut(List<RawHttp.Reply> replies) {
+        assertThat(replies).singleElement().satisfies(reply -> {
+            assertJsonError(reply, 408, "request_timeout");
+            assertThat(reply.header("Connection")).isEqualToIgnoringCase("close");
+        });
+    }
+
+    /** Waits for something the gateway must do; fails (a hang) when it has not happened after 10 s. */
+    private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("waited 10 s for: " + what.get());
+            }
+            Thread.sleep(10);
+        }
     }
 
     /** Returns the body in the chunked coding, in chunks of this size. */
@@ -352,5 +509,84 @@ class EdgeHardeningTest {
         assertThat(json.keySet()).containsExactlyInAnyOrder("error", "message");
         assertThat(json.get("error").getAsString()).isEqualTo(error);
         assertThat(json.get("message").getAsString()).isNotBlank().doesNotContain("Exception", "java.", "io.undertow");
+    }
+
+    /** An upstream that never answers (or only starts to): it records what each connection sends and counts those closed. */
+    private static final class SocketUpstream implements AutoCloseable {
+
+        private final ServerSocket server;
+        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+        private final StringBuffer received = new StringBuffer();
+        private final AtomicInteger closed = new AtomicInteger();
+        private final String answer;
+
+        private SocketUpstream(String answer) throws IOException {
+            this.answer = answer;
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread acceptor = new Thread(this::accept, "socket-upstream");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        static SocketUpstream start() throws IOException {
+            return new SocketUpstream("");
+        }
+
+        /** Returns an upstream that writes these bytes on each connection as soon as it accepts it, and no more. */
+        static SocketUpstream answering(String answer) throws IOException {
+            return new SocketUpstream(answer);
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getLocalPort();
+        }
+
+        int accepted() {
+            return sockets.size();
+        }
+
+        int closed() {
+            return closed.get();
+        }
+
+        String received() {
+            return received.toString();
+        }
+
+        private void accept() {
+            try {
+                while (true) {
+                    Socket socket = server.accept();
+                    sockets.add(socket);
+                    Thread reader = new Thread(() -> record(socket), "socket-upstream-reader");
+                    reader.setDaemon(true);
+                    reader.start();
+                }
+            } catch (IOException closing) {
+                // the upstream is closed
+            }
+        }
+
+        private void record(Socket socket) {
+            byte[] buffer = new byte[8192];
+            try (InputStream in = socket.getInputStream()) {
+                socket.getOutputStream().write(ascii(answer));
+                for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
+                    received.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+                }
+            } catch (IOException reset) {
+                // a reset is a close too
+            } finally {
+                closed.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
     }
 }
