@@ -53,6 +53,7 @@ public final class Gateway {
     private final int maxIdleConnections;
     private final Duration idleConnectionTimeout;
     private final TrustedProxies trustedProxies;
+    private final List<String> clientIpHeaders;
 
     private Gateway(Builder b) {
         this.routes = List.copyOf(b.routes);
@@ -71,6 +72,7 @@ public final class Gateway {
         this.maxIdleConnections = b.maxIdleConnections;
         this.idleConnectionTimeout = b.idleConnectionTimeout;
         this.trustedProxies = new TrustedProxies(b.trustedProxies);
+        this.clientIpHeaders = b.clientIpHeaders;
     }
 
     /** Returns a new builder. */
@@ -81,9 +83,12 @@ public final class Gateway {
     /**
      * Handles one request end to end and completes with the response to send, never exceptionally: the path is
      * checked, a route is chosen, the filters and the target run, and any failure becomes the JSON error response.
-     * Server adapters call this; {@code peer} is the TCP peer and {@code client} the transport to upstreams.
+     * Server adapters call this; {@code peer} is the TCP peer, {@code local} the gateway's end of that connection
+     * (whose port {@code X-Forwarded-Port} reports; {@code null} reports the scheme's default port) and
+     * {@code client} the transport to upstreams.
      */
-    public CompletionStage<Response> handle(Request request, InetSocketAddress peer, UpstreamClient client) {
+    public CompletionStage<Response> handle(Request request, InetSocketAddress peer, InetSocketAddress local,
+                                            UpstreamClient client) {
         try {
             if (request.method().equals("CONNECT")) {
                 // its target is an authority, not a path: a reverse proxy has nothing to route and opens no tunnels
@@ -93,7 +98,7 @@ public final class Gateway {
             if (!canonical.equals(request.path())) {
                 request = request.toBuilder().paths(request.rawPath(), canonical).build();
             }
-            request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies);
+            request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);
             request = ProxyHeaders.stripConnectionOptions(request);
             Router.Match match = router.route(request);
             Route route = match.route();
@@ -101,7 +106,7 @@ public final class Gateway {
             if (request.body().length() > limit) {
                 throw GatewayException.payloadTooLarge(limit);
             }
-            Exchange exchange = new Exchange(this, trustedProxies, route, match.params(), peer, client);
+            Exchange exchange = new Exchange(this, trustedProxies, route, match.params(), peer, local, client);
             return exchange.start(match.filters(), request).handle(Gateway::complete);
         } catch (Throwable t) {
             return CompletableFuture.completedFuture(complete(null, t));
@@ -198,6 +203,11 @@ public final class Gateway {
         return idleConnectionTimeout;
     }
 
+    /** Returns the headers naming the client's IP address that are removed unless the peer is a trusted proxy. */
+    public List<String> clientIpHeaders() {
+        return clientIpHeaders;
+    }
+
     /** A builder of {@link Gateway}; {@link #build()} validates the whole description. */
     public static final class Builder {
 
@@ -216,6 +226,8 @@ public final class Gateway {
         private int maxIdleConnections = 64;
         private Duration idleConnectionTimeout = Duration.ofSeconds(4);
         private final List<String> trustedProxies = new ArrayList<>();
+        private List<String> clientIpHeaders = List.of("X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
+                "X-Cluster-Client-IP", "Fastly-Client-IP");
 
         private Builder() {
         }
@@ -345,6 +357,20 @@ public final class Gateway {
                 TrustedProxies.parse(Objects.requireNonNull(entry, "trusted proxy"));
                 trustedProxies.add(entry);
             }
+            return this;
+        }
+
+        /**
+         * Sets the headers that name the client's IP address, which the gateway removes from a request as it
+         * arrives, before any filter, unless the peer is a trusted proxy (default {@code X-Real-IP},
+         * {@code X-Client-IP}, {@code True-Client-IP}, {@code CF-Connecting-IP}, {@code X-Cluster-Client-IP},
+         * {@code Fastly-Client-IP}); none removes none. The forwarding headers are always handled this way.
+         */
+        public Builder clientIpHeaders(String... names) {
+            for (String name : names) {
+                Headers.of(Objects.requireNonNull(name, "client IP header"), ""); // throws unless an HTTP token
+            }
+            this.clientIpHeaders = List.of(names);
             return this;
         }
 

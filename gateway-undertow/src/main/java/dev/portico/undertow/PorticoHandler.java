@@ -13,6 +13,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.SameThreadExecutor;
 
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
@@ -114,7 +115,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         }
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
             CompletionStage<Response> stage = gateway.handle(request, exchange.getSourceAddress(),
-                    new ExchangeClient(pool, exchange));
+                    exchange.getConnection().getLocalAddress(InetSocketAddress.class), new ExchangeClient(pool, exchange));
             stage.whenComplete((response, failure) -> {
                 if (exchange.isInIoThread()) {
                     answer(exchange, response);

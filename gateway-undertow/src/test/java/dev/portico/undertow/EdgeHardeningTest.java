@@ -394,6 +394,44 @@ class EdgeHardeningTest {
         }
     }
 
+    // ------------------------------------------------------------------------------------------ client identity
+
+    private static final String CLAIMS = "X-Real-IP: 6.6.6.6\r\nx-client-ip: 6.6.6.6\r\nTrue-Client-IP: 6.6.6.6\r\n"
+            + "CF-Connecting-IP: 6.6.6.6\r\nX-Cluster-Client-IP: 6.6.6.6\r\nFastly-Client-IP: 6.6.6.6\r\n"
+            + "X-Forwarded-Port: 1\r\nX-Other: kept\r\n";
+
+    @Test
+    void anUntrustedClientCanClaimNeitherAnAddressNorAPort() throws Exception {
+        PorticoServer gateway = serve(Gateway.builder().trustedProxies("10.0.0.0/8"));
+
+        List<RawHttp.Reply> replies = exchange(gateway, "GET /who HTTP/1.1\r\nHost: api.example:9999\r\n" + CLAIMS
+                + "Connection: close\r\n\r\n");
+
+        assertThat(replies).singleElement().satisfies(reply -> assertThat(reply.status()).isEqualTo(200));
+        assertThat(reached).singleElement().satisfies(r -> {
+            assertThat(r.headers()).doesNotContainKeys("x-real-ip", "x-client-ip", "true-client-ip", "cf-connecting-ip",
+                    "x-cluster-client-ip", "fastly-client-ip");
+            assertThat(r.header("x-other")).isEqualTo("kept");
+            assertThat(r.header("x-forwarded-port")).isEqualTo(Integer.toString(gateway.port()));
+            assertThat(r.header("x-forwarded-host")).isEqualTo("api.example:9999");
+        });
+    }
+
+    @Test
+    void aTrustedProxyReportsTheClientsAddressAndPort() throws Exception {
+        PorticoServer gateway = serve(Gateway.builder().trustedProxies("127.0.0.1"));
+
+        List<RawHttp.Reply> replies = exchange(gateway, "GET /who HTTP/1.1\r\nHost: api.example:9999\r\n" + CLAIMS
+                + "Connection: close\r\n\r\n");
+
+        assertThat(replies).singleElement().satisfies(reply -> assertThat(reply.status()).isEqualTo(200));
+        assertThat(reached).singleElement().satisfies(r -> {
+            assertThat(r.header("x-real-ip")).isEqualTo("6.6.6.6");
+            assertThat(r.header("fastly-client-ip")).isEqualTo("6.6.6.6");
+            assertThat(r.header("x-forwarded-port")).isEqualTo("1");
+        });
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     /** A request head with these header lines (and {@code Host}), without the blank line that ends it. */
