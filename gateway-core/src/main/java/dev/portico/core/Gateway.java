@@ -1,6 +1,7 @@
 package dev.portico.core;
 
 import dev.portico.core.internal.Checks;
+import dev.portico.core.internal.ConcurrencyLimit;
 import dev.portico.core.internal.Exchange;
 import dev.portico.core.internal.Paths;
 import dev.portico.core.internal.ProxyHeaders;
@@ -63,7 +64,7 @@ public final class Gateway {
         this.timeout = b.timeout;
         this.maxBodySize = b.maxBodySize;
         this.maxHeaderSize = b.maxHeaderSize;
-        this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.maxConcurrentRequests = b.maxConcurrentRequests > 0 ? b.maxConcurrentRequests : ConcurrencyLimit.forThisProcess();
         this.idleTimeout = b.idleTimeout;
         this.requestHeaderTimeout = b.requestHeaderTimeout;
         this.maxHeaderCount = b.maxHeaderCount;
@@ -217,7 +218,7 @@ public final class Gateway {
         private Duration timeout = Duration.ofSeconds(30);
         private long maxBodySize = 1024 * 1024;
         private int maxHeaderSize = 16 * 1024;
-        private int maxConcurrentRequests = 10_000;
+        private int maxConcurrentRequests; // 0: derived from the file limit at build()
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration requestHeaderTimeout = Duration.ofSeconds(10);
         private int maxHeaderCount = 100;
@@ -276,7 +277,11 @@ public final class Gateway {
             return this;
         }
 
-        /** Sets how many requests may be in flight at once (default 10,000); more get 503 at once. */
+        /**
+         * Sets how many requests may be in flight at once; more get 503 at once. The default is derived from the
+         * process's file descriptor limit, so that it is reached before the descriptors run out: a third of the limit
+         * less a reserve of 512 (a quarter of a smaller limit), at most 10,000; 6,496 at a limit of 20,000.
+         */
         public Builder maxConcurrentRequests(int count) {
             if (count < 1) {
                 throw new IllegalArgumentException("maxConcurrentRequests: " + count + " (expected: > 0)");
