@@ -5,7 +5,6 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.protocol.http.HttpOpenListener;
-import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
@@ -75,7 +74,7 @@ public final class PorticoServer implements AutoCloseable {
             this.connections = new HttpOpenListener(new DefaultByteBufferPool(true, 16 * 1024 - 20, -1, 4), serverOptions);
             connections.setRootHandler(handler);
             this.acceptor = worker.createStreamConnectionServer(new InetSocketAddress(InetAddress.getByName(b.host), b.port),
-                    ChannelListeners.openListenerAdapter(connections), OptionMap.builder()
+                    new Acceptor(connections, gateway.maxConcurrentRequests()), OptionMap.builder()
                             .set(Options.TCP_NODELAY, true)
                             .set(Options.REUSE_ADDRESSES, true)
                             .set(Options.BALANCING_TOKENS, 1)
