@@ -83,6 +83,11 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             write(exchange, framing.toResponse());
             return;
         }
+        if (!exchange.isRequestComplete()) {
+            // bounds the pauses in every read of the body: the gateway's, or Undertow's drain after an early answer
+            Duration idleTimeout = gateway.idleTimeout();
+            exchange.addRequestWrapper((factory, ex) -> new IdleBodyConduit(factory.create(), ex, idleTimeout));
+        }
         if (draining) {
             exchange.setPersistent(false);
             write(exchange, GatewayException.serviceUnavailable("the gateway is shutting down").toResponse());
@@ -101,10 +106,6 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             write(exchange, new GatewayException(414, "uri_too_long",
                     "the request target exceeds " + MAX_TARGET + " bytes").toResponse());
             return;
-        }
-        if (!exchange.isRequestComplete()) {
-            Duration idleTimeout = gateway.idleTimeout();
-            exchange.addRequestWrapper((factory, ex) -> new IdleBodyConduit(factory.create(), ex, idleTimeout));
         }
         Request request;
         try {

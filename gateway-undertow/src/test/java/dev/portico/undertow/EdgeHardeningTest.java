@@ -341,6 +341,25 @@ class EdgeHardeningTest {
         }
     }
 
+    /** Answered before its body was read (here 503 at the request limit), a request's stalled body is not waited for. */
+    @Test
+    void aStalledBodyBehindAnEarlyAnswerDoesNotHoldTheConnection() throws Exception {
+        try (SocketUpstream upstream = SocketUpstream.start()) {
+            PorticoServer gateway = serve(Gateway.builder().maxConcurrentRequests(1).idleTimeout(Duration.ofMillis(500))
+                    .route(Route.path("/upload").to(Upstream.of("silent", upstream.url()))));
+            try (Socket holder = new Socket("127.0.0.1", gateway.port());
+                 Socket client = new Socket("127.0.0.1", gateway.port())) {
+                holder.getOutputStream().write(ascii("GET /upload HTTP/1.1\r\nHost: x\r\n\r\n"));
+                await(() -> upstream.accepted() == 1, () -> "the first request to take the only slot");
+                client.setSoTimeout(10_000);
+                client.getOutputStream().write(ascii("POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab"));
+
+                assertThat(readAll(client.getInputStream())).singleElement()
+                        .satisfies(reply -> assertJsonError(reply, 503, "service_unavailable"));
+            }
+        }
+    }
+
     /** A filter that buffers the body reads it another way than the streaming proxy; the timeout applies alike. */
     @Test
     void aStalledBodyThatAFilterBuffersGets408() throws Exception {
