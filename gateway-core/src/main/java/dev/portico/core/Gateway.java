@@ -1,6 +1,7 @@
 package dev.portico.core;
 
 import dev.portico.core.internal.Checks;
+import dev.portico.core.internal.ConcurrencyLimit;
 import dev.portico.core.internal.Exchange;
 import dev.portico.core.internal.Paths;
 import dev.portico.core.internal.ProxyHeaders;
@@ -53,6 +54,7 @@ public final class Gateway {
     private final int maxIdleConnections;
     private final Duration idleConnectionTimeout;
     private final TrustedProxies trustedProxies;
+    private final List<String> clientIpHeaders;
 
     private Gateway(Builder b) {
         this.routes = List.copyOf(b.routes);
@@ -62,7 +64,7 @@ public final class Gateway {
         this.timeout = b.timeout;
         this.maxBodySize = b.maxBodySize;
         this.maxHeaderSize = b.maxHeaderSize;
-        this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.maxConcurrentRequests = b.maxConcurrentRequests > 0 ? b.maxConcurrentRequests : ConcurrencyLimit.forThisProcess();
         this.idleTimeout = b.idleTimeout;
         this.requestHeaderTimeout = b.requestHeaderTimeout;
         this.maxHeaderCount = b.maxHeaderCount;
@@ -71,6 +73,7 @@ public final class Gateway {
         this.maxIdleConnections = b.maxIdleConnections;
         this.idleConnectionTimeout = b.idleConnectionTimeout;
         this.trustedProxies = new TrustedProxies(b.trustedProxies);
+        this.clientIpHeaders = b.clientIpHeaders;
     }
 
     /** Returns a new builder. */
@@ -81,9 +84,12 @@ public final class Gateway {
     /**
      * Handles one request end to end and completes with the response to send, never exceptionally: the path is
      * checked, a route is chosen, the filters and the target run, and any failure becomes the JSON error response.
-     * Server adapters call this; {@code peer} is the TCP peer and {@code client} the transport to upstreams.
+     * Server adapters call this; {@code peer} is the TCP peer, {@code local} the gateway's end of that connection
+     * (whose port {@code X-Forwarded-Port} reports; {@code null} reports the scheme's default port) and
+     * {@code client} the transport to upstreams.
      */
-    public CompletionStage<Response> handle(Request request, InetSocketAddress peer, UpstreamClient client) {
+    public CompletionStage<Response> handle(Request request, InetSocketAddress peer, InetSocketAddress local,
+                                            UpstreamClient client) {
         try {
             if (request.method().equals("CONNECT")) {
                 // its target is an authority, not a path: a reverse proxy has nothing to route and opens no tunnels
@@ -93,7 +99,7 @@ public final class Gateway {
             if (!canonical.equals(request.path())) {
                 request = request.toBuilder().paths(request.rawPath(), canonical).build();
             }
-            request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies);
+            request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);
             request = ProxyHeaders.stripConnectionOptions(request);
             Router.Match match = router.route(request);
             Route route = match.route();
@@ -101,7 +107,7 @@ public final class Gateway {
             if (request.body().length() > limit) {
                 throw GatewayException.payloadTooLarge(limit);
             }
-            Exchange exchange = new Exchange(this, trustedProxies, route, match.params(), peer, client);
+            Exchange exchange = new Exchange(this, trustedProxies, route, match.params(), peer, local, client);
             return exchange.start(match.filters(), request).handle(Gateway::complete);
         } catch (Throwable t) {
             return CompletableFuture.completedFuture(complete(null, t));
@@ -198,6 +204,11 @@ public final class Gateway {
         return idleConnectionTimeout;
     }
 
+    /** Returns the headers naming the client's IP address that are removed unless the peer is a trusted proxy. */
+    public List<String> clientIpHeaders() {
+        return clientIpHeaders;
+    }
+
     /** A builder of {@link Gateway}; {@link #build()} validates the whole description. */
     public static final class Builder {
 
@@ -207,7 +218,7 @@ public final class Gateway {
         private Duration timeout = Duration.ofSeconds(30);
         private long maxBodySize = 1024 * 1024;
         private int maxHeaderSize = 16 * 1024;
-        private int maxConcurrentRequests = 10_000;
+        private int maxConcurrentRequests; // 0: derived from the file limit at build()
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration requestHeaderTimeout = Duration.ofSeconds(10);
         private int maxHeaderCount = 100;
@@ -216,6 +227,8 @@ public final class Gateway {
         private int maxIdleConnections = 64;
         private Duration idleConnectionTimeout = Duration.ofSeconds(4);
         private final List<String> trustedProxies = new ArrayList<>();
+        private List<String> clientIpHeaders = List.of("X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
+                "X-Cluster-Client-IP", "Fastly-Client-IP");
 
         private Builder() {
         }
@@ -264,7 +277,11 @@ public final class Gateway {
             return this;
         }
 
-        /** Sets how many requests may be in flight at once (default 10,000); more get 503 at once. */
+        /**
+         * Sets how many requests may be in flight at once; more get 503 at once. The default is derived from the
+         * process's file descriptor limit, so that it is reached before the descriptors run out: a third of the limit
+         * less a reserve of 512 (a quarter of a smaller limit), at most 10,000; 6,496 at a limit of 20,000.
+         */
         public Builder maxConcurrentRequests(int count) {
             if (count < 1) {
                 throw new IllegalArgumentException("maxConcurrentRequests: " + count + " (expected: > 0)");
@@ -345,6 +362,20 @@ public final class Gateway {
                 TrustedProxies.parse(Objects.requireNonNull(entry, "trusted proxy"));
                 trustedProxies.add(entry);
             }
+            return this;
+        }
+
+        /**
+         * Sets the headers that name the client's IP address, which the gateway removes from a request as it
+         * arrives, before any filter, unless the peer is a trusted proxy (default {@code X-Real-IP},
+         * {@code X-Client-IP}, {@code True-Client-IP}, {@code CF-Connecting-IP}, {@code X-Cluster-Client-IP},
+         * {@code Fastly-Client-IP}); none removes none. The forwarding headers are always handled this way.
+         */
+        public Builder clientIpHeaders(String... names) {
+            for (String name : names) {
+                Headers.of(Objects.requireNonNull(name, "client IP header"), ""); // throws unless an HTTP token
+            }
+            this.clientIpHeaders = List.of(names);
             return this;
         }
 

@@ -147,6 +147,17 @@ class BuildValidationTest {
     }
 
     @Test
+    void clientIpHeadersMustBeHeaderNames() {
+        assertThatThrownBy(() -> Gateway.builder().clientIpHeaders("X-Real-IP", null))
+                .isInstanceOf(NullPointerException.class).hasMessage("client IP header");
+        assertThatThrownBy(() -> Gateway.builder().clientIpHeaders("X Real IP"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("X Real IP");
+        assertThat(Gateway.builder().build().clientIpHeaders()).containsExactly("X-Real-IP", "X-Client-IP",
+                "True-Client-IP", "CF-Connecting-IP", "X-Cluster-Client-IP", "Fastly-Client-IP");
+        assertThat(Gateway.builder().clientIpHeaders("X-Custom").build().clientIpHeaders()).containsExactly("X-Custom");
+    }
+
+    @Test
     void gatewaySettingsAreKept() {
         Gateway gateway = Gateway.builder()
                 .maxHeaderSize(8192)

@@ -18,6 +18,9 @@ public final class Http {
     /** An untrusted client connecting directly to the gateway. */
     public static final InetSocketAddress CLIENT = address("203.0.113.7", 51000);
 
+    /** The gateway's end of every connection the requests here arrive on. */
+    public static final InetSocketAddress LISTENER = address("192.0.2.1", 8080);
+
     private Http() {
     }
 
@@ -56,10 +59,16 @@ public final class Http {
         return send(gateway, request, CLIENT, client);
     }
 
-    /** Handles a request from this peer and waits for the response, which must never be a failure. */
+    /** Handles a request from this peer to {@link #LISTENER} and waits for the response. */
     public static Response send(Gateway gateway, Request request, InetSocketAddress peer, UpstreamClient client) {
+        return send(gateway, request, peer, LISTENER, client);
+    }
+
+    /** Handles a request from this peer to this local address and waits for the response, never a failure. */
+    public static Response send(Gateway gateway, Request request, InetSocketAddress peer, InetSocketAddress local,
+                                UpstreamClient client) {
         try {
-            Response response = gateway.handle(request, peer, client).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Response response = gateway.handle(request, peer, local, client).toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertThat(response).as("response of " + request).isNotNull();
             return response;
         } catch (Exception e) {

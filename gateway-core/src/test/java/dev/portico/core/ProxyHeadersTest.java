@@ -4,6 +4,7 @@ import dev.portico.core.spi.Endpoint;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import static dev.portico.core.Http.get;
@@ -98,26 +99,47 @@ class ProxyHeadersTest {
         assertThat(sent.headers().getAll("X-Forwarded-For")).containsExactly("203.0.113.7");
         assertThat(sent.headers().getAll("X-Forwarded-Proto")).containsExactly("http");
         assertThat(sent.headers().getAll("X-Forwarded-Host")).containsExactly("api.example.com");
-        assertThat(sent.headers().getAll("X-Forwarded-Port")).containsExactly("80");
+        assertThat(sent.headers().getAll("X-Forwarded-Port")).containsExactly("8080");
         assertThat(sent.headers().getAll("Forwarded")).containsExactly("for=203.0.113.7;proto=http;host=api.example.com");
         assertThat(sent.headers().getAll("Host")).containsExactly("backend:8080");
     }
 
     @Test
-    void forwardingHeadersCarryTheClientsPortAndSchemeAndQuoteWhatNeedsIt() {
+    void forwardingHeadersCarryTheClientsSchemeAndQuoteWhatNeedsIt() {
         Request sent = sent(request("GET", "/a").scheme("https").header("Host", "api.example.com:8443").build());
 
         assertThat(sent.header("X-Forwarded-Proto")).isEqualTo("https");
         assertThat(sent.header("X-Forwarded-Host")).isEqualTo("api.example.com:8443");
-        assertThat(sent.header("X-Forwarded-Port")).isEqualTo("8443");
         assertThat(sent.header("Forwarded")).isEqualTo("for=203.0.113.7;proto=https;host=\"api.example.com:8443\"");
     }
 
     @Test
-    void httpsWithoutAPortInHostForwardsPort443() {
-        Request sent = sent(request("GET", "/a").scheme("https").header("Host", "api.example.com").build());
+    void forwardedPortIsTheListenersWhateverADirectClientsHostSays() {
+        Request request = request("GET", "/a").scheme("https").header("Host", "api.example.com:8443").build();
 
-        assertThat(sent.header("X-Forwarded-Port")).isEqualTo("443");
+        assertThat(Http.send(direct, request, Http.CLIENT, Http.address("192.0.2.1", 9443), upstream).status()).isEqualTo(200);
+
+        assertThat(upstream.takeRequest().header("X-Forwarded-Port")).isEqualTo("9443");
+    }
+
+    @Test
+    void withoutTheListenersAddressTheSchemesDefaultPortIsForwarded() {
+        Http.send(direct, request("GET", "/a").scheme("https").header("Host", "api.example.com:8443").build(),
+                Http.CLIENT, null, upstream);
+        Http.send(direct, request("GET", "/a").header("Host", "api.example.com:8081").build(), Http.CLIENT, null, upstream);
+
+        assertThat(upstream.takeRequest().header("X-Forwarded-Port")).isEqualTo("443");
+        assertThat(upstream.takeRequest().header("X-Forwarded-Port")).isEqualTo("80");
+    }
+
+    @Test
+    void forwardedPortOfATrustedProxyWithoutOneIsItsHostsPort() {
+        Request sent = sent(behindProxies, request("GET", "/a").scheme("https").header("Host", "api.example.com:8443").build(),
+                PROXY);
+
+        assertThat(sent.header("X-Forwarded-Port")).isEqualTo("8443");
+        assertThat(sent(behindProxies, request("GET", "/a").scheme("https").header("Host", "api.example.com").build(), PROXY)
+                .header("X-Forwarded-Port")).isEqualTo("443");
     }
 
     @Test
@@ -152,9 +174,67 @@ class ProxyHeadersTest {
         assertThat(sent.headers().getAll("X-Forwarded-For")).containsExactly("203.0.113.7");
         assertThat(sent.headers().getAll("X-Forwarded-Proto")).containsExactly("http");
         assertThat(sent.headers().getAll("X-Forwarded-Host")).containsExactly("api.example.com");
-        assertThat(sent.headers().getAll("X-Forwarded-Port")).containsExactly("80");
+        assertThat(sent.headers().getAll("X-Forwarded-Port")).containsExactly("8080");
         assertThat(sent.headers().getAll("Forwarded")).containsExactly("for=203.0.113.7;proto=http;host=api.example.com");
         assertThat(sent.headers().contains("X-Forwarded-Prefix")).isFalse();
+    }
+
+    private static Request claimingAClientAddress() {
+        return request("GET", "/a")
+                .header("X-Real-IP", "6.6.6.6")
+                .header("x-client-ip", "6.6.6.6")
+                .header("TRUE-CLIENT-IP", "6.6.6.6")
+                .header("CF-Connecting-IP", "6.6.6.6")
+                .header("X-Cluster-Client-IP", "6.6.6.6")
+                .header("Fastly-Client-IP", "6.6.6.6")
+                .header("X-Other", "kept")
+                .build();
+    }
+
+    private static final List<String> CLIENT_IP_HEADERS = List.of("x-real-ip", "x-client-ip", "true-client-ip",
+            "cf-connecting-ip", "x-cluster-client-ip", "fastly-client-ip");
+
+    @Test
+    void clientIpHeadersFromAnUntrustedPeerAreRemoved() {
+        Request sent = sent(behindProxies, claimingAClientAddress(), Http.CLIENT);
+
+        assertThat(sent.headers().names()).map(String::toLowerCase).doesNotContainAnyElementsOf(CLIENT_IP_HEADERS);
+        assertThat(sent.header("X-Other")).isEqualTo("kept");
+    }
+
+    @Test
+    void clientIpHeadersFromATrustedProxyPass() {
+        Request sent = sent(behindProxies, claimingAClientAddress(), PROXY);
+
+        assertThat(sent.headers().names()).map(String::toLowerCase).containsAll(CLIENT_IP_HEADERS);
+        assertThat(sent.header("True-Client-IP")).isEqualTo("6.6.6.6");
+    }
+
+    @Test
+    void clientIpHeadersAreRemovedBeforeFiltersSoAFilterCanSetThem() {
+        Gateway gateway = Gateway.builder()
+                .filter((request, chain) -> chain.proceed(request.toBuilder()
+                        .header("X-Real-IP", chain.context().clientAddress().getAddress().getHostAddress()).build()))
+                .route(Route.path("/**").to(BACKEND))
+                .build();
+
+        assertThat(sent(gateway, claimingAClientAddress(), Http.CLIENT).headers().getAll("X-Real-IP"))
+                .containsExactly("203.0.113.7");
+    }
+
+    @Test
+    void clientIpHeadersCanBeReplacedOrNone() {
+        Gateway custom = Gateway.builder().clientIpHeaders("X-Custom-Client").route(Route.path("/**").to(BACKEND)).build();
+        Gateway none = Gateway.builder().clientIpHeaders().route(Route.path("/**").to(BACKEND)).build();
+        Request request = claimingAClientAddress().toBuilder().header("x-custom-client", "6.6.6.6").build();
+
+        Request fromCustom = sent(custom, request, Http.CLIENT);
+        Request fromNone = sent(none, request, Http.CLIENT);
+
+        assertThat(fromCustom.headers().contains("X-Custom-Client")).isFalse();
+        assertThat(fromCustom.header("X-Real-IP")).isEqualTo("6.6.6.6");
+        assertThat(fromNone.header("X-Custom-Client")).isEqualTo("6.6.6.6");
+        assertThat(fromNone.headers().names()).map(String::toLowerCase).containsAll(CLIENT_IP_HEADERS);
     }
 
     @Test

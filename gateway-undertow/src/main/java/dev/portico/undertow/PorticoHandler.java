@@ -13,7 +13,9 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.SameThreadExecutor;
 
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -78,6 +80,20 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) {
+        HeaderValues transferEncoding = exchange.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
+        GatewayException framing = transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
+        if (framing != null) {
+            // Undertow has framed the body its own way already: close after the answer, so no byte of it, nor a
+            // request behind it, is ever read from this connection
+            exchange.setPersistent(false);
+            write(exchange, framing.toResponse());
+            return;
+        }
+        if (!exchange.isRequestComplete()) {
+            // bounds the pauses in every read of the body: the gateway's, or Undertow's drain after an early answer
+            Duration idleTimeout = gateway.idleTimeout();
+            exchange.addRequestWrapper((factory, ex) -> new IdleBodyConduit(factory.create(), ex, idleTimeout));
+        }
         if (draining) {
             exchange.setPersistent(false);
             write(exchange, GatewayException.serviceUnavailable("the gateway is shutting down").toResponse());
@@ -97,27 +113,44 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                     "the request target exceeds " + MAX_TARGET + " bytes").toResponse());
             return;
         }
-        Request request = request(exchange, gateway.maxHeaderSize());
-        if (request == null) {
-            write(exchange, new GatewayException(431, "request_header_fields_too_large",
-                    "request headers exceed " + gateway.maxHeaderSize() + " bytes").toResponse());
+        Request request;
+        try {
+            request = request(exchange, gateway);
+        } catch (GatewayException headTooLarge) {
+            write(exchange, headTooLarge.toResponse());
             return;
         }
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
             CompletionStage<Response> stage = gateway.handle(request, exchange.getSourceAddress(),
+                    exchange.getConnection().getLocalAddress(InetSocketAddress.class),
                     new ExchangeClient(pool, exchange, gateway));
             stage.whenComplete((response, failure) -> {
                 if (exchange.isInIoThread()) {
-                    write(exchange, response);
+                    answer(exchange, response);
                 } else {
-                    exchange.getIoThread().execute(() -> write(exchange, response));
+                    exchange.getIoThread().execute(() -> answer(exchange, response));
                 }
             });
         });
     }
 
-    /** Returns the exchange as a request, or {@code null} when its head is larger than {@code maxHeadSize}. */
-    private static Request request(HttpServerExchange exchange, int maxHeadSize) {
+    /**
+     * Writes the gateway's response, unless the exchange was answered or ended meanwhile (a stalled body got 408, the
+     * client went away); a request body that was being read and is unfinished (a 413 mid-stream) closes the
+     * connection after it, rather than being read to its end. Call on the exchange's IO thread.
+     */
+    private static void answer(HttpServerExchange exchange, Response response) {
+        if (exchange.isResponseStarted() || exchange.isComplete()) {
+            return;
+        }
+        if (!exchange.isRequestComplete() && !exchange.isRequestChannelAvailable()) {
+            exchange.setPersistent(false);
+        }
+        write(exchange, response);
+    }
+
+    /** Returns the exchange as a request; throws 431 when its head has more bytes or fields than the gateway allows. */
+    private static Request request(HttpServerExchange exchange, Gateway gateway) {
         String raw = exchange.getRequestURI();
         String query = exchange.getNonDecodedQueryString();
         long size = raw.length() + (query == null ? 0 : query.length()) + 16;
@@ -131,16 +164,23 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             raw = below(raw, mount);
         }
         dev.portico.core.Headers.Builder headers = dev.portico.core.Headers.builder();
+        int fields = 0;
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString();
+            fields += values.size();
             for (int i = 0; i < values.size(); i++) {
                 String value = values.get(i);
                 size += name.length() + value.length() + 4;
                 headers.add(name, value);
             }
         }
-        if (size > maxHeadSize) {
-            return null;
+        if (size > gateway.maxHeaderSize()) {
+            throw new GatewayException(431, "request_header_fields_too_large",
+                    "request headers exceed " + gateway.maxHeaderSize() + " bytes");
+        }
+        if (fields > gateway.maxHeaderCount()) {
+            throw new GatewayException(431, "request_header_fields_too_large",
+                    "request has more than " + gateway.maxHeaderCount() + " header fields");
         }
         return Request.builder(exchange.getRequestMethod().toString(), "/")
                 .paths(raw, raw)

@@ -5,7 +5,6 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.protocol.http.HttpOpenListener;
-import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
@@ -48,8 +47,12 @@ public final class PorticoServer implements AutoCloseable {
         this.drainTimeout = b.drainTimeout;
         int ioThreads = b.ioThreads > 0 ? b.ioThreads : Math.max(Runtime.getRuntime().availableProcessors(), 2);
         OptionMap serverOptions = OptionMap.builder()
-                // Undertow's own parser limit: far beyond the gateway's, which answers 431 below it
+                // Undertow's own parser limits: far beyond the gateway's, which answers 431 below them
                 .set(UndertowOptions.MAX_HEADER_SIZE, Math.max(2 * gateway.maxHeaderSize(), gateway.maxHeaderSize() + 16 * 1024))
+                .set(UndertowOptions.MAX_HEADERS, Math.max(2 * gateway.maxHeaderCount(), gateway.maxHeaderCount() + 1000))
+                // no parser body limit: Undertow fixes a chunked body's limit (2 MiB by default, framing counted) before
+                // any handler runs, so the route's could not apply; LimitedSourceConduit counts payload bytes instead
+                .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .set(UndertowOptions.DECODE_URL, false)
                 .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) gateway.idleTimeout().toMillis())
@@ -71,7 +74,7 @@ public final class PorticoServer implements AutoCloseable {
             this.connections = new HttpOpenListener(new DefaultByteBufferPool(true, 16 * 1024 - 20, -1, 4), serverOptions);
             connections.setRootHandler(handler);
             this.acceptor = worker.createStreamConnectionServer(new InetSocketAddress(InetAddress.getByName(b.host), b.port),
-                    ChannelListeners.openListenerAdapter(connections), OptionMap.builder()
+                    new Acceptor(connections, gateway.maxConcurrentRequests()), OptionMap.builder()
                             .set(Options.TCP_NODELAY, true)
                             .set(Options.REUSE_ADDRESSES, true)
                             .set(Options.BALANCING_TOKENS, 1)

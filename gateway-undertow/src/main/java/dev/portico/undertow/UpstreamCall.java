@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -55,6 +56,7 @@ final class UpstreamCall {
     private ByteBuffer[] out;
     private StreamSourceChannel clientBody;
     private PooledByteBuffer pumped;
+    private ByteBuffer unsentHead;
     private boolean chunkedUpload;
     private long uploadLeft;
     private boolean sent;
@@ -193,7 +195,7 @@ final class UpstreamCall {
             clientBody = server.getRequestChannel();
             chunkedUpload = b.length() < 0;
             uploadLeft = b.length();
-            out = new ByteBuffer[] {head(b.length())};
+            unsentHead = head(b.length());
             pump();
         } else if (b.length() == 0) {
             out = new ByteBuffer[] {head(0)};
@@ -293,6 +295,11 @@ final class UpstreamCall {
                 return;
             }
             if (read == 0) {
+                if (unsentHead != null) {
+                    out = new ByteBuffer[] {unsentHead}; // the upstream may start on the head while the body comes
+                    unsentHead = null;
+                    continue;
+                }
                 clientBody.getReadSetter().set(channel -> guarded(this::pump));
                 clientBody.resumeReads();
                 return;
@@ -306,11 +313,9 @@ final class UpstreamCall {
                 clientBody.getReadSetter().set(null);
                 clientBody = null;
                 freePump();
-                if (chunkedUpload) {
-                    out = new ByteBuffer[] {ByteBuffer.wrap(LAST_CHUNK)};
-                    if (!write()) {
-                        return;
-                    }
+                out = framed(chunkedUpload ? ByteBuffer.wrap(LAST_CHUNK) : null, null);
+                if (out.length > 0 && !write()) {
+                    return;
                 }
                 requestSent();
                 return;
@@ -318,10 +323,23 @@ final class UpstreamCall {
             data.flip();
             uploadLeft -= read;
             out = chunkedUpload
-                    ? new ByteBuffer[] {ByteBuffer.wrap((Integer.toHexString(read) + "\r\n").getBytes(StandardCharsets.ISO_8859_1)),
-                                        data, ByteBuffer.wrap(CRLF)}
-                    : new ByteBuffer[] {data};
+                    ? framed(ByteBuffer.wrap((Integer.toHexString(read) + "\r\n").getBytes(StandardCharsets.ISO_8859_1)), data)
+                    : framed(data, null);
         }
+    }
+
+    /** Returns what to write next: the head if it is still unsent (one write with the first bytes), then these. */
+    private ByteBuffer[] framed(ByteBuffer first, ByteBuffer data) {
+        ByteBuffer head = unsentHead;
+        unsentHead = null;
+        ByteBuffer[] all = {head, first, data, data == null ? null : ByteBuffer.wrap(CRLF)};
+        int n = 0;
+        for (ByteBuffer b : all) {
+            if (b != null) {
+                all[n++] = b;
+            }
+        }
+        return Arrays.copyOf(all, n);
     }
 
     private void clientBodyFailed(IOException e) {

@@ -72,7 +72,7 @@ class ProxyHeadersTest {
         assertThat(header(echo, "x-forwarded-for")).isEqualTo("127.0.0.1");
         assertThat(header(echo, "x-forwarded-proto")).isEqualTo("http");
         assertThat(header(echo, "x-forwarded-host")).isEqualTo("gw.example:8443");
-        assertThat(header(echo, "x-forwarded-port")).isEqualTo("8443");
+        assertThat(header(echo, "x-forwarded-port")).isEqualTo(Integer.toString(gateway.port())); // not the Host's
         assertThat(header(echo, "forwarded")).isEqualTo("for=127.0.0.1;proto=http;host=\"gw.example:8443\"");
         assertThat(header(echo, "host")).isEqualTo("127.0.0.1:" + backend.port());
     }

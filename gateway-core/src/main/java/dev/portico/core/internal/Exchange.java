@@ -27,6 +27,7 @@ public final class Exchange implements Context {
     private final Route route;
     private final Map<String, String> params;
     private final InetSocketAddress peer;
+    private final InetSocketAddress local;
     private final UpstreamClient client;
     private final long deadline;
     private volatile InetSocketAddress clientAddress;
@@ -34,12 +35,13 @@ public final class Exchange implements Context {
     private volatile Map<AttributeKey<?>, Object> attributes;
 
     public Exchange(Gateway gateway, TrustedProxies trustedProxies, Route route, Map<String, String> params,
-                    InetSocketAddress peer, UpstreamClient client) {
+                    InetSocketAddress peer, InetSocketAddress local, UpstreamClient client) {
         this.gateway = gateway;
         this.trustedProxies = trustedProxies;
         this.route = route;
         this.params = params;
         this.peer = peer;
+        this.local = local;
         this.client = client;
         this.deadline = System.nanoTime() + timeout().toNanos();
     }
@@ -150,7 +152,7 @@ public final class Exchange implements Context {
                     "upstream " + upstream.name() + " did not answer in time"));
         }
         Request received = original != null ? original : request;
-        Request outgoing = ProxyHeaders.forRequest(request, endpoint, peer,
+        Request outgoing = ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
                 Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), received.header("Host"));
         CallOptions options = new CallOptions(upstream.name(), connectTimeout(), left, gateway.maxBodySize(route));
         return client.send(endpoint, outgoing, options).thenApply(ProxyHeaders::forResponse);

@@ -81,10 +81,12 @@ public final class ProxyHeaders {
     /**
      * Returns the request to send upstream: hop-by-hop headers removed, the client's {@code Host} (as received,
      * before any filter changed it) reported in the forwarding headers, which extend what a trusted proxy or a filter
-     * already set, and the upstream's authority as {@code Host} unless {@code preserveHost}.
+     * already set, and the upstream's authority as {@code Host} unless {@code preserveHost}. The port reported is the
+     * one a trusted proxy or a filter set, else that of a trusted proxy's {@code Host}, else the gateway's own
+     * ({@code local}; the scheme's default when it is {@code null}): a direct client's {@code Host} is not believed.
      */
-    public static Request forRequest(Request request, Endpoint endpoint, InetSocketAddress peer,
-                                     boolean preserveHost, String clientHost) {
+    public static Request forRequest(Request request, Endpoint endpoint, InetSocketAddress peer, InetSocketAddress local,
+                                     boolean trustedPeer, boolean preserveHost, String clientHost) {
         Headers in = request.headers();
         Headers.Builder out = Headers.builder();
         String host = null;
@@ -133,7 +135,9 @@ public final class ProxyHeaders {
         if (priorHost != null || clientHost != null) {
             out.add("X-Forwarded-Host", priorHost != null ? priorHost : clientHost);
         }
-        out.add("X-Forwarded-Port", priorPort != null ? priorPort : portOf(clientHost, scheme));
+        out.add("X-Forwarded-Port", priorPort != null ? priorPort
+                : trustedPeer ? portOf(clientHost, scheme)
+                : local != null ? Integer.toString(local.getPort()) : defaultPort(scheme));
         String forwarded = "for=" + forwardedNode(ip) + ";proto=" + scheme
                 + (clientHost == null ? "" : ";host=" + quoted(clientHost));
         out.add("Forwarded", priorForwarded == null ? forwarded : priorForwarded + ", " + forwarded);
@@ -141,13 +145,18 @@ public final class ProxyHeaders {
     }
 
     /**
-     * Returns the request without the forwarding headers ({@code X-Forwarded-*}, {@code Forwarded}) a client sent,
-     * unless its peer is a trusted proxy; the same instance when there is nothing to remove.
+     * Returns the request without the forwarding headers ({@code X-Forwarded-*}, {@code Forwarded}) and the
+     * {@code clientIpHeaders} (such as {@code X-Real-IP}) a client sent, unless its peer is a trusted proxy; the same
+     * instance when there is nothing to remove.
      */
-    public static Request stripUntrusted(Request request, InetSocketAddress peer, TrustedProxies trusted) {
+    public static Request stripUntrusted(Request request, InetSocketAddress peer, TrustedProxies trusted,
+                                         List<String> clientIpHeaders) {
+        if (trusted.trusts(peer)) {
+            return request;
+        }
         Headers in = request.headers();
-        Headers out = without(in, ProxyHeaders::isForwarding);
-        return out == in || trusted.trusts(peer) ? request : request.toBuilder().headers(out).build();
+        Headers out = without(in, name -> isForwarding(name) || listed(clientIpHeaders, name));
+        return out == in ? request : request.toBuilder().headers(out).build();
     }
 
     /**
@@ -238,6 +247,10 @@ public final class ProxyHeaders {
                 return host.substring(i + 1);
             }
         }
+        return defaultPort(scheme);
+    }
+
+    private static String defaultPort(String scheme) {
         return scheme.equals("https") ? "443" : "80";
     }
 

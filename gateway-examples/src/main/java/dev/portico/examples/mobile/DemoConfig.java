@@ -44,13 +44,12 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
     /** Returns the settings these environment variables give, the defaults for those absent or blank. */
     public static DemoConfig fromEnvironment(Map<String, String> env) {
         DemoConfig defaults = defaults();
-        String fail = value(env, "DEMO_FAIL_SERVICE");
         return new DemoConfig(
                 (int) number(env, "GATEWAY_PORT", defaults.gatewayPort(), 0, 65535),
                 Duration.ofMillis(number(env, "DEMO_BACKEND_DELAY_MS", 0, 0, Integer.MAX_VALUE)),
                 Duration.ofMillis(number(env, "DEMO_ROUTE_TIMEOUT_MS", defaults.routeTimeout().toMillis(), 1,
                         Integer.MAX_VALUE)),
-                fail == null ? null : fail.toLowerCase(Locale.ROOT));
+                service(env, "DEMO_FAIL_SERVICE"));
     }
 
     /** Returns whether the named service ({@code user}, {@code product} or {@code order}) answers 500. */
@@ -78,6 +77,18 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
             throw invalid(name, value, min, max);
         }
         return number;
+    }
+
+    private static String service(Map<String, String> env, String name) {
+        String value = value(env, name);
+        if (value == null) {
+            return null;
+        }
+        String service = value.toLowerCase(Locale.ROOT);
+        if (!SERVICES.contains(service)) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: user, product or order)");
+        }
+        return service;
     }
 
     private static IllegalArgumentException invalid(String name, String value, long min, long max) {

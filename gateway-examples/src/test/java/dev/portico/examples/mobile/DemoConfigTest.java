@@ -47,6 +47,16 @@ class DemoConfigTest {
                 .withMessageStartingWith("DEMO_BACKEND_DELAY_MS: -5");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("DEMO_FAIL_SERVICE", "payments")))
+                .withMessage("DEMO_FAIL_SERVICE: payments (expected: user, product or order)");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("DEMO_FAIL_SERVICE", " Orders ")))
+                .withMessage("DEMO_FAIL_SERVICE: Orders (expected: user, product or order)");
+    }
+
+    @Test
+    void rejectsAnInvalidFailServiceGivenDirectlyNamingTheComponent() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new DemoConfig(8080, Duration.ZERO, Duration.ofSeconds(2), "payments"))
                 .withMessage("failService: payments (expected: user, product or order)");
     }
 }

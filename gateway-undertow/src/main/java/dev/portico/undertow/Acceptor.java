@@ -1,0 +1,94 @@
+package dev.portico.undertow;
+
+import io.undertow.server.protocol.http.HttpOpenListener;
+import org.xnio.ChannelListener;
+import org.xnio.StreamConnection;
+import org.xnio.channels.AcceptingChannel;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Accepts client connections for a {@link PorticoServer}, and warns, at most once a minute, when the process nears
+ * its file descriptor limit, where accepts start to fail. XNIO accepts on its own (a queued server) and never calls
+ * this listener for an accept that failed: it logs that itself ({@code XNIO008001}, once per back-off of 250 ms up
+ * to 30 s) while new clients wait. So the count is checked as connections arrive, at most once a second, on a worker
+ * thread (reading it lists {@code /proc/self/fd}), and the warning comes before the failures.
+ */
+final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnection>> {
+
+    private static final System.Logger LOG = System.getLogger(PorticoServer.class.getName());
+    private static final long CHECK_INTERVAL = TimeUnit.SECONDS.toNanos(1);
+    private static final long WARNING_INTERVAL = TimeUnit.MINUTES.toNanos(1);
+
+    private final HttpOpenListener connections;
+    private final int maxConcurrentRequests;
+    private final com.sun.management.UnixOperatingSystemMXBean files;
+    private final AtomicLong lastCheck = new AtomicLong(System.nanoTime() - CHECK_INTERVAL);
+    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARNING_INTERVAL);
+
+    Acceptor(HttpOpenListener connections, int maxConcurrentRequests) {
+        this.connections = connections;
+        this.maxConcurrentRequests = maxConcurrentRequests;
+        this.files = unixFiles();
+    }
+
+    private static com.sun.management.UnixOperatingSystemMXBean unixFiles() {
+        try {
+            return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix
+                    ? unix : null;
+        } catch (LinkageError | RuntimeException noManagement) {
+            return null; // a runtime image without java.management or jdk.management: no warning
+        }
+    }
+
+    @Override
+    public void handleEvent(AcceptingChannel<StreamConnection> channel) {
+        StreamConnection accepted;
+        try {
+            accepted = channel.accept();
+        } catch (IOException e) {
+            if (channel.isOpen()) { // else the server is stopping
+                warn("Portico failed to accept a connection ({0})", e.getMessage());
+            }
+            return;
+        }
+        if (accepted == null) {
+            return; // another IO thread took it
+        }
+        connections.handleEvent(accepted);
+        if (files != null && due(lastCheck, CHECK_INTERVAL)) {
+            channel.getWorker().execute(this::checkFiles);
+        }
+    }
+
+    private void checkFiles() {
+        long max = files.getMaxFileDescriptorCount();
+        long open;
+        try {
+            open = files.getOpenFileDescriptorCount();
+        } catch (InternalError exhausted) {
+            open = max; // the JDK could not open /proc/self/fd: no descriptor was left
+        }
+        if (max > 0 && open >= max - max / 10) {
+            warn("Portico has {0} of {1} file descriptors open; at the limit, new connections wait unaccepted. Each "
+                    + "request in flight holds two (its client and upstream connections): lower maxConcurrentRequests "
+                    + "({2}) or raise the limit (ulimit -n)", open, max, maxConcurrentRequests);
+        }
+    }
+
+    private void warn(String message, Object... params) {
+        if (due(lastWarning, WARNING_INTERVAL)) {
+            LOG.log(System.Logger.Level.WARNING, message, params);
+        }
+    }
+
+    /** Returns whether {@code interval} has passed since {@code last}, and if so makes now the last time. */
+    private static boolean due(AtomicLong last, long interval) {
+        long now = System.nanoTime();
+        long then = last.get();
+        return now - then >= interval && last.compareAndSet(then, now);
+    }
+}

@@ -1,0 +1,141 @@
+package dev.portico.undertow;
+
+import dev.portico.core.GatewayException;
+import io.undertow.server.HttpServerExchange;
+import org.xnio.IoUtils;
+import org.xnio.XnioExecutor;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.conduits.AbstractStreamSourceConduit;
+import org.xnio.conduits.ConduitReadableByteChannel;
+import org.xnio.conduits.StreamSourceConduit;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A request body source that ends the exchange when the client sends nothing for the idle timeout while the gateway
+ * waits for its body: 408 if the response has not started, else a closed connection. Undertow's own idle timeout
+ * does not cover a body read (2.4.4 installs its {@code IdleTimeoutConduit} without ever giving it the timeout).
+ * A pause counts from the last byte or from when reading resumed, whichever is later, so time the gateway spent not
+ * reading (backpressure from the upstream) is not held against the client. Used on the exchange's IO thread only.
+ */
+final class IdleBodyConduit extends AbstractStreamSourceConduit<StreamSourceConduit> implements Runnable {
+
+    private final HttpServerExchange exchange;
+    private final long idleNanos;
+    private long since;
+    private boolean waiting;
+    private boolean ended;
+    private XnioExecutor.Key timer;
+
+    IdleBodyConduit(StreamSourceConduit next, HttpServerExchange exchange, Duration idleTimeout) {
+        super(next);
+        this.exchange = exchange;
+        this.idleNanos = idleTimeout.toNanos();
+        exchange.addExchangeCompleteListener((ex, nextListener) -> {
+            end();
+            nextListener.proceed();
+        });
+    }
+
+    private <T extends Number> T progress(T read) {
+        long n = read.longValue();
+        if (n > 0) {
+            since = System.nanoTime();
+        } else if (n < 0) {
+            end(); // the whole body has been read
+        }
+        return read;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return progress(next.read(dst));
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offs, int len) throws IOException {
+        return progress(next.read(dsts, offs, len));
+    }
+
+    @Override
+    public long transferTo(long position, long count, FileChannel target) throws IOException {
+        return target.transferFrom(new ConduitReadableByteChannel(this), position, count);
+    }
+
+    @Override
+    public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
+        return IoUtils.transfer(new ConduitReadableByteChannel(this), count, throughBuffer, target);
+    }
+
+    @Override
+    public void resumeReads() {
+        awaitClient();
+        next.resumeReads();
+    }
+
+    @Override
+    public void wakeupReads() {
+        awaitClient();
+        next.wakeupReads();
+    }
+
+    @Override
+    public void suspendReads() {
+        waiting = false;
+        next.suspendReads();
+    }
+
+    @Override
+    public void terminateReads() throws IOException {
+        end();
+        next.terminateReads();
+    }
+
+    private void awaitClient() {
+        if (ended) {
+            return;
+        }
+        if (!waiting) {
+            waiting = true;
+            since = System.nanoTime();
+        }
+        if (timer == null) {
+            timer = exchange.getIoThread().executeAfter(this, idleNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Checks the pause when the timer fires: ends the exchange, waits for the rest of it, or lets the timer go. */
+    @Override
+    public void run() {
+        timer = null;
+        if (ended || !waiting) {
+            return;
+        }
+        long left = idleNanos - (System.nanoTime() - since);
+        if (left > 0) {
+            timer = exchange.getIoThread().executeAfter(this, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        end();
+        if (exchange.isResponseStarted()) {
+            IoUtils.safeClose(exchange.getConnection());
+        } else {
+            exchange.setPersistent(false);
+            PorticoHandler.write(exchange, new GatewayException(408, "request_timeout", "the request body stalled for more than "
+                    + Math.max(1, idleNanos / 1_000_000) + " ms").toResponse());
+        }
+    }
+
+    private void end() {
+        ended = true;
+        waiting = false;
+        if (timer != null) {
+            timer.remove();
+            timer = null;
+        }
+    }
+}
