@@ -7,6 +7,7 @@ import org.xnio.channels.AcceptingChannel;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -60,7 +61,11 @@ final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnectio
         }
         connections.handleEvent(accepted);
         if (files != null && due(lastCheck, CHECK_INTERVAL)) {
-            channel.getWorker().execute(this::checkFiles);
+            try {
+                channel.getWorker().execute(this::checkFiles);
+            } catch (RejectedExecutionException stopping) {
+                // the worker is shutting down: nothing to warn about
+            }
         }
     }
 
