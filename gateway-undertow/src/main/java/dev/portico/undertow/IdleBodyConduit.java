@@ -4,14 +4,9 @@ import dev.portico.core.GatewayException;
 import io.undertow.server.HttpServerExchange;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
-import org.xnio.channels.StreamSinkChannel;
-import org.xnio.conduits.AbstractStreamSourceConduit;
-import org.xnio.conduits.ConduitReadableByteChannel;
 import org.xnio.conduits.StreamSourceConduit;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -22,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * A pause counts from the last byte or from when reading resumed, whichever is later, so time the gateway spent not
  * reading (backpressure from the upstream) is not held against the client. Used on the exchange's IO thread only.
  */
-final class IdleBodyConduit extends AbstractStreamSourceConduit<StreamSourceConduit> implements Runnable {
+final class IdleBodyConduit extends ReadObservingConduit implements Runnable {
 
     private final HttpServerExchange exchange;
     private final long idleNanos;
@@ -41,34 +36,13 @@ final class IdleBodyConduit extends AbstractStreamSourceConduit<StreamSourceCond
         });
     }
 
-    private <T extends Number> T progress(T read) {
-        long n = read.longValue();
-        if (n > 0) {
+    @Override
+    void read(long result) {
+        if (result > 0) {
             since = System.nanoTime();
-        } else if (n < 0) {
+        } else if (result < 0) {
             end(); // the whole body has been read
         }
-        return read;
-    }
-
-    @Override
-    public int read(ByteBuffer dst) throws IOException {
-        return progress(next.read(dst));
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offs, int len) throws IOException {
-        return progress(next.read(dsts, offs, len));
-    }
-
-    @Override
-    public long transferTo(long position, long count, FileChannel target) throws IOException {
-        return target.transferFrom(new ConduitReadableByteChannel(this), position, count);
-    }
-
-    @Override
-    public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
-        return IoUtils.transfer(new ConduitReadableByteChannel(this), count, throughBuffer, target);
     }
 
     @Override

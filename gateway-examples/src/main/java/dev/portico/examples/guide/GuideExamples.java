@@ -81,9 +81,14 @@ public final class GuideExamples {
                 .timeout(Duration.ofSeconds(10))
                 .maxBodySize(2 * 1024 * 1024)
                 .maxHeaderSize(32 * 1024)
-                .maxConcurrentRequests(20_000)
+                .maxConcurrentRequests(5_000)                       // needs ulimit -n of 15,512 or more
                 .idleTimeout(Duration.ofSeconds(30))
                 .requestHeaderTimeout(Duration.ofSeconds(5))
+                .maxHeaderCount(64)
+                .maxResponseHeaderSize(32 * 1024)                   // upstream heads
+                .bodyIdleTimeout(Duration.ofSeconds(30))            // upstream body pauses
+                .maxIdleConnections(32)                             // per upstream endpoint
+                .idleConnectionTimeout(Duration.ofSeconds(2))
                 .trustedProxies("10.0.0.0/8")
                 .route(Route.path("/**").to(Upstream.of("app", "http://10.0.0.7:8080")))
                 .build();
