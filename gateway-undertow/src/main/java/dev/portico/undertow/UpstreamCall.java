@@ -1,22 +1,16 @@
 package dev.portico.undertow;
 
-import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.Endpoint;
-import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import org.xnio.XnioIoThread;
-import org.xnio.channels.StreamSourceChannel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -33,8 +27,6 @@ final class UpstreamCall {
     enum Step { CONNECTED, WRITING, REQUEST_SENT, HEAD_READ, BODY_READ }
 
     private static final System.Logger LOG = System.getLogger(UpstreamCall.class.getName());
-    private static final byte[] CRLF = {'\r', '\n'};
-    private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
 
     /** A fault injector for tests: called at each step, it may throw. */
     static volatile Consumer<Step> faults;
@@ -53,13 +45,7 @@ final class UpstreamCall {
     private UpstreamConnection connection;
     private Runnable connecting;
     private boolean reused;
-    private ByteBuffer[] out;
-    private StreamSourceChannel clientBody;
-    private PooledByteBuffer pumped;
-    private ByteBuffer unsentHead;
-    private boolean chunkedUpload;
-    private long uploadLeft;
-    private boolean sent;
+    private RequestWriter writer;
     private ResponseHead.Scanner scanner;
     private int scanned;
     private int headBytes;
@@ -179,7 +165,6 @@ final class UpstreamCall {
     private void send(UpstreamConnection c) throws IOException {
         connection = c;
         c.reusable = true;
-        sent = false;
         scanner = new ResponseHead.Scanner();
         scanned = 0;
         headBytes = 0;
@@ -187,200 +172,20 @@ final class UpstreamCall {
         c.source.getReadSetter().set(channel -> guarded(this::readHead));
         c.source.resumeReads();
         step(Step.WRITING);
-        Body b = request.body();
-        if (b.length() != 0 && b instanceof ExchangeBody streamed && streamed.exchange() == server && streamed.claim()) {
-            long max = options.maxRequestBody();
-            server.setMaxEntitySize(max);
-            server.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), max));
-            clientBody = server.getRequestChannel();
-            chunkedUpload = b.length() < 0;
-            uploadLeft = b.length();
-            unsentHead = head(b.length());
-            pump();
-        } else if (b.length() == 0) {
-            out = new ByteBuffer[] {head(0)};
-            writeOut();
-        } else {
-            b.bytes(options.maxRequestBody()).whenComplete((bytes, failure) -> onIoThread(() -> guarded(() -> {
-                if (responded || c != connection) {
-                    return;
-                }
-                if (failure != null) {
-                    fail(failure);
-                } else {
-                    out = new ByteBuffer[] {head(bytes.length), ByteBuffer.wrap(bytes)};
-                    writeOut();
-                }
-            })));
+        writer = new RequestWriter(this, c, server, request, endpoint, options);
+        writer.start();
+    }
+
+    private void stopWriting() {
+        if (writer != null) {
+            writer.stop();
         }
     }
 
-    /** Returns the request head, framed by {@code length}: a Content-Length, or chunked when it is negative. */
-    private ByteBuffer head(long length) {
-        StringBuilder head = new StringBuilder(256).append(request.method()).append(' ');
-        if (!endpoint.basePath().isEmpty()) {
-            head.append(endpoint.basePath());
-        }
-        head.append(request.target()).append(" HTTP/1.1\r\n");
-        dev.portico.core.Headers headers = request.headers();
-        for (int i = 0; i < headers.size(); i++) {
-            String name = headers.name(i);
-            if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Transfer-Encoding")) {
-                head.append(name).append(": ").append(headers.value(i)).append("\r\n");
-            }
-        }
-        if (length > 0 || (length == 0 && expectsBody(request.method()))) {
-            head.append("Content-Length: ").append(length).append("\r\n");
-        } else if (length < 0) {
-            head.append("Transfer-Encoding: chunked\r\n");
-        }
-        return ByteBuffer.wrap(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
-    }
-
-    private static boolean expectsBody(String method) {
-        return method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
-    }
-
-    /** Writes what is pending; when all of it is out, goes on with the body or ends the request. */
-    private void writeOut() throws IOException {
-        if (!write()) {
-            return;
-        }
-        if (clientBody != null) {
-            pump();
-        } else {
-            requestSent();
-        }
-    }
-
-    /** Writes the pending buffers; returns {@code false} (and waits to be called again) when the socket is full. */
-    private boolean write() throws IOException {
-        UpstreamConnection c = connection;
-        ByteBuffer[] pending = out;
-        ByteBuffer last = pending[pending.length - 1];
-        while (last.hasRemaining()) {
-            if (c.sink.write(pending, 0, pending.length) == 0) {
-                c.sink.getWriteSetter().set(channel -> guarded(this::writeOut));
-                c.sink.resumeWrites();
-                if (clientBody != null) {
-                    clientBody.suspendReads();
-                }
-                // an upstream that stops reading the request is bounded like one that does not answer
-                arm(options.responseTimeout(), "stopped reading the request for ");
-                return false;
-            }
-        }
-        cancelTimer();
-        c.sink.suspendWrites();
-        out = null;
-        return true;
-    }
-
-    /** Copies the client's body to the upstream, framing it as chunks when its length was not known. */
-    private void pump() throws IOException {
-        while (!responded) {
-            if (out != null && !write()) {
-                return;
-            }
-            if (pumped == null) {
-                pumped = pool.buffers().allocate();
-            }
-            ByteBuffer data = pumped.getBuffer();
-            data.clear();
-            int read;
-            try {
-                read = clientBody.read(data);
-            } catch (IOException e) {
-                clientBodyFailed(e);
-                return;
-            }
-            if (read == 0) {
-                if (unsentHead != null) {
-                    out = new ByteBuffer[] {unsentHead}; // the upstream may start on the head while the body comes
-                    unsentHead = null;
-                    continue;
-                }
-                clientBody.getReadSetter().set(channel -> guarded(this::pump));
-                clientBody.resumeReads();
-                return;
-            }
-            if (read < 0) {
-                if (!chunkedUpload && uploadLeft > 0) {
-                    clientBodyFailed(new IOException("the client's body ended short"));
-                    return;
-                }
-                clientBody.suspendReads();
-                clientBody.getReadSetter().set(null);
-                clientBody = null;
-                freePump();
-                out = framed(chunkedUpload ? ByteBuffer.wrap(LAST_CHUNK) : null, null);
-                if (out.length > 0 && !write()) {
-                    return;
-                }
-                requestSent();
-                return;
-            }
-            data.flip();
-            uploadLeft -= read;
-            out = chunkedUpload
-                    ? framed(ByteBuffer.wrap((Integer.toHexString(read) + "\r\n").getBytes(StandardCharsets.ISO_8859_1)), data)
-                    : framed(data, null);
-        }
-    }
-
-    /** Returns what to write next: the head if it is still unsent (one write with the first bytes), then these. */
-    private ByteBuffer[] framed(ByteBuffer first, ByteBuffer data) {
-        ByteBuffer head = unsentHead;
-        unsentHead = null;
-        ByteBuffer[] all = {head, first, data, data == null ? null : ByteBuffer.wrap(CRLF)};
-        int n = 0;
-        for (ByteBuffer b : all) {
-            if (b != null) {
-                all[n++] = b;
-            }
-        }
-        return Arrays.copyOf(all, n);
-    }
-
-    private void clientBodyFailed(IOException e) {
-        fail(e instanceof RequestTooBigException
-                ? GatewayException.payloadTooLarge(options.maxRequestBody())
-                : GatewayException.badRequest("the request body could not be read"));
-    }
-
-    private void requestSent() throws IOException {
-        UpstreamConnection c = connection;
-        if (!c.sink.flush()) {
-            c.sink.getWriteSetter().set(channel -> guarded(this::requestSent));
-            c.sink.resumeWrites();
-            return;
-        }
-        c.sink.suspendWrites();
-        sent = true;
-        step(Step.REQUEST_SENT);
+    /** The whole request is out: the response timeout starts. */
+    void requestSent() {
         if (!responded) {
             arm(options.responseTimeout(), "did not answer within ");
-        }
-    }
-
-    /** Stops sending the request: the upstream answered before it had all of it, or the call ended. */
-    private void stopSending() {
-        if (clientBody != null) {
-            clientBody.suspendReads();
-            clientBody.getReadSetter().set(null);
-            clientBody = null;
-        }
-        freePump();
-        if (connection != null) {
-            connection.sink.suspendWrites();
-            connection.sink.getWriteSetter().set(null);
-        }
-    }
-
-    private void freePump() {
-        if (pumped != null) {
-            pumped.close();
-            pumped = null;
         }
     }
 
@@ -441,8 +246,8 @@ final class UpstreamCall {
         if (!head.keepAlive || framing == ResponseHead.UNTIL_CLOSE) {
             c.reusable = false;
         }
-        if (!sent) {
-            stopSending();
+        if (!writer.isSent()) {
+            writer.stop();
             c.reusable = false;
             server.setPersistent(false); // answered before the body was read: close rather than drain the rest
         }
@@ -456,7 +261,7 @@ final class UpstreamCall {
         boolean replayable = request.body().isBuffered() || request.body().length() == 0;
         boolean nothingReceived = headBytes == 0 && scanned == 0;
         boolean retry = reused && replayable && nothingReceived;
-        stopSending();
+        stopWriting();
         closeConnection();
         if (retry) {
             connect(); // a pooled connection the upstream had already closed: once more on a new one
@@ -465,7 +270,7 @@ final class UpstreamCall {
         }
     }
 
-    private void fail(Throwable failure) {
+    void fail(Throwable failure) {
         if (responded) {
             return;
         }
@@ -475,7 +280,7 @@ final class UpstreamCall {
             connecting.run();
             connecting = null;
         }
-        stopSending();
+        stopWriting();
         closeConnection();
         result.completeExceptionally(failure);
     }
@@ -485,7 +290,7 @@ final class UpstreamCall {
         UpstreamConnection c = connection;
         if (c != null) {
             c.reusable = false;
-            c.close(!sent);
+            c.close(writer == null || !writer.isSent());
         }
     }
 
@@ -493,12 +298,12 @@ final class UpstreamCall {
     void finished(boolean complete) {
         cancelTimer();
         UpstreamConnection c = connection;
-        if (complete && sent && c.reusable) {
+        if (complete && writer.isSent() && c.reusable) {
             pool.release(c);
         } else {
-            stopSending();
+            writer.stop();
             c.reusable = false;
-            c.close(!sent);
+            c.close(!writer.isSent());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.portico.undertow;
 
 import dev.portico.core.spi.Endpoint;
+import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import org.xnio.IoUtils;
 import org.xnio.Options;
@@ -40,6 +41,11 @@ final class UpstreamConnection {
 
     XnioIoThread thread() {
         return socket.getIoThread();
+    }
+
+    /** Returns the pool of buffers this connection reads into, for whoever writes to it. */
+    ByteBufferPool buffers() {
+        return pool.buffers();
     }
 
     boolean isOpen() {
