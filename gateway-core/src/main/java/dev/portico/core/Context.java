@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * What the gateway knows about one request beyond the request itself: the matched route and its path captures,
@@ -11,7 +12,10 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Context {
 
-    /** Returns the route that matched the request. */
+    /**
+     * Returns the route that matched the request, or {@code null} while edge filters run before routing, and when no
+     * route matched (an edge filter sees it after {@code chain.proceed} completes).
+     */
     Route route();
 
     /** Returns the decoded value of a path capture such as {@code {id}}, or {@code null}. */
@@ -31,6 +35,13 @@ public interface Context {
 
     /** Returns the time left until the route's timeout; zero or negative once it has passed. */
     Duration timeLeft();
+
+    /**
+     * Registers a listener called exactly once when the request is over, after the last byte of the response was
+     * sent or the client went away, with how it ended; listeners run in registration order on an IO thread, must
+     * not block, and what they throw is logged and ignored.
+     */
+    void onComplete(Consumer<Completion> listener);
 
     /** Returns an attribute, or {@code null}. */
     <T> T get(AttributeKey<T> key);

@@ -7,9 +7,9 @@ import dev.portico.core.internal.Paths;
 import dev.portico.core.internal.ProxyHeaders;
 import dev.portico.core.internal.Router;
 import dev.portico.core.internal.TrustedProxies;
+import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
 
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -36,10 +34,10 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Gateway {
 
-    private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
 
     private final List<Route> routes;
     private final List<Filter> filters;
+    private final Filter[] edgeFilters;
     private final Router router;
     private final Duration connectTimeout;
     private final Duration timeout;
@@ -59,6 +57,7 @@ public final class Gateway {
     private Gateway(Builder b) {
         this.routes = List.copyOf(b.routes);
         this.filters = List.copyOf(b.filters);
+        this.edgeFilters = b.edgeFilters.toArray(new Filter[0]);
         this.router = new Router(routes, filters);
         this.connectTimeout = b.connectTimeout;
         this.timeout = b.timeout;
@@ -82,14 +81,24 @@ public final class Gateway {
     }
 
     /**
-     * Handles one request end to end and completes with the response to send, never exceptionally: the path is
-     * checked, a route is chosen, the filters and the target run, and any failure becomes the JSON error response.
-     * Server adapters call this; {@code peer} is the TCP peer, {@code local} the gateway's end of that connection
-     * (whose port {@code X-Forwarded-Port} reports; {@code null} reports the scheme's default port) and
-     * {@code client} the transport to upstreams.
+     * Handles one request end to end and completes with the response to send, never exceptionally; the same as
+     * {@link #exchange}{@code .response()}, for adapters and tests that report no completion.
      */
     public CompletionStage<Response> handle(Request request, InetSocketAddress peer, InetSocketAddress local,
                                             UpstreamClient client) {
+        return exchange(request, peer, local, client).response();
+    }
+
+    /**
+     * Starts one client request, for server adapters: the request is cleaned of what an untrusted client may not
+     * say, its path is checked, then the edge filters run around routing, the route's filters and its target. Any
+     * failure becomes the JSON error response. {@code peer} is the TCP peer, {@code local} the gateway's end of
+     * that connection (whose port {@code X-Forwarded-Port} reports; {@code null} reports the scheme's default port)
+     * and {@code client} the transport to upstreams.
+     */
+    public GatewayExchange exchange(Request request, InetSocketAddress peer, InetSocketAddress local,
+                                    UpstreamClient client) {
+        GatewayException refusal = null;
         try {
             if (request.method().equals("CONNECT")) {
                 // its target is an authority, not a path: a reverse proxy has nothing to route and opens no tunnels
@@ -99,39 +108,37 @@ public final class Gateway {
             if (!canonical.equals(request.path())) {
                 request = request.toBuilder().paths(request.rawPath(), canonical).build();
             }
-            request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);
-            request = ProxyHeaders.stripConnectionOptions(request);
-            Router.Match match = router.route(request);
-            Route route = match.route();
-            long limit = maxBodySize(route);
-            if (request.body().length() > limit) {
-                throw GatewayException.payloadTooLarge(limit);
-            }
-            Exchange exchange = new Exchange(this, trustedProxies, route, match.params(), peer, local, client);
-            return exchange.start(match.filters(), request).handle(Gateway::complete);
-        } catch (Throwable t) {
-            return CompletableFuture.completedFuture(complete(null, t));
+        } catch (GatewayException e) {
+            refusal = e;
         }
+        return refuse(request, peer, local, client, refusal);
     }
 
-    private static Response complete(Response response, Throwable failure) {
-        if (failure == null) {
-            if (response != null) {
-                return response;
-            }
-            failure = new IllegalStateException("a filter or handler completed its stage with a null response");
+    /**
+     * Runs a request that the server adapter refused before the gateway could route it (413, 414, 431, 503) through
+     * the edge filters, so they see and may shape that answer like any other; a {@code null} refusal runs the
+     * request normally.
+     */
+    public GatewayExchange refuse(Request request, InetSocketAddress peer, InetSocketAddress local,
+                                  UpstreamClient client, GatewayException refusal) {
+        Exchange exchange = new Exchange(this, router, trustedProxies, peer, local, client);
+        try {
+            request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);
+            request = ProxyHeaders.stripConnectionOptions(request);
+        } catch (RuntimeException e) {
+            refusal = refusal != null ? refusal : GatewayException.badRequest("the request headers could not be read");
         }
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof GatewayException error) {
-            return error.toResponse();
-        }
-        LOG.log(Level.ERROR, "unexpected failure while handling a request", cause);
-        return Response.error(500, "internal_error", "the gateway failed to handle the request");
+        return exchange.start(edgeFilters, request, refusal);
     }
 
     /** Returns the routes in declaration order. */
     public List<Route> routes() {
         return routes;
+    }
+
+    /** Returns the edge filters, outermost first: they run for every request, before routing. */
+    public List<Filter> edgeFilters() {
+        return List.of(edgeFilters);
     }
 
     /** Returns the global filters, outermost first. */
@@ -214,6 +221,7 @@ public final class Gateway {
 
         private final List<Route> routes = new ArrayList<>();
         private final List<Filter> filters = new ArrayList<>();
+        private final List<Filter> edgeFilters = new ArrayList<>();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration timeout = Duration.ofSeconds(30);
         private long maxBodySize = 1024 * 1024;
@@ -242,6 +250,17 @@ public final class Gateway {
         /** Builds and adds a route. */
         public Builder route(Route.Builder route) {
             return route(route.build());
+        }
+
+        /**
+         * Appends an edge filter. Edge filters run for every request before routing, in the order added, outermost
+         * first, and see every answer: the gateway's own 400, 404, 405, the adapter's 413, 414, 431 and 503, and
+         * what routes answer. {@code context.route()} is {@code null} until {@code chain.proceed} has routed.
+         * CORS preflights, IP rules, request ids, access logs and server spans belong here.
+         */
+        public Builder edgeFilter(Filter filter) {
+            edgeFilters.add(Objects.requireNonNull(filter, "filter"));
+            return this;
         }
 
         /** Appends a global filter; global filters run in the order added, around every route's own filters. */

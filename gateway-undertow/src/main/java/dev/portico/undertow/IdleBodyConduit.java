@@ -22,6 +22,7 @@ final class IdleBodyConduit extends ReadObservingConduit implements Runnable {
     private final HttpServerExchange exchange;
     private final long idleNanos;
     private long since;
+    private long bytesRead;
     private boolean waiting;
     private boolean ended;
     private XnioExecutor.Key timer;
@@ -36,9 +37,15 @@ final class IdleBodyConduit extends ReadObservingConduit implements Runnable {
         });
     }
 
+    /** Returns how many body bytes were read from the client. */
+    long bytesRead() {
+        return bytesRead;
+    }
+
     @Override
     void read(long result) {
         if (result > 0) {
+            bytesRead += result;
             since = System.nanoTime();
         } else if (result < 0) {
             end(); // the whole body has been read

@@ -5,19 +5,21 @@ import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.spi.GatewayExchange;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.SameThreadExecutor;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -36,6 +38,9 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
 
     /** The longest request target accepted, as nginx's default large header buffer; longer gets 414. */
     private static final int MAX_TARGET = 8 * 1024;
+
+    /** The request body's conduit, which counts the bytes read for the completion. */
+    private static final AttachmentKey<IdleBodyConduit> BODY = AttachmentKey.create(IdleBodyConduit.class);
 
     private final Gateway gateway;
     private final ConnectionPool pool;
@@ -81,50 +86,51 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         HeaderValues transferEncoding = exchange.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
-        GatewayException framing = transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
-        if (framing != null) {
+        GatewayException refusal = transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
+        if (refusal != null) {
             // Undertow has framed the body its own way already: close after the answer, so no byte of it, nor a
             // request behind it, is ever read from this connection
             exchange.setPersistent(false);
-            write(exchange, framing.toResponse());
-            return;
-        }
-        if (!exchange.isRequestComplete()) {
+        } else if (!exchange.isRequestComplete()) {
             // bounds the pauses in every read of the body: the gateway's, or Undertow's drain after an early answer
             Duration idleTimeout = gateway.idleTimeout();
-            exchange.addRequestWrapper((factory, ex) -> new IdleBodyConduit(factory.create(), ex, idleTimeout));
+            exchange.addRequestWrapper((factory, ex) -> {
+                IdleBodyConduit body = new IdleBodyConduit(factory.create(), ex, idleTimeout);
+                ex.putAttachment(BODY, body);
+                return body;
+            });
         }
-        if (draining) {
+        if (refusal == null && draining) {
             exchange.setPersistent(false);
-            write(exchange, GatewayException.serviceUnavailable("the gateway is shutting down").toResponse());
-            return;
+            refusal = GatewayException.serviceUnavailable("the gateway is shutting down");
         }
-        if (inFlight.incrementAndGet() > gateway.maxConcurrentRequests()) {
-            inFlight.decrementAndGet();
-            write(exchange, GatewayException.serviceUnavailable("the gateway is at its request limit").toResponse());
-            return;
+        if (refusal == null) {
+            if (inFlight.incrementAndGet() > gateway.maxConcurrentRequests()) {
+                inFlight.decrementAndGet();
+                refusal = GatewayException.serviceUnavailable("the gateway is at its request limit");
+            } else {
+                exchange.addExchangeCompleteListener((ex, next) -> {
+                    inFlight.decrementAndGet();
+                    next.proceed();
+                });
+            }
         }
-        exchange.addExchangeCompleteListener((ex, next) -> {
-            inFlight.decrementAndGet();
-            next.proceed();
-        });
-        if (exchange.getRequestURI().length() + exchange.getQueryString().length() > MAX_TARGET) {
-            write(exchange, new GatewayException(414, "uri_too_long",
-                    "the request target exceeds " + MAX_TARGET + " bytes").toResponse());
-            return;
+        if (refusal == null && exchange.getRequestURI().length() + exchange.getQueryString().length() > MAX_TARGET) {
+            refusal = new GatewayException(414, "uri_too_long", "the request target exceeds " + MAX_TARGET + " bytes");
         }
-        Request request;
-        try {
-            request = request(exchange, gateway);
-        } catch (GatewayException headTooLarge) {
-            write(exchange, headTooLarge.toResponse());
-            return;
-        }
+        Head head = head(exchange, gateway);
+        GatewayException refused = refusal != null ? refusal : head.refusal();
+        InetSocketAddress local = exchange.getConnection().getLocalAddress(InetSocketAddress.class);
+        ExchangeClient client = new ExchangeClient(pool, exchange, gateway);
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
-            CompletionStage<Response> stage = gateway.handle(request, exchange.getSourceAddress(),
-                    exchange.getConnection().getLocalAddress(InetSocketAddress.class),
-                    new ExchangeClient(pool, exchange, gateway));
-            stage.whenComplete((response, failure) -> {
+            GatewayExchange run = refused == null
+                    ? gateway.exchange(head.request(), exchange.getSourceAddress(), local, client)
+                    : gateway.refuse(head.request(), exchange.getSourceAddress(), local, client, refused);
+            exchange.addExchangeCompleteListener((ex, next) -> {
+                report(ex, run);
+                next.proceed();
+            });
+            run.response().whenComplete((response, failure) -> {
                 if (exchange.isInIoThread()) {
                     answer(exchange, response);
                 } else {
@@ -132,6 +138,14 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 }
             });
         });
+    }
+
+    /** Reports how an exchange ended; a connection already closed means the response did not go out whole. */
+    private static void report(HttpServerExchange exchange, GatewayExchange run) {
+        IdleBodyConduit body = exchange.getAttachment(BODY);
+        run.complete(exchange.getStatusCode(), body == null ? 0 : body.bytesRead(), exchange.getResponseBytesSent(),
+                exchange.getConnection().isOpen() ? null
+                        : new IOException("the connection closed before the exchange completed"));
     }
 
     /**
@@ -149,8 +163,12 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         write(exchange, response);
     }
 
-    /** Returns the exchange as a request; throws 431 when its head has more bytes or fields than the gateway allows. */
-    private static Request request(HttpServerExchange exchange, Gateway gateway) {
+    /** A client's request, and why it is refused when its head is over the gateway's limits (then it has no headers). */
+    private record Head(Request request, GatewayException refusal) {
+    }
+
+    /** Returns the exchange as a request, refused with 431 when its head has more bytes or fields than allowed. */
+    private static Head head(HttpServerExchange exchange, Gateway gateway) {
         String raw = exchange.getRequestURI();
         String query = exchange.getNonDecodedQueryString();
         long size = raw.length() + (query == null ? 0 : query.length()) + 16;
@@ -174,21 +192,21 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 headers.add(name, value);
             }
         }
-        if (size > gateway.maxHeaderSize()) {
-            throw new GatewayException(431, "request_header_fields_too_large",
-                    "request headers exceed " + gateway.maxHeaderSize() + " bytes");
-        }
-        if (fields > gateway.maxHeaderCount()) {
-            throw new GatewayException(431, "request_header_fields_too_large",
-                    "request has more than " + gateway.maxHeaderCount() + " header fields");
-        }
-        return Request.builder(exchange.getRequestMethod().toString(), "/")
+        GatewayException refusal = size > gateway.maxHeaderSize()
+                ? new GatewayException(431, "request_header_fields_too_large",
+                        "request headers exceed " + gateway.maxHeaderSize() + " bytes")
+                : fields > gateway.maxHeaderCount()
+                ? new GatewayException(431, "request_header_fields_too_large",
+                        "request has more than " + gateway.maxHeaderCount() + " header fields")
+                : null;
+        Request request = Request.builder(exchange.getRequestMethod().toString(), "/")
                 .paths(raw, raw)
                 .rawQuery(query == null || query.isEmpty() ? null : query)
                 .scheme(exchange.getRequestScheme())
-                .headers(headers.build())
-                .body(new ExchangeBody(exchange))
+                .headers(refusal == null ? headers.build() : dev.portico.core.Headers.empty())
+                .body(refusal == null ? new ExchangeBody(exchange) : Body.empty())
                 .build();
+        return new Head(request, refusal);
     }
 
     /** Returns the raw path below a mount prefix, cutting as many raw segments as the decoded prefix has. */

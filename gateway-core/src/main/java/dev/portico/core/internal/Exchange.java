@@ -12,53 +12,163 @@ import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.Endpoint;
 import dev.portico.core.spi.UpstreamClient;
 
+import dev.portico.core.Completion;
+import dev.portico.core.GatewayException;
+import dev.portico.core.spi.GatewayExchange;
+
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
-/** One request's context and the pipeline that runs its filters and target. */
-public final class Exchange implements Context {
+/**
+ * One request's context and its pipeline, in two stages: the edge filters, for every request, around the routing
+ * step (or the refusal the request already has); then the matched route's filters around its target.
+ */
+public final class Exchange implements Context, GatewayExchange {
+
+    private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
 
     private final Gateway gateway;
+    private final Router router;
     private final TrustedProxies trustedProxies;
-    private final Route route;
-    private final Map<String, String> params;
     private final InetSocketAddress peer;
     private final InetSocketAddress local;
     private final UpstreamClient client;
-    private final long deadline;
+    private final long started = System.nanoTime();
+    private final AtomicBoolean completed = new AtomicBoolean();
+    private volatile Route route;
+    private volatile Map<String, String> params = Map.of();
+    private volatile long deadline;
     private volatile InetSocketAddress clientAddress;
     private volatile Request original;
     private volatile Map<AttributeKey<?>, Object> attributes;
+    private volatile Throwable failure;
+    private List<Consumer<Completion>> listeners;
+    private CompletionStage<Response> response;
 
-    public Exchange(Gateway gateway, TrustedProxies trustedProxies, Route route, Map<String, String> params,
-                    InetSocketAddress peer, InetSocketAddress local, UpstreamClient client) {
+    public Exchange(Gateway gateway, Router router, TrustedProxies trustedProxies, InetSocketAddress peer,
+                    InetSocketAddress local, UpstreamClient client) {
         this.gateway = gateway;
+        this.router = router;
         this.trustedProxies = trustedProxies;
-        this.route = route;
-        this.params = params;
         this.peer = peer;
         this.local = local;
         this.client = client;
-        this.deadline = System.nanoTime() + timeout().toNanos();
+        this.deadline = started + gateway.timeout().toNanos();
     }
 
-    /** Runs the pipeline: these filters, outermost first, then the route's target. */
-    public CompletionStage<Response> start(Filter[] filters, Request request) {
+    /**
+     * Runs the pipeline: the edge filters around the routing step, which routes the request (or answers
+     * {@code refusal} when the request was refused before routing) and runs the route's filters and target. Any
+     * failure becomes its JSON error response before it reaches the edge filters, which therefore see every answer
+     * as a response; its cause is kept for the completion.
+     */
+    public Exchange start(Filter[] edge, Request request, GatewayException refusal) {
         this.original = request;
-        return new Link(filters, 0).proceed(request);
+        response = new Link(edge, 0, r -> answer(r, refusal)).proceed(request).handle(this::respond);
+        return this;
     }
 
+    /** The end of the edge stage: routing (or the refusal), with any failure turned into the response it means. */
+    private CompletionStage<Response> answer(Request request, GatewayException refusal) {
+        CompletionStage<Response> routed;
+        try {
+            routed = refusal != null ? CompletableFuture.failedFuture(refusal) : route(request);
+        } catch (RuntimeException e) {
+            routed = CompletableFuture.failedFuture(e);
+        }
+        return routed.handle(this::respond);
+    }
+
+    @Override
+    public CompletionStage<Response> response() {
+        return response;
+    }
+
+    /** Routes the request and runs the route's own pipeline. */
+    private CompletionStage<Response> route(Request request) {
+        Router.Match match = router.route(request);
+        Route matched = match.route();
+        params = match.params();
+        route = matched;
+        deadline = started + timeout().toNanos();
+        long limit = gateway.maxBodySize(matched);
+        if (request.body().length() > limit) {
+            throw GatewayException.payloadTooLarge(limit);
+        }
+        return new Link(match.filters(), 0, r -> matched.handler().handle(r, this)).proceed(request);
+    }
+
+    private Response respond(Response response, Throwable error) {
+        if (error == null) {
+            if (response != null) {
+                return response;
+            }
+            error = new IllegalStateException("a filter or handler completed its stage with a null response");
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        failure = cause;
+        if (cause instanceof GatewayException refused) {
+            return refused.toResponse();
+        }
+        LOG.log(System.Logger.Level.ERROR, "unexpected failure while handling a request", cause);
+        return Response.error(500, "internal_error", "the gateway failed to handle the request");
+    }
+
+    @Override
+    public void onComplete(Consumer<Completion> listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (this) {
+            if (listeners == null) {
+                listeners = new ArrayList<>(2);
+            }
+            listeners.add(listener);
+        }
+    }
+
+    @Override
+    public void complete(int status, long bytesIn, long bytesOut, Throwable transportFailure) {
+        if (!completed.compareAndSet(false, true)) {
+            return;
+        }
+        List<Consumer<Completion>> registered;
+        synchronized (this) {
+            registered = listeners;
+        }
+        if (registered == null) {
+            return;
+        }
+        Completion completion = new Completion(status, bytesIn, bytesOut, route,
+                Duration.ofNanos(System.nanoTime() - started), transportFailure != null ? transportFailure : failure);
+        for (Consumer<Completion> listener : registered) {
+            try {
+                listener.accept(completion);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "an onComplete listener failed", e);
+            }
+        }
+    }
+
+    /** One step of a stage: the filter at {@code index}, or the stage's end after the last. */
     private final class Link implements dev.portico.core.Chain {
         private final Filter[] filters;
         private final int index;
+        private final Function<Request, CompletionStage<Response>> end;
 
-        Link(Filter[] filters, int index) {
+        Link(Filter[] filters, int index, Function<Request, CompletionStage<Response>> end) {
             this.filters = filters;
             this.index = index;
+            this.end = end;
         }
 
         @Override
@@ -70,10 +180,10 @@ public final class Exchange implements Context {
         public CompletionStage<Response> proceed(Request request) {
             try {
                 CompletionStage<Response> stage = index < filters.length
-                        ? filters[index].filter(request, new Link(filters, index + 1))
-                        : route.handler().handle(request, Exchange.this);
+                        ? filters[index].filter(request, new Link(filters, index + 1, end))
+                        : end.apply(request);
                 if (stage == null) {
-                    throw new IllegalStateException((index < filters.length ? filters[index] : route.handler())
+                    throw new IllegalStateException((index < filters.length ? filters[index] : "the route's target")
                             + " returned null instead of a stage");
                 }
                 return stage;
@@ -148,21 +258,25 @@ public final class Exchange implements Context {
         Endpoint endpoint = upstream.next();
         Duration left = timeLeft();
         if (left.isNegative() || left.isZero()) {
-            return CompletableFuture.failedFuture(dev.portico.core.GatewayException.gatewayTimeout(
+            return CompletableFuture.failedFuture(GatewayException.gatewayTimeout(
                     "upstream " + upstream.name() + " did not answer in time"));
         }
         Request received = original != null ? original : request;
         Request outgoing = ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
                 Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), received.header("Host"));
-        CallOptions options = new CallOptions(upstream.name(), connectTimeout(), left, gateway.maxBodySize(route));
+        Route r = route;
+        CallOptions options = new CallOptions(upstream.name(), connectTimeout(), left,
+                r != null ? gateway.maxBodySize(r) : gateway.maxBodySize());
         return client.send(endpoint, outgoing, options).thenApply(ProxyHeaders::forResponse);
     }
 
     private Duration connectTimeout() {
-        return route.connectTimeout() != null ? route.connectTimeout() : gateway.connectTimeout();
+        Route r = route;
+        return r != null && r.connectTimeout() != null ? r.connectTimeout() : gateway.connectTimeout();
     }
 
     private Duration timeout() {
-        return route.timeout() != null ? route.timeout() : gateway.timeout();
+        Route r = route;
+        return r != null && r.timeout() != null ? r.timeout() : gateway.timeout();
     }
 }
