@@ -1,7 +1,8 @@
 package dev.portico.core;
 
+import dev.portico.core.upstream.SendOptions;
+
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -33,9 +34,6 @@ public interface Context {
      */
     InetSocketAddress clientAddress();
 
-    /** Returns the time left until the route's timeout; zero or negative once it has passed. */
-    Duration timeLeft();
-
     /**
      * Registers a listener called exactly once when the request is over, after the last byte of the response was
      * sent or the client went away, with how it ended; listeners run in registration order on an IO thread, must
@@ -50,9 +48,15 @@ public interface Context {
     <T> void put(AttributeKey<T> key, T value);
 
     /**
-     * Sends a request to one instance of an upstream, as the route's own proxying does: hop-by-hop headers are
-     * removed, forwarding headers are set and the route's timeouts and body limit apply. The stage fails with a
-     * 502 or 504 {@link GatewayException} when the upstream cannot answer.
+     * Sends a request to one instance of an upstream, as the route's own proxying does: the upstream's load balancer
+     * chooses the instance, hop-by-hop headers are removed, forwarding headers are set, and the route's timeouts and
+     * body limit apply. The stage fails with a 502 or 504 {@link GatewayException} when the upstream cannot answer;
+     * cancelling it aborts the call and frees its connection.
      */
-    CompletionStage<Response> send(Upstream upstream, Request request);
+    default CompletionStage<Response> send(Upstream upstream, Request request) {
+        return send(upstream, request, SendOptions.defaults());
+    }
+
+    /** Sends a request to one instance of an upstream, with options that override the route's for this call. */
+    CompletionStage<Response> send(Upstream upstream, Request request, SendOptions options);
 }

@@ -9,6 +9,7 @@ import dev.portico.core.internal.Router;
 import dev.portico.core.internal.TrustedProxies;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.core.upstream.CallListener;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -38,6 +39,7 @@ public final class Gateway {
     private final List<Route> routes;
     private final List<Filter> filters;
     private final Filter[] edgeFilters;
+    private final List<CallListener> callListeners;
     private final Router router;
     private final Duration connectTimeout;
     private final Duration timeout;
@@ -58,6 +60,7 @@ public final class Gateway {
         this.routes = List.copyOf(b.routes);
         this.filters = List.copyOf(b.filters);
         this.edgeFilters = b.edgeFilters.toArray(new Filter[0]);
+        this.callListeners = List.copyOf(b.callListeners);
         this.router = new Router(routes, filters);
         this.connectTimeout = b.connectTimeout;
         this.timeout = b.timeout;
@@ -141,6 +144,11 @@ public final class Gateway {
         return List.of(edgeFilters);
     }
 
+    /** Returns the listeners that hear the outcome of every upstream call, whatever the upstream. */
+    public List<CallListener> callListeners() {
+        return callListeners;
+    }
+
     /** Returns the global filters, outermost first. */
     public List<Filter> filters() {
         return filters;
@@ -222,6 +230,7 @@ public final class Gateway {
         private final List<Route> routes = new ArrayList<>();
         private final List<Filter> filters = new ArrayList<>();
         private final List<Filter> edgeFilters = new ArrayList<>();
+        private final List<CallListener> callListeners = new ArrayList<>();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration timeout = Duration.ofSeconds(30);
         private long maxBodySize = 1024 * 1024;
@@ -260,6 +269,12 @@ public final class Gateway {
          */
         public Builder edgeFilter(Filter filter) {
             edgeFilters.add(Objects.requireNonNull(filter, "filter"));
+            return this;
+        }
+
+        /** Adds a listener that hears the outcome of every upstream call attempt (spans, metrics). */
+        public Builder callListener(CallListener listener) {
+            callListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

@@ -1,15 +1,17 @@
 package dev.portico.core;
 
 import dev.portico.core.spi.Endpoint;
+import dev.portico.core.upstream.CallListener;
+import dev.portico.core.upstream.LoadBalancer;
 
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A named backend service with one or more instances, which requests to it are spread over in turn.
+ * A named backend service with one or more instances, which calls are spread over by its {@link LoadBalancer}
+ * (round robin unless set), and the listeners that hear the outcome of every call to it.
  *
  * <pre>{@code
  * Upstream users = Upstream.of("users", "http://10.0.0.7:8080", "http://10.0.0.8:8080");
@@ -19,13 +21,14 @@ public final class Upstream {
 
     private final String name;
     private final List<Endpoint> endpoints;
-    private final Endpoint[] ring;
-    private final AtomicInteger next = new AtomicInteger();
+    private final LoadBalancer loadBalancer;
+    private final List<CallListener> listeners;
 
-    private Upstream(String name, List<Endpoint> endpoints) {
-        this.name = name;
-        this.endpoints = List.copyOf(endpoints);
-        this.ring = endpoints.toArray(new Endpoint[0]);
+    private Upstream(Builder b) {
+        this.name = b.name;
+        this.endpoints = List.copyOf(b.endpoints);
+        this.loadBalancer = b.loadBalancer != null ? b.loadBalancer : LoadBalancer.roundRobin();
+        this.listeners = List.copyOf(b.listeners);
     }
 
     /** Returns an upstream with these instance URLs, such as {@code http://127.0.0.1:8081}. */
@@ -52,10 +55,14 @@ public final class Upstream {
         return endpoints;
     }
 
-    /** Returns the instance for the next request (round robin). */
-    public Endpoint next() {
-        Endpoint[] r = ring;
-        return r.length == 1 ? r[0] : r[Math.floorMod(next.getAndIncrement(), r.length)];
+    /** Returns the policy that chooses the instance of each call. */
+    public LoadBalancer loadBalancer() {
+        return loadBalancer;
+    }
+
+    /** Returns the listeners that hear the outcome of every call to this upstream. */
+    public List<CallListener> listeners() {
+        return listeners;
     }
 
     @Override
@@ -68,6 +75,8 @@ public final class Upstream {
 
         private final String name;
         private final List<Endpoint> endpoints = new ArrayList<>();
+        private final List<CallListener> listeners = new ArrayList<>();
+        private LoadBalancer loadBalancer;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -87,12 +96,24 @@ public final class Upstream {
             return this;
         }
 
+        /** Sets the policy that chooses the instance of each call (default: round robin). */
+        public Builder loadBalancer(LoadBalancer loadBalancer) {
+            this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
+            return this;
+        }
+
+        /** Adds a listener that hears the outcome of every call to this upstream. */
+        public Builder listener(CallListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
         /** Returns the upstream. */
         public Upstream build() {
             if (endpoints.isEmpty()) {
                 throw new IllegalStateException("upstream " + name + ": no instances (expected: at least one)");
             }
-            return new Upstream(name, endpoints);
+            return new Upstream(this);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.Endpoint;
+import dev.portico.core.upstream.CallOutcome;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
@@ -76,7 +77,7 @@ final class RequestWriter {
                     return;
                 }
                 if (failure != null) {
-                    call.fail(failure);
+                    call.fail(failure, CallOutcome.Kind.CANCELLED);
                 } else {
                     out = new ByteBuffer[] {head(bytes.length), ByteBuffer.wrap(bytes)};
                     writeOut();
@@ -215,7 +216,7 @@ final class RequestWriter {
     private void clientBodyFailed(IOException e) {
         call.fail(e instanceof RequestTooBigException
                 ? GatewayException.payloadTooLarge(options.maxRequestBody())
-                : GatewayException.badRequest("the request body could not be read"));
+                : GatewayException.badRequest("the request body could not be read"), CallOutcome.Kind.CANCELLED);
     }
 
     private void requestSent() throws IOException {

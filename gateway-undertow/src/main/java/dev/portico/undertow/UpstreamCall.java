@@ -5,12 +5,17 @@ import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.Endpoint;
+import dev.portico.core.upstream.CallListener;
+import dev.portico.core.upstream.CallOutcome;
+import dev.portico.core.upstream.CallOutcome.Kind;
 import io.undertow.server.HttpServerExchange;
 import org.xnio.XnioIoThread;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -50,6 +55,8 @@ final class UpstreamCall {
     private int scanned;
     private int headBytes;
     private boolean responded;
+    private int status;
+    private long attemptStarted;
     private UpstreamBody body;
 
     private long deadline;
@@ -74,6 +81,11 @@ final class UpstreamCall {
         server.addExchangeCompleteListener((ex, next) -> {
             onIoThread(() -> guarded(this::clientGone));
             next.proceed();
+        });
+        result.whenComplete((response, failure) -> {
+            if (failure instanceof CancellationException) {
+                onIoThread(() -> fail(failure, Kind.CANCELLED)); // the caller gave up: abort, free the connection
+            }
         });
         onIoThread(() -> guarded(this::begin));
         return result;
@@ -101,22 +113,22 @@ final class UpstreamCall {
         try {
             step.run();
         } catch (BadResponseException e) {
-            broken(GatewayException.badGateway("upstream " + upstreamName + " sent " + e.getMessage()));
+            broken(GatewayException.badGateway("upstream " + upstreamName + " sent " + e.getMessage()), Kind.PROTOCOL_ERROR);
         } catch (IOException e) {
             if (!responded) {
                 retryOrFail();
             } else {
-                broken(GatewayException.badGateway("upstream " + upstreamName + " broke off its response"));
+                broken(GatewayException.badGateway("upstream " + upstreamName + " broke off its response"), Kind.RESET);
             }
         } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, "upstream call to " + upstreamName + " failed", e);
-            broken(GatewayException.badGateway("the call to upstream " + upstreamName + " failed"));
+            broken(GatewayException.badGateway("the call to upstream " + upstreamName + " failed"), Kind.RESET);
         }
     }
 
-    private void broken(GatewayException failure) {
+    private void broken(GatewayException failure, Kind kind) {
         if (!responded) {
-            fail(failure);
+            fail(failure, kind);
         } else if (body != null) {
             body.broken(failure);
         }
@@ -133,6 +145,7 @@ final class UpstreamCall {
         if (responded) {
             return;
         }
+        attemptStarted = System.nanoTime();
         UpstreamConnection pooled = pool.acquire(endpoint, thread);
         if (pooled != null) {
             reused = true;
@@ -157,7 +170,8 @@ final class UpstreamCall {
             send(fresh);
         }), e -> {
             if (!responded) {
-                fail(GatewayException.badGateway("upstream " + upstreamName + " refused the connection"));
+                fail(GatewayException.badGateway("upstream " + upstreamName + " refused the connection"),
+                        Kind.CONNECT_FAILURE);
             }
         });
     }
@@ -232,7 +246,7 @@ final class UpstreamCall {
 
     private void respond(ResponseHead head) throws IOException {
         UpstreamConnection c = connection;
-        int status = head.status;
+        status = head.status;
         boolean bodiless = request.method().equals("HEAD") || status == 204 || status == 304;
         long framing = bodiless ? 0 : head.length;
         body = new UpstreamBody(this, c, framing, maxHead);
@@ -251,6 +265,7 @@ final class UpstreamCall {
             c.reusable = false;
             server.setPersistent(false); // answered before the body was read: close rather than drain the rest
         }
+        report(Kind.RESPONSE, status, false);
         result.complete(Response.builder(status).headers(head.headers).body(body).build());
     }
 
@@ -264,17 +279,21 @@ final class UpstreamCall {
         stopWriting();
         closeConnection();
         if (retry) {
+            report(Kind.RESET, 0, true);
+            attemptStarted = System.nanoTime();
             connect(); // a pooled connection the upstream had already closed: once more on a new one
         } else {
-            fail(GatewayException.badGateway("upstream " + upstreamName + " closed the connection"));
+            fail(GatewayException.badGateway("upstream " + upstreamName + " closed the connection"), Kind.RESET);
         }
     }
 
-    void fail(Throwable failure) {
+    /** Ends the call before its response with this failure, reported as {@code kind}, and closes the connection. */
+    void fail(Throwable failure, Kind kind) {
         if (responded) {
             return;
         }
         responded = true;
+        report(kind, 0, false);
         cancelTimer();
         if (connecting != null) {
             connecting.run();
@@ -297,6 +316,7 @@ final class UpstreamCall {
     /** Ends the exchange on the connection once the body is done with: reuses the connection, or closes it. */
     void finished(boolean complete) {
         cancelTimer();
+        report(complete ? Kind.BODY_FINISHED : Kind.BODY_ABORTED, status, false);
         UpstreamConnection c = connection;
         if (complete && writer.isSent() && c.reusable) {
             pool.release(c);
@@ -304,6 +324,23 @@ final class UpstreamCall {
             writer.stop();
             c.reusable = false;
             c.close(!writer.isSent());
+        }
+    }
+
+    /** Tells the listeners of the call how this attempt went. */
+    private void report(Kind kind, int status, boolean retried) {
+        List<CallListener> listeners = options.listeners();
+        if (listeners.isEmpty()) {
+            return;
+        }
+        CallOutcome outcome = new CallOutcome(upstreamName, endpoint, kind, status,
+                Duration.ofNanos(System.nanoTime() - attemptStarted), retried);
+        for (CallListener listener : listeners) {
+            try {
+                listener.onOutcome(outcome);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "a call listener failed", e);
+            }
         }
     }
 
@@ -344,7 +381,7 @@ final class UpstreamCall {
         GatewayException timeout = GatewayException.gatewayTimeout("upstream " + upstreamName + ' ' + lateness
                 + Math.max(1, Math.round(timeoutNanos / 1e6)) + " ms");
         if (!responded) {
-            fail(timeout);
+            fail(timeout, Kind.TIMEOUT);
         } else if (body != null) {
             body.broken(timeout);
         }
@@ -353,7 +390,7 @@ final class UpstreamCall {
 
     private void clientGone() {
         if (!responded) {
-            fail(GatewayException.badRequest("the client went away"));
+            fail(GatewayException.badRequest("the client went away"), Kind.CANCELLED);
         } else if (body != null) {
             body.abandon();
         }

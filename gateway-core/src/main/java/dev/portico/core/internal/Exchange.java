@@ -11,6 +11,8 @@ import dev.portico.core.Upstream;
 import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.Endpoint;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.core.upstream.CallListener;
+import dev.portico.core.upstream.SendOptions;
 
 import dev.portico.core.Completion;
 import dev.portico.core.GatewayException;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,7 +51,6 @@ public final class Exchange implements Context, GatewayExchange {
     private final AtomicBoolean completed = new AtomicBoolean();
     private volatile Route route;
     private volatile Map<String, String> params = Map.of();
-    private volatile long deadline;
     private volatile InetSocketAddress clientAddress;
     private volatile Request original;
     private volatile Map<AttributeKey<?>, Object> attributes;
@@ -64,7 +66,6 @@ public final class Exchange implements Context, GatewayExchange {
         this.peer = peer;
         this.local = local;
         this.client = client;
-        this.deadline = started + gateway.timeout().toNanos();
     }
 
     /**
@@ -101,7 +102,6 @@ public final class Exchange implements Context, GatewayExchange {
         Route matched = match.route();
         params = match.params();
         route = matched;
-        deadline = started + timeout().toNanos();
         long limit = gateway.maxBodySize(matched);
         if (request.body().length() > limit) {
             throw GatewayException.payloadTooLarge(limit);
@@ -224,11 +224,6 @@ public final class Exchange implements Context, GatewayExchange {
     }
 
     @Override
-    public Duration timeLeft() {
-        return Duration.ofNanos(deadline - System.nanoTime());
-    }
-
-    @Override
     @SuppressWarnings("unchecked")
     public <T> T get(AttributeKey<T> key) {
         Map<AttributeKey<?>, Object> map = attributes;
@@ -254,20 +249,40 @@ public final class Exchange implements Context, GatewayExchange {
     }
 
     @Override
-    public CompletionStage<Response> send(Upstream upstream, Request request) {
-        Endpoint endpoint = upstream.next();
-        Duration left = timeLeft();
-        if (left.isNegative() || left.isZero()) {
-            return CompletableFuture.failedFuture(GatewayException.gatewayTimeout(
-                    "upstream " + upstream.name() + " did not answer in time"));
-        }
-        Request received = original != null ? original : request;
-        Request outgoing = ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
-                Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), received.header("Host"));
+    public CompletionStage<Response> send(Upstream upstream, Request request, SendOptions options) {
+        Endpoint endpoint = upstream.loadBalancer().choose(upstream.endpoints(), request, this);
         Route r = route;
-        CallOptions options = new CallOptions(upstream.name(), connectTimeout(), left,
-                r != null ? gateway.maxBodySize(r) : gateway.maxBodySize());
-        return client.send(endpoint, outgoing, options).thenApply(ProxyHeaders::forResponse);
+        Request outgoing = options.proxyHeaders()
+                ? ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
+                        Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), original.header("Host"))
+                : request.toBuilder().header("Host", endpoint.authority()).build();
+        CallOptions call = new CallOptions(upstream.name(),
+                options.connectTimeout() != null ? options.connectTimeout() : connectTimeout(),
+                options.timeout() != null ? options.timeout() : timeout(),
+                options.maxBodySize() >= 0 ? options.maxBodySize() : r != null ? gateway.maxBodySize(r) : gateway.maxBodySize(),
+                listeners(upstream));
+        CompletableFuture<Response> sent = client.send(endpoint, outgoing, call).toCompletableFuture();
+        if (!options.proxyHeaders()) {
+            return sent;
+        }
+        CompletableFuture<Response> answered = sent.thenApply(ProxyHeaders::forResponse);
+        answered.whenComplete((response, failure) -> {
+            if (failure instanceof CancellationException) {
+                sent.cancel(false); // cancelling what the caller holds aborts the call itself
+            }
+        });
+        return answered;
+    }
+
+    private List<CallListener> listeners(Upstream upstream) {
+        List<CallListener> own = upstream.listeners();
+        List<CallListener> all = gateway.callListeners();
+        if (own.isEmpty() || all.isEmpty()) {
+            return own.isEmpty() ? all : own;
+        }
+        List<CallListener> both = new ArrayList<>(own);
+        both.addAll(all);
+        return both;
     }
 
     private Duration connectTimeout() {
