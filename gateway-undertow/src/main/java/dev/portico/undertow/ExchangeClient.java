@@ -25,7 +25,7 @@ final class ExchangeClient implements UpstreamClient {
 
     @Override
     public CompletionStage<Response> send(Endpoint endpoint, Request request, CallOptions options) {
-        return new UpstreamCall(pool, exchange, endpoint, request, options, gateway.maxResponseHeaderSize(),
-                gateway.bodyIdleTimeout()).start();
+        return new UpstreamCall(pool, exchange, exchange.getIoThread(), endpoint, request, options,
+                gateway.maxResponseHeaderSize(), gateway.bodyIdleTimeout()).start();
     }
 }

@@ -6,6 +6,7 @@ import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.spi.GatewayExchange;
+import dev.portico.core.spi.UpstreamClient;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
@@ -14,6 +15,7 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.SameThreadExecutor;
+import org.xnio.XnioWorker;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -44,12 +46,15 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
 
     private final Gateway gateway;
     private final ConnectionPool pool;
+    private final UpstreamClient background;
+    private volatile XnioWorker worker;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
     private PorticoHandler(Gateway gateway) {
         this.gateway = gateway;
         this.pool = new ConnectionPool(gateway);
+        this.background = new WorkerClient(pool, gateway, () -> worker);
     }
 
     /** Returns a handler that serves this gateway. */
@@ -65,6 +70,20 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     /** Returns how many requests are being handled now. */
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /**
+     * Returns the transport to upstreams for calls made outside any client request (a health check, a key refresh),
+     * from any thread; it shares the connection pools of the proxy. A mounted handler can make such calls once it
+     * has served its first request (it learns its server's IO threads from it).
+     */
+    public UpstreamClient upstreamClient() {
+        return background;
+    }
+
+    /** Uses this worker's IO threads for calls made outside client requests. */
+    void worker(XnioWorker worker) {
+        this.worker = worker;
     }
 
     /** Returns how many upstream connections are open, idle or in use. */
@@ -85,6 +104,9 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) {
+        if (worker == null) {
+            worker = exchange.getIoThread().getWorker();
+        }
         HeaderValues transferEncoding = exchange.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
         GatewayException refusal = transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
         if (refusal != null) {

@@ -1,6 +1,7 @@
 package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
+import dev.portico.core.spi.UpstreamClient;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
@@ -71,6 +72,7 @@ public final class PorticoServer implements AutoCloseable {
                     .set(Options.CORK, true)
                     .getMap());
             this.worker = started;
+            handler.worker(started);
             this.connections = new HttpOpenListener(new DefaultByteBufferPool(true, 16 * 1024 - 20, -1, 4), serverOptions);
             connections.setRootHandler(handler);
             this.acceptor = worker.createStreamConnectionServer(new InetSocketAddress(InetAddress.getByName(b.host), b.port),
@@ -115,6 +117,14 @@ public final class PorticoServer implements AutoCloseable {
     /** Returns how many requests are being handled now. */
     public int inFlight() {
         return handler.inFlight();
+    }
+
+    /**
+     * Returns the transport to upstreams for calls made outside any client request (a health check, a key refresh),
+     * from any thread; it shares the server's IO threads and connection pools.
+     */
+    public UpstreamClient upstreamClient() {
+        return handler.upstreamClient();
     }
 
     /** Returns how many upstream connections are open, idle or in use. */

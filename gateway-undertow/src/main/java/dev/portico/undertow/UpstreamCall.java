@@ -64,11 +64,12 @@ final class UpstreamCall {
     private long timeoutNanos;
     private boolean watched;
 
-    UpstreamCall(ConnectionPool pool, HttpServerExchange server, Endpoint endpoint, Request request,
-                 CallOptions options, int maxHead, Duration bodyIdleTimeout) {
+    /** A call on {@code thread}, for the client exchange {@code server}, or for none ({@code null}). */
+    UpstreamCall(ConnectionPool pool, HttpServerExchange server, XnioIoThread thread, Endpoint endpoint,
+                 Request request, CallOptions options, int maxHead, Duration bodyIdleTimeout) {
         this.pool = pool;
         this.server = server;
-        this.thread = server.getIoThread();
+        this.thread = thread;
         this.endpoint = endpoint;
         this.upstreamName = options.upstream();
         this.request = request;
@@ -78,10 +79,12 @@ final class UpstreamCall {
     }
 
     CompletableFuture<Response> start() {
-        server.addExchangeCompleteListener((ex, next) -> {
-            onIoThread(() -> guarded(this::clientGone));
-            next.proceed();
-        });
+        if (server != null) {
+            server.addExchangeCompleteListener((ex, next) -> {
+                onIoThread(() -> guarded(this::clientGone));
+                next.proceed();
+            });
+        }
         result.whenComplete((response, failure) -> {
             if (failure instanceof CancellationException) {
                 onIoThread(() -> fail(failure, Kind.CANCELLED)); // the caller gave up: abort, free the connection
@@ -146,6 +149,11 @@ final class UpstreamCall {
             return;
         }
         attemptStarted = System.nanoTime();
+        if (endpoint.scheme().equals("https")) {
+            fail(GatewayException.badGateway("upstream " + upstreamName
+                    + " is an https instance, and Portico does not speak TLS to upstreams yet"), Kind.CONNECT_FAILURE);
+            return;
+        }
         UpstreamConnection pooled = pool.acquire(endpoint, thread);
         if (pooled != null) {
             reused = true;
@@ -263,7 +271,9 @@ final class UpstreamCall {
         if (!writer.isSent()) {
             writer.stop();
             c.reusable = false;
-            server.setPersistent(false); // answered before the body was read: close rather than drain the rest
+            if (server != null) {
+                server.setPersistent(false); // answered before the body was read: close rather than drain the rest
+            }
         }
         report(Kind.RESPONSE, status, false);
         result.complete(Response.builder(status).headers(head.headers).body(body).build());

@@ -16,7 +16,8 @@ public final class Endpoint {
     /**
      * Creates an endpoint.
      *
-     * @param scheme   {@code http}
+     * @param scheme   {@code http}, or {@code https} (accepted by the model; the Undertow transport does not speak TLS
+     *                 to upstreams yet and fails such calls with a 502 that says so)
      * @param host     a host name or IP literal (IPv6 without brackets)
      * @param port     the TCP port
      * @param basePath a raw path prefix without a trailing slash, or the empty string
@@ -25,8 +26,8 @@ public final class Endpoint {
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(basePath, "basePath");
-        if (!scheme.equals("http")) {
-            throw new IllegalArgumentException("scheme: " + scheme + " (expected: http)");
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("scheme: " + scheme + " (expected: http or https)");
         }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
@@ -39,14 +40,14 @@ public final class Endpoint {
         this.port = port;
         this.basePath = basePath;
         String h = host.indexOf(':') >= 0 ? '[' + host + ']' : host;
-        this.authority = port == 80 ? h : h + ':' + port;
+        this.authority = port == (scheme.equals("https") ? 443 : 80) ? h : h + ':' + port;
         this.hash = Objects.hash(scheme, host, port, basePath);
     }
 
     /** Returns the endpoint a URL such as {@code http://10.0.0.7:8080/base} names. */
     public static Endpoint of(URI url) {
         if (url.getHost() == null || url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("url: " + url + " (expected: http://host[:port][/base-path])");
+            throw new IllegalArgumentException("url: " + url + " (expected: http[s]://host[:port][/base-path])");
         }
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
         String host = url.getHost();
@@ -57,7 +58,8 @@ public final class Endpoint {
         if (path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
-        return new Endpoint(scheme, host, url.getPort() == -1 ? 80 : url.getPort(), path);
+        int port = url.getPort() != -1 ? url.getPort() : scheme.equals("https") ? 443 : 80;
+        return new Endpoint(scheme, host, port, path);
     }
 
     /** Returns {@code host:port} as a Host header names it, with brackets around an IPv6 literal. */
@@ -65,7 +67,7 @@ public final class Endpoint {
         return authority;
     }
 
-    /** Returns the scheme, {@code http}. */
+    /** Returns the scheme, {@code http} or {@code https}. */
     public String scheme() {
         return scheme;
     }

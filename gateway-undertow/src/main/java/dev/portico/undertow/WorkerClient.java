@@ -1,0 +1,46 @@
+package dev.portico.undertow;
+
+import dev.portico.core.Gateway;
+import dev.portico.core.Request;
+import dev.portico.core.Response;
+import dev.portico.core.spi.CallOptions;
+import dev.portico.core.spi.Endpoint;
+import dev.portico.core.spi.UpstreamClient;
+import org.xnio.XnioIoThread;
+import org.xnio.XnioWorker;
+
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * The upstream transport for calls made outside any client request (health checks, key refreshes): each call runs
+ * on the calling IO thread, or on one the worker picks, and shares the per-thread pools with the proxy's own calls.
+ */
+final class WorkerClient implements UpstreamClient {
+
+    private final ConnectionPool pool;
+    private final Gateway gateway;
+    private final Supplier<XnioWorker> worker;
+
+    WorkerClient(ConnectionPool pool, Gateway gateway, Supplier<XnioWorker> worker) {
+        this.pool = pool;
+        this.gateway = gateway;
+        this.worker = worker;
+    }
+
+    @Override
+    public CompletionStage<Response> send(Endpoint endpoint, Request request, CallOptions options) {
+        XnioIoThread thread = Thread.currentThread() instanceof XnioIoThread current ? current : ioThread();
+        return new UpstreamCall(pool, null, thread, endpoint, request, options, gateway.maxResponseHeaderSize(),
+                gateway.bodyIdleTimeout()).start();
+    }
+
+    private XnioIoThread ioThread() {
+        XnioWorker w = worker.get();
+        if (w == null) {
+            throw new IllegalStateException("no IO thread yet: a mounted PorticoHandler learns its server's worker "
+                    + "from the first request it serves");
+        }
+        return w.getIoThread();
+    }
+}
