@@ -61,31 +61,31 @@ public final class Route {
 
     /** Returns a builder for a route matching {@code GET} (and {@code HEAD}) on this path pattern. */
     public static Builder get(String pattern) {
-        return path(pattern).methods("GET");
+        return any(pattern).methods("GET");
     }
 
     /** Returns a builder for a route matching {@code POST} on this path pattern. */
     public static Builder post(String pattern) {
-        return path(pattern).methods("POST");
+        return any(pattern).methods("POST");
     }
 
     /** Returns a builder for a route matching {@code PUT} on this path pattern. */
     public static Builder put(String pattern) {
-        return path(pattern).methods("PUT");
+        return any(pattern).methods("PUT");
     }
 
     /** Returns a builder for a route matching {@code PATCH} on this path pattern. */
     public static Builder patch(String pattern) {
-        return path(pattern).methods("PATCH");
+        return any(pattern).methods("PATCH");
     }
 
     /** Returns a builder for a route matching {@code DELETE} on this path pattern. */
     public static Builder delete(String pattern) {
-        return path(pattern).methods("DELETE");
+        return any(pattern).methods("DELETE");
     }
 
     /** Returns a builder for a route matching any method on this path pattern; narrow it with {@code methods}. */
-    public static Builder path(String pattern) {
+    public static Builder any(String pattern) {
         return new Builder(pattern);
     }
 

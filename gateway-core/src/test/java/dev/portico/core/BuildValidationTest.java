@@ -44,8 +44,8 @@ class BuildValidationTest {
     @Test
     void defaultIdsAreTheMethodsAndThePattern() {
         assertThat(Route.get("/a/{id}").to(BACKEND).build().id()).isEqualTo("GET /a/{id}");
-        assertThat(Route.path("/a").methods("put", "post").to(BACKEND).build().id()).isEqualTo("PUT,POST /a");
-        assertThat(Route.path("/a").to(BACKEND).build().id()).isEqualTo("* /a");
+        assertThat(Route.any("/a").methods("put", "post").to(BACKEND).build().id()).isEqualTo("PUT,POST /a");
+        assertThat(Route.any("/a").to(BACKEND).build().id()).isEqualTo("* /a");
     }
 
     @Test
@@ -174,9 +174,9 @@ class BuildValidationTest {
 
     @Test
     void invalidMethodsAreRejected() {
-        assertThatThrownBy(() -> Route.path("/a").methods("GE T"))
+        assertThatThrownBy(() -> Route.any("/a").methods("GE T"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("method: GE T");
-        assertThatThrownBy(() -> Route.path("/a").methods(""))
+        assertThatThrownBy(() -> Route.any("/a").methods(""))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("method: empty");
         assertThatThrownBy(() -> Request.builder("GET\r\n", "/"))
                 .isInstanceOf(IllegalArgumentException.class);

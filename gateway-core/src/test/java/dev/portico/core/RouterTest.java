@@ -273,7 +273,7 @@ class RouterTest {
     void methodMismatchFallsBackToALessSpecificRouteBeforeAnswering405() {
         Gateway gateway = gateway(
                 answering("literal-get", Route.get("/a/b")),
-                answering("capture-any", Route.path("/a/{x}")));
+                answering("capture-any", Route.any("/a/{x}")));
 
         assertThat(routeFor(gateway, request("PUT", "/a/b").build())).isEqualTo("capture-any");
         assertThat(routeFor(gateway, "/a/b")).isEqualTo("literal-get");
@@ -289,7 +289,7 @@ class RouterTest {
 
     @Test
     void methodsAreMatchedCaseInsensitivelyAsTheyAreUpperCased() {
-        Gateway gateway = gateway(answering("patch", Route.path("/items").methods("patch")));
+        Gateway gateway = gateway(answering("patch", Route.any("/items").methods("patch")));
 
         assertThat(routeFor(gateway, request("PATCH", "/items").build())).isEqualTo("patch");
         assertThat(routeFor(gateway, request("patch", "/items").build())).isEqualTo("patch");
@@ -297,7 +297,7 @@ class RouterTest {
 
     @Test
     void routeWithoutMethodsMatchesAnyMethod() {
-        Gateway gateway = gateway(answering("any", Route.path("/any")));
+        Gateway gateway = gateway(answering("any", Route.any("/any")));
 
         for (String method : new String[] {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PROPFIND"}) {
             assertThat(routeFor(gateway, request(method, "/any").build())).isEqualTo("any");

@@ -36,7 +36,7 @@ public final class GuideExamples {
                         .filter(Filters.rewritePath("/users/{id}"))
                         .timeout(Duration.ofSeconds(2))
                         .to(users))
-                .route(Route.path("/api/admin/**").methods("GET", "POST")
+                .route(Route.any("/api/admin/**").methods("GET", "POST")
                         .host("admin.example.com")
                         .header("X-Admin-Token")
                         .to(users))
@@ -90,7 +90,7 @@ public final class GuideExamples {
                 .maxIdleConnections(32)                             // per upstream endpoint
                 .idleConnectionTimeout(Duration.ofSeconds(2))
                 .trustedProxies("10.0.0.0/8")
-                .route(Route.path("/**").to(Upstream.of("app", "http://10.0.0.7:8080")))
+                .route(Route.any("/**").to(Upstream.of("app", "http://10.0.0.7:8080")))
                 .build();
     }
 
