@@ -34,9 +34,25 @@ public final class Response {
         return builder(status).build();
     }
 
-    /** Returns a response with this status and a JSON body given as text. */
+    /** Returns a response with this status and a {@code text/plain; charset=utf-8} body. */
+    public static Response text(int status, String text) {
+        Objects.requireNonNull(text, "text");
+        return builder(status).header("Content-Type", "text/plain; charset=utf-8").body(Body.of(text)).build();
+    }
+
+    /** Returns a response with this status and a JSON body given as text, sent as is. */
     public static Response json(int status, String json) {
+        Objects.requireNonNull(json, "json");
         return builder(status).header("Content-Type", "application/json").body(Body.of(json)).build();
+    }
+
+    /**
+     * Returns a response with this status and a JSON body serialized from this value with Gson; a {@link String},
+     * whatever its static type, is taken as JSON text and sent as is, as by {@link #json(int, String)}.
+     */
+    public static Response json(int status, Object value) {
+        Objects.requireNonNull(value, "value");
+        return json(status, value instanceof String json ? json : Json.write(value));
     }
 
     /** Returns the gateway's JSON error response {@code {"error","message"}}. */
