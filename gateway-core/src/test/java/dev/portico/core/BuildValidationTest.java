@@ -33,12 +33,23 @@ class BuildValidationTest {
     @Test
     void duplicateDefaultIdsAreRejected() {
         Gateway.Builder builder = Gateway.builder()
-                .route(Route.get("/a").to(BACKEND))
+                .route(Route.get("/a").header("X-Beta").to(BACKEND))
                 .route(Route.get("/a").header("X-Beta").to(BACKEND));
 
         assertThatThrownBy(builder::build)
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("route id: GET /a");
+                .hasMessageContaining("route id: GET /a [header X-Beta]");
+    }
+
+    @Test
+    void routesThatDifferOnlyByCustomPredicatesNeedExplicitIds() {
+        Gateway.Builder builder = Gateway.builder()
+                .route(Route.get("/a").matching(request -> request.rawQuery() == null).to(BACKEND))
+                .route(Route.get("/a").matching(request -> request.rawQuery() != null).to(BACKEND));
+
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("route id: GET /a [matching]");
     }
 
     @Test
@@ -46,6 +57,22 @@ class BuildValidationTest {
         assertThat(Route.get("/a/{id}").to(BACKEND).build().id()).isEqualTo("GET /a/{id}");
         assertThat(Route.any("/a").methods("put", "post").to(BACKEND).build().id()).isEqualTo("PUT,POST /a");
         assertThat(Route.any("/a").to(BACKEND).build().id()).isEqualTo("* /a");
+    }
+
+    @Test
+    void defaultIdsNameTheConditionsInDeclarationOrder() {
+        Route route = Route.get("/api/users")
+                .host("API.example.com").header("X-Api-Version", "2").header("X-Beta")
+                .query("debug").query("v", "1").matching(request -> true)
+                .to(BACKEND).build();
+
+        assertThat(route.id()).isEqualTo("GET /api/users [host=api.example.com, header X-Api-Version=2, header X-Beta,"
+                + " query debug, query v=1, matching]");
+    }
+
+    @Test
+    void anExplicitIdReplacesTheDefault() {
+        assertThat(Route.get("/a").header("X-Beta").id("beta").to(BACKEND).build().id()).isEqualTo("beta");
     }
 
     @Test

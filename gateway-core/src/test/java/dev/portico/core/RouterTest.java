@@ -342,6 +342,26 @@ class RouterTest {
     }
 
     @Test
+    void routesOnTheSameMethodAndPathThatDifferByConditionsNeedNoExplicitIds() {
+        Handler reportingId = Handler.sync((request, context) ->
+                Response.builder(200).header("X-Route", context.route().id()).build());
+        Gateway gateway = Gateway.builder()
+                .route(Route.get("/api/users").header("X-Api-Version", "2").handler(reportingId))
+                .route(Route.get("/api/users").header("X-Api-Version", "1").handler(reportingId))
+                .route(Route.get("/api/users").host("admin.example.com").handler(reportingId))
+                .route(Route.get("/api/users").handler(reportingId))
+                .build();
+
+        assertThat(routeFor(gateway, request("GET", "/api/users").header("X-Api-Version", "2").build()))
+                .isEqualTo("GET /api/users [header X-Api-Version=2]");
+        assertThat(routeFor(gateway, request("GET", "/api/users").header("X-Api-Version", "1").build()))
+                .isEqualTo("GET /api/users [header X-Api-Version=1]");
+        assertThat(routeFor(gateway, request("GET", "/api/users").header("Host", "admin.example.com").build()))
+                .isEqualTo("GET /api/users [host=admin.example.com]");
+        assertThat(routeFor(gateway, "/api/users")).isEqualTo("GET /api/users");
+    }
+
+    @Test
     void headerPredicatesFallBackToALessSpecificRouteWhenTheyFail() {
         Gateway gateway = gateway(
                 answering("beta", Route.get("/a/b").header("X-Beta", "on")),
