@@ -31,7 +31,7 @@ public final class Request {
         this.rawPath = b.rawPath;
         this.path = b.path != null ? b.path : Paths.decode(b.rawPath);
         this.rawQuery = b.rawQuery;
-        this.headers = b.headers;
+        this.headers = b.headers.build();
         this.body = b.body;
     }
 
@@ -113,11 +113,11 @@ public final class Request {
         private String rawPath;
         private String path;
         private String rawQuery;
-        private Headers headers = Headers.empty();
-        private Headers.Builder headerBuilder;
+        private final HeaderEditor headers;
         private Body body = Body.empty();
 
         private Builder() {
+            headers = new HeaderEditor(Headers.empty());
         }
 
         private Builder(Request request) {
@@ -126,7 +126,7 @@ public final class Request {
             rawPath = request.rawPath;
             path = request.path;
             rawQuery = request.rawQuery;
-            headers = request.headers;
+            headers = new HeaderEditor(request.headers);
             body = request.body;
         }
 
@@ -171,32 +171,31 @@ public final class Request {
 
         /** Replaces all headers. */
         public Builder headers(Headers headers) {
-            this.headers = Objects.requireNonNull(headers, "headers");
-            this.headerBuilder = null;
+            this.headers.replace(headers);
             return this;
         }
 
         /** Edits the headers in place, for several changes at once. */
         public Builder headers(Consumer<Headers.Builder> edit) {
-            edit.accept(headerBuilder());
+            Objects.requireNonNull(edit, "edit").accept(headers.edit());
             return this;
         }
 
         /** Replaces every value of a header with this one. */
         public Builder header(String name, String value) {
-            headerBuilder().set(name, value);
+            headers.edit().set(name, value);
             return this;
         }
 
         /** Appends a header value. */
         public Builder addHeader(String name, String value) {
-            headerBuilder().add(name, value);
+            headers.edit().add(name, value);
             return this;
         }
 
         /** Removes every value of a header. */
         public Builder removeHeader(String name) {
-            headerBuilder().remove(name);
+            headers.edit().remove(name);
             return this;
         }
 
@@ -210,18 +209,7 @@ public final class Request {
         public Request build() {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(rawPath, "rawPath");
-            if (headerBuilder != null) {
-                headers = headerBuilder.build();
-                headerBuilder = null;
-            }
             return new Request(this);
-        }
-
-        private Headers.Builder headerBuilder() {
-            if (headerBuilder == null) {
-                headerBuilder = headers.toBuilder();
-            }
-            return headerBuilder;
         }
     }
 }

@@ -94,13 +94,12 @@ public final class Response {
     public static final class Builder {
 
         private int status;
-        private Headers headers;
-        private Headers.Builder headerBuilder;
+        private final HeaderEditor headers;
         private Body body;
 
         private Builder(int status, Headers headers, Body body) {
             status(status);
-            this.headers = headers;
+            this.headers = new HeaderEditor(headers);
             this.body = body;
         }
 
@@ -115,32 +114,31 @@ public final class Response {
 
         /** Replaces all headers. */
         public Builder headers(Headers headers) {
-            this.headers = Objects.requireNonNull(headers, "headers");
-            this.headerBuilder = null;
+            this.headers.replace(headers);
             return this;
         }
 
         /** Edits the headers in place, for several changes at once. */
         public Builder headers(Consumer<Headers.Builder> edit) {
-            edit.accept(headerBuilder());
+            Objects.requireNonNull(edit, "edit").accept(headers.edit());
             return this;
         }
 
         /** Replaces every value of a header with this one. */
         public Builder header(String name, String value) {
-            headerBuilder().set(name, value);
+            headers.edit().set(name, value);
             return this;
         }
 
         /** Appends a header value. */
         public Builder addHeader(String name, String value) {
-            headerBuilder().add(name, value);
+            headers.edit().add(name, value);
             return this;
         }
 
         /** Removes every value of a header. */
         public Builder removeHeader(String name) {
-            headerBuilder().remove(name);
+            headers.edit().remove(name);
             return this;
         }
 
@@ -152,18 +150,7 @@ public final class Response {
 
         /** Returns the response. */
         public Response build() {
-            if (headerBuilder != null) {
-                headers = headerBuilder.build();
-                headerBuilder = null;
-            }
-            return new Response(status, headers, body);
-        }
-
-        private Headers.Builder headerBuilder() {
-            if (headerBuilder == null) {
-                headerBuilder = headers.toBuilder();
-            }
-            return headerBuilder;
+            return new Response(status, headers.build(), body);
         }
     }
 }
