@@ -1,5 +1,6 @@
 package dev.portico.core;
 
+import dev.portico.core.internal.CoreAccess;
 import dev.portico.core.internal.Paths;
 import dev.portico.core.internal.Query;
 
@@ -24,6 +25,11 @@ public final class Request {
     private final String rawQuery;
     private final Headers headers;
     private final Body body;
+
+    static {
+        CoreAccess.requests((method, rawPath, rawQuery, scheme, headers, body) -> builder(method, "/")
+                .paths(rawPath, rawPath).rawQuery(rawQuery).scheme(scheme).headers(headers).body(body).build());
+    }
 
     private Request(Builder b) {
         this.method = b.method;
@@ -156,8 +162,8 @@ public final class Request {
             return this;
         }
 
-        /** Sets the raw path together with the decoded path it is already known to mean (adapters only). */
-        public Builder paths(String rawPath, String path) {
+        /** Sets the raw path together with the decoded path it is already known to mean, unchecked. */
+        Builder paths(String rawPath, String path) {
             this.rawPath = Objects.requireNonNull(rawPath, "rawPath");
             this.path = Objects.requireNonNull(path, "path");
             return this;

@@ -5,6 +5,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.spi.Requests;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
@@ -182,13 +183,8 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             throw new GatewayException(431, "request_header_fields_too_large",
                     "request has more than " + gateway.maxHeaderCount() + " header fields");
         }
-        return Request.builder(exchange.getRequestMethod().toString(), "/")
-                .paths(raw, raw)
-                .rawQuery(query == null || query.isEmpty() ? null : query)
-                .scheme(exchange.getRequestScheme())
-                .headers(headers.build())
-                .body(new ExchangeBody(exchange))
-                .build();
+        return Requests.of(exchange.getRequestMethod().toString(), raw, query == null || query.isEmpty() ? null : query,
+                exchange.getRequestScheme(), headers.build(), new ExchangeBody(exchange));
     }
 
     /** Returns the raw path below a mount prefix, cutting as many raw segments as the decoded prefix has. */
