@@ -16,6 +16,7 @@ import io.undertow.Undertow;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** The code quoted in docs/guide.md, compiled so that it cannot rot. */
@@ -27,8 +28,7 @@ public final class GuideExamples {
     static Gateway routes() {
         Upstream users = Upstream.of("users", "http://10.0.0.7:8080", "http://10.0.0.8:8080");
         Upstream files = Upstream.of("files", "http://10.0.0.9:8080/storage");
-        Handler health = (request, context) ->
-                CompletableFuture.completedFuture(Response.json(200, "{\"status\":\"UP\"}"));
+        Handler health = Handler.sync((request, context) -> Response.json(200, "{\"status\":\"UP\"}"));
 
         return Gateway.builder()
                 .route(Route.get("/api/users/me").to(users))                       // literal beats capture
@@ -45,6 +45,36 @@ public final class GuideExamples {
                         .to(files))
                 .route(Route.get("/health").handler(health))
                 .build();
+    }
+
+    static Gateway versions(Upstream usersV1, Upstream usersV2) {
+        return Gateway.builder()
+                .route(Route.get("/api/users").header("X-Api-Version", "2").to(usersV2)) // GET /api/users [header X-Api-Version=2]
+                .route(Route.get("/api/users").to(usersV1))                              // GET /api/users
+                .build();
+    }
+
+    record Status(String status, String version) {
+    }
+
+    static Handler status() {
+        return Handler.sync((request, context) -> Response.json(200, new Status("UP", "1.4.2")));
+    }
+
+    static final AttributeKey<List<String>> ROLES = AttributeKey.of("roles", List.class);
+
+    static Filter adminsOnly() {
+        return (request, chain) -> {
+            if (request.header("Authorization") == null) {
+                return CompletableFuture.failedFuture(
+                        GatewayException.unauthorized("Bearer realm=\"api\"", "a bearer token is required"));
+            }
+            List<String> roles = chain.context().get(ROLES);
+            if (roles == null || !roles.contains("admin")) {
+                return CompletableFuture.failedFuture(GatewayException.forbidden("admins only"));
+            }
+            return chain.proceed(request);
+        };
     }
 
     static final AttributeKey<String> TENANT = AttributeKey.of("tenant", String.class);
