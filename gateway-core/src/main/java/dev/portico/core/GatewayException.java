@@ -75,8 +75,12 @@ public class GatewayException extends RuntimeException {
         if (retryAfter.isNegative()) {
             throw new IllegalArgumentException("retryAfter: " + retryAfter + " (expected: >= 0)");
         }
-        long seconds = retryAfter.getSeconds() + (retryAfter.getNano() > 0 ? 1 : 0);
-        return new GatewayException(429, "too_many_requests", message, Headers.of("Retry-After", Long.toString(seconds)));
+        long seconds = retryAfter.getSeconds();
+        if (retryAfter.getNano() > 0 && seconds < Long.MAX_VALUE) {
+            seconds++;
+        }
+        return new GatewayException(429, "too_many_requests", message,
+                Headers.of("Retry-After", Long.toString(seconds)));
     }
 
     /** 502: the upstream could not be reached or gave no valid response. */

@@ -117,7 +117,7 @@ public final class Route {
         return filters;
     }
 
-    /** Returns the target. */
+    /** Returns the target: the local handler, or for a proxy route one that sends to {@link #upstream()}. */
     public Handler handler() {
         return handler;
     }

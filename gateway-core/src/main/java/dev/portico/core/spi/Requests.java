@@ -25,7 +25,8 @@ public final class Requests {
      * Returns a request with this method, raw path and raw query (without {@code ?}, or {@code null} for none);
      * until {@link Gateway#handle} decodes it, {@link Request#path()} is the raw path.
      */
-    public static Request of(String method, String rawPath, String rawQuery, String scheme, Headers headers, Body body) {
+    public static Request of(String method, String rawPath, String rawQuery, String scheme, Headers headers,
+                             Body body) {
         Objects.requireNonNull(rawPath, "rawPath");
         return CoreAccess.requests().received(method, rawPath, rawQuery, scheme, headers, body);
     }

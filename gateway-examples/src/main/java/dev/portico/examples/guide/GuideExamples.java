@@ -48,9 +48,9 @@ public final class GuideExamples {
     }
 
     static Gateway versions(Upstream usersV1, Upstream usersV2) {
-        return Gateway.builder()
-                .route(Route.get("/api/users").header("X-Api-Version", "2").to(usersV2)) // GET /api/users [header X-Api-Version=2]
-                .route(Route.get("/api/users").to(usersV1))                              // GET /api/users
+        return Gateway.builder()                                  // ids: GET /api/users [header X-Api-Version=2]
+                .route(Route.get("/api/users").header("X-Api-Version", "2").to(usersV2))
+                .route(Route.get("/api/users").to(usersV1))       // and GET /api/users
                 .build();
     }
 
