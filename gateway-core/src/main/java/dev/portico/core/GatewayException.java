@@ -1,5 +1,6 @@
 package dev.portico.core;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -37,6 +38,20 @@ public class GatewayException extends RuntimeException {
         return new GatewayException(400, "bad_request", message);
     }
 
+    /**
+     * 401: the request lacks valid credentials; {@code WWW-Authenticate} carries the challenge, such as
+     * {@code Bearer realm="api"}.
+     */
+    public static GatewayException unauthorized(String challenge, String message) {
+        Objects.requireNonNull(challenge, "challenge");
+        return new GatewayException(401, "unauthorized", message, Headers.of("WWW-Authenticate", challenge));
+    }
+
+    /** 403: the client is known but may not do this. */
+    public static GatewayException forbidden(String message) {
+        return new GatewayException(403, "forbidden", message);
+    }
+
     /** 404: no route matches the request. */
     public static GatewayException notFound(String message) {
         return new GatewayException(404, "not_found", message);
@@ -52,6 +67,20 @@ public class GatewayException extends RuntimeException {
     /** 413: the request body is larger than {@code maxBytes}. */
     public static GatewayException payloadTooLarge(long maxBytes) {
         return new GatewayException(413, "payload_too_large", "request body exceeds " + maxBytes + " bytes");
+    }
+
+    /** 429: the client sent too many requests; {@code Retry-After} gives the wait in whole seconds, rounded up. */
+    public static GatewayException tooManyRequests(Duration retryAfter, String message) {
+        Objects.requireNonNull(retryAfter, "retryAfter");
+        if (retryAfter.isNegative()) {
+            throw new IllegalArgumentException("retryAfter: " + retryAfter + " (expected: >= 0)");
+        }
+        long seconds = retryAfter.getSeconds();
+        if (retryAfter.getNano() > 0 && seconds < Long.MAX_VALUE) {
+            seconds++;
+        }
+        return new GatewayException(429, "too_many_requests", message,
+                Headers.of("Retry-After", Long.toString(seconds)));
     }
 
     /** 502: the upstream could not be reached or gave no valid response. */

@@ -1,5 +1,6 @@
 package dev.portico.core;
 
+import dev.portico.core.internal.CoreAccess;
 import dev.portico.core.internal.Paths;
 import dev.portico.core.internal.Query;
 
@@ -25,13 +26,18 @@ public final class Request {
     private final Headers headers;
     private final Body body;
 
+    static {
+        CoreAccess.requests((method, rawPath, rawQuery, scheme, headers, body) -> builder(method, "/")
+                .paths(rawPath, rawPath).rawQuery(rawQuery).scheme(scheme).headers(headers).body(body).build());
+    }
+
     private Request(Builder b) {
         this.method = b.method;
         this.scheme = b.scheme;
         this.rawPath = b.rawPath;
         this.path = b.path != null ? b.path : Paths.decode(b.rawPath);
         this.rawQuery = b.rawQuery;
-        this.headers = b.headers;
+        this.headers = b.headers.build();
         this.body = b.body;
     }
 
@@ -113,11 +119,11 @@ public final class Request {
         private String rawPath;
         private String path;
         private String rawQuery;
-        private Headers headers = Headers.empty();
-        private Headers.Builder headerBuilder;
+        private final HeaderEditor headers;
         private Body body = Body.empty();
 
         private Builder() {
+            headers = new HeaderEditor(Headers.empty());
         }
 
         private Builder(Request request) {
@@ -126,7 +132,7 @@ public final class Request {
             rawPath = request.rawPath;
             path = request.path;
             rawQuery = request.rawQuery;
-            headers = request.headers;
+            headers = new HeaderEditor(request.headers);
             body = request.body;
         }
 
@@ -156,8 +162,8 @@ public final class Request {
             return this;
         }
 
-        /** Sets the raw path together with the decoded path it is already known to mean (adapters only). */
-        public Builder paths(String rawPath, String path) {
+        /** Sets the raw path together with the decoded path it is already known to mean, unchecked. */
+        Builder paths(String rawPath, String path) {
             this.rawPath = Objects.requireNonNull(rawPath, "rawPath");
             this.path = Objects.requireNonNull(path, "path");
             return this;
@@ -171,32 +177,31 @@ public final class Request {
 
         /** Replaces all headers. */
         public Builder headers(Headers headers) {
-            this.headers = Objects.requireNonNull(headers, "headers");
-            this.headerBuilder = null;
+            this.headers.replace(headers);
             return this;
         }
 
         /** Edits the headers in place, for several changes at once. */
         public Builder headers(Consumer<Headers.Builder> edit) {
-            edit.accept(headerBuilder());
+            Objects.requireNonNull(edit, "edit").accept(headers.edit());
             return this;
         }
 
         /** Replaces every value of a header with this one. */
         public Builder header(String name, String value) {
-            headerBuilder().set(name, value);
+            headers.edit().set(name, value);
             return this;
         }
 
         /** Appends a header value. */
         public Builder addHeader(String name, String value) {
-            headerBuilder().add(name, value);
+            headers.edit().add(name, value);
             return this;
         }
 
         /** Removes every value of a header. */
         public Builder removeHeader(String name) {
-            headerBuilder().remove(name);
+            headers.edit().remove(name);
             return this;
         }
 
@@ -210,18 +215,7 @@ public final class Request {
         public Request build() {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(rawPath, "rawPath");
-            if (headerBuilder != null) {
-                headers = headerBuilder.build();
-                headerBuilder = null;
-            }
             return new Request(this);
-        }
-
-        private Headers.Builder headerBuilder() {
-            if (headerBuilder == null) {
-                headerBuilder = headers.toBuilder();
-            }
-            return headerBuilder;
         }
     }
 }

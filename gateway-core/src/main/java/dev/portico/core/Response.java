@@ -34,9 +34,25 @@ public final class Response {
         return builder(status).build();
     }
 
-    /** Returns a response with this status and a JSON body given as text. */
+    /** Returns a response with this status and a {@code text/plain; charset=utf-8} body. */
+    public static Response text(int status, String text) {
+        Objects.requireNonNull(text, "text");
+        return builder(status).header("Content-Type", "text/plain; charset=utf-8").body(Body.of(text)).build();
+    }
+
+    /** Returns a response with this status and a JSON body given as text, sent as is. */
     public static Response json(int status, String json) {
+        Objects.requireNonNull(json, "json");
         return builder(status).header("Content-Type", "application/json").body(Body.of(json)).build();
+    }
+
+    /**
+     * Returns a response with this status and a JSON body serialized from this value with Gson; a {@link String},
+     * whatever its static type, is taken as JSON text and sent as is, as by {@link #json(int, String)}.
+     */
+    public static Response json(int status, Object value) {
+        Objects.requireNonNull(value, "value");
+        return json(status, value instanceof String json ? json : Json.write(value));
     }
 
     /** Returns the gateway's JSON error response {@code {"error","message"}}. */
@@ -78,13 +94,12 @@ public final class Response {
     public static final class Builder {
 
         private int status;
-        private Headers headers;
-        private Headers.Builder headerBuilder;
+        private final HeaderEditor headers;
         private Body body;
 
         private Builder(int status, Headers headers, Body body) {
             status(status);
-            this.headers = headers;
+            this.headers = new HeaderEditor(headers);
             this.body = body;
         }
 
@@ -99,32 +114,31 @@ public final class Response {
 
         /** Replaces all headers. */
         public Builder headers(Headers headers) {
-            this.headers = Objects.requireNonNull(headers, "headers");
-            this.headerBuilder = null;
+            this.headers.replace(headers);
             return this;
         }
 
         /** Edits the headers in place, for several changes at once. */
         public Builder headers(Consumer<Headers.Builder> edit) {
-            edit.accept(headerBuilder());
+            Objects.requireNonNull(edit, "edit").accept(headers.edit());
             return this;
         }
 
         /** Replaces every value of a header with this one. */
         public Builder header(String name, String value) {
-            headerBuilder().set(name, value);
+            headers.edit().set(name, value);
             return this;
         }
 
         /** Appends a header value. */
         public Builder addHeader(String name, String value) {
-            headerBuilder().add(name, value);
+            headers.edit().add(name, value);
             return this;
         }
 
         /** Removes every value of a header. */
         public Builder removeHeader(String name) {
-            headerBuilder().remove(name);
+            headers.edit().remove(name);
             return this;
         }
 
@@ -136,18 +150,7 @@ public final class Response {
 
         /** Returns the response. */
         public Response build() {
-            if (headerBuilder != null) {
-                headers = headerBuilder.build();
-                headerBuilder = null;
-            }
-            return new Response(status, headers, body);
-        }
-
-        private Headers.Builder headerBuilder() {
-            if (headerBuilder == null) {
-                headerBuilder = headers.toBuilder();
-            }
-            return headerBuilder;
+            return new Response(status, headers.build(), body);
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.portico.core;
 
 import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.PathPattern;
-import dev.portico.core.internal.UpstreamHandler;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,50 +45,58 @@ public final class Route {
     private final Map<String, Object> metadata;
 
     private Route(Builder b) {
-        this.id = b.id != null ? b.id : (b.methods.isEmpty() ? "*" : String.join(",", b.methods)) + ' ' + b.pattern;
+        this.id = b.id != null ? b.id : defaultId(b);
         this.pattern = PathPattern.parse(b.pattern);
         this.methods = Set.copyOf(b.methods);
         this.predicates = List.copyOf(b.predicates);
         this.filters = List.copyOf(b.filters);
         this.upstream = b.upstream;
-        this.handler = b.upstream != null ? new UpstreamHandler(b.upstream) : b.handler;
+        this.handler = b.handler;
         this.timeout = b.timeout;
         this.connectTimeout = b.connectTimeout;
         this.maxBodySize = b.maxBodySize;
         this.metadata = Map.copyOf(b.metadata);
     }
 
+    private static String defaultId(Builder b) {
+        String id = (b.methods.isEmpty() ? "*" : String.join(",", b.methods)) + ' ' + b.pattern;
+        return b.conditions.isEmpty() ? id : id + " [" + String.join(", ", b.conditions) + ']';
+    }
+
     /** Returns a builder for a route matching {@code GET} (and {@code HEAD}) on this path pattern. */
     public static Builder get(String pattern) {
-        return path(pattern).methods("GET");
+        return any(pattern).methods("GET");
     }
 
     /** Returns a builder for a route matching {@code POST} on this path pattern. */
     public static Builder post(String pattern) {
-        return path(pattern).methods("POST");
+        return any(pattern).methods("POST");
     }
 
     /** Returns a builder for a route matching {@code PUT} on this path pattern. */
     public static Builder put(String pattern) {
-        return path(pattern).methods("PUT");
+        return any(pattern).methods("PUT");
     }
 
     /** Returns a builder for a route matching {@code PATCH} on this path pattern. */
     public static Builder patch(String pattern) {
-        return path(pattern).methods("PATCH");
+        return any(pattern).methods("PATCH");
     }
 
     /** Returns a builder for a route matching {@code DELETE} on this path pattern. */
     public static Builder delete(String pattern) {
-        return path(pattern).methods("DELETE");
+        return any(pattern).methods("DELETE");
     }
 
     /** Returns a builder for a route matching any method on this path pattern; narrow it with {@code methods}. */
-    public static Builder path(String pattern) {
+    public static Builder any(String pattern) {
         return new Builder(pattern);
     }
 
-    /** Returns the id, unique within a gateway; by default the methods and the pattern, such as {@code GET /a/{id}}. */
+    /**
+     * Returns the id, unique within a gateway; by default the methods, the pattern and the conditions, such as
+     * {@code GET /a/{id}} or {@code GET /a [host=api.example.com, header X-Api-Version=2]}.
+     */
     public String id() {
         return id;
     }
@@ -109,7 +116,7 @@ public final class Route {
         return filters;
     }
 
-    /** Returns the target. */
+    /** Returns the local handler that answers, or {@code null} for a route that proxies to {@link #upstream()}. */
     public Handler handler() {
         return handler;
     }
@@ -166,6 +173,7 @@ public final class Route {
         private String id;
         private final Set<String> methods = new LinkedHashSet<>();
         private final List<Predicate<Request>> predicates = new ArrayList<>();
+        private final List<String> conditions = new ArrayList<>();
         private final List<Filter> filters = new ArrayList<>();
         private Handler handler;
         private Upstream upstream;
@@ -198,7 +206,7 @@ public final class Route {
             String expected = Objects.requireNonNull(host, "host").toLowerCase(Locale.ROOT);
             boolean wildcard = expected.startsWith("*.");
             String suffix = expected.substring(1);
-            return matching(request -> {
+            return condition("host=" + expected, request -> {
                 String actual = hostOf(request);
                 return actual != null && (wildcard ? actual.endsWith(suffix) && actual.length() > suffix.length()
                         : actual.equals(expected));
@@ -208,33 +216,35 @@ public final class Route {
         /** Matches only requests that carry this header. */
         public Builder header(String name) {
             Objects.requireNonNull(name, "name");
-            return matching(request -> request.headers().contains(name));
+            return condition("header " + name, request -> request.headers().contains(name));
         }
 
         /** Matches only requests whose header has exactly this value (any of its values, for a repeated header). */
         public Builder header(String name, String value) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
-            return matching(request -> request.headers().getAll(name).contains(value));
+            return condition("header " + name + '=' + value, request -> request.headers().getAll(name).contains(value));
         }
 
         /** Matches only requests whose query has this parameter. */
         public Builder query(String name) {
             Objects.requireNonNull(name, "name");
-            return matching(request -> request.queryParam(name) != null);
+            return condition("query " + name, request -> request.queryParam(name) != null);
         }
 
         /** Matches only requests whose query parameter has exactly this decoded value. */
         public Builder query(String name, String value) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
-            return matching(request -> request.queryParams(name).contains(value));
+            return condition("query " + name + '=' + value, request -> request.queryParams(name).contains(value));
         }
 
-        /** Matches only requests for which this predicate holds; it must be fast and must not block. */
+        /**
+         * Matches only requests for which this predicate holds; it must be fast and must not block. Routes that
+         * differ only by such predicates need an explicit {@link #id}.
+         */
         public Builder matching(Predicate<Request> predicate) {
-            predicates.add(Objects.requireNonNull(predicate, "predicate"));
-            return this;
+            return condition("matching", Objects.requireNonNull(predicate, "predicate"));
         }
 
         /** Appends a filter; filters run in the order added, inside the gateway's global filters. */
@@ -300,6 +310,12 @@ public final class Route {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("route " + (id != null ? id : pattern) + ": " + e.getMessage(), e);
             }
+        }
+
+        private Builder condition(String description, Predicate<Request> predicate) {
+            conditions.add(description);
+            predicates.add(predicate);
+            return this;
         }
 
         private static String hostOf(Request request) {

@@ -33,19 +33,46 @@ class BuildValidationTest {
     @Test
     void duplicateDefaultIdsAreRejected() {
         Gateway.Builder builder = Gateway.builder()
-                .route(Route.get("/a").to(BACKEND))
+                .route(Route.get("/a").header("X-Beta").to(BACKEND))
                 .route(Route.get("/a").header("X-Beta").to(BACKEND));
 
         assertThatThrownBy(builder::build)
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("route id: GET /a");
+                .hasMessageContaining("route id: GET /a [header X-Beta]");
+    }
+
+    @Test
+    void routesThatDifferOnlyByCustomPredicatesNeedExplicitIds() {
+        Gateway.Builder builder = Gateway.builder()
+                .route(Route.get("/a").matching(request -> request.rawQuery() == null).to(BACKEND))
+                .route(Route.get("/a").matching(request -> request.rawQuery() != null).to(BACKEND));
+
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("route id: GET /a [matching]");
     }
 
     @Test
     void defaultIdsAreTheMethodsAndThePattern() {
         assertThat(Route.get("/a/{id}").to(BACKEND).build().id()).isEqualTo("GET /a/{id}");
-        assertThat(Route.path("/a").methods("put", "post").to(BACKEND).build().id()).isEqualTo("PUT,POST /a");
-        assertThat(Route.path("/a").to(BACKEND).build().id()).isEqualTo("* /a");
+        assertThat(Route.any("/a").methods("put", "post").to(BACKEND).build().id()).isEqualTo("PUT,POST /a");
+        assertThat(Route.any("/a").to(BACKEND).build().id()).isEqualTo("* /a");
+    }
+
+    @Test
+    void defaultIdsNameTheConditionsInDeclarationOrder() {
+        Route route = Route.get("/api/users")
+                .host("API.example.com").header("X-Api-Version", "2").header("X-Beta")
+                .query("debug").query("v", "1").matching(request -> true)
+                .to(BACKEND).build();
+
+        assertThat(route.id()).isEqualTo("GET /api/users [host=api.example.com, header X-Api-Version=2, header X-Beta,"
+                + " query debug, query v=1, matching]");
+    }
+
+    @Test
+    void anExplicitIdReplacesTheDefault() {
+        assertThat(Route.get("/a").header("X-Beta").id("beta").to(BACKEND).build().id()).isEqualTo("beta");
     }
 
     @Test
@@ -109,6 +136,7 @@ class BuildValidationTest {
         assertThat(local.upstream()).isNull();
         assertThat(local.handler()).isSameAs(OK);
         assertThat(proxied.upstream()).isSameAs(BACKEND);
+        assertThat(proxied.handler()).isNull();
     }
 
     @Test
@@ -174,9 +202,9 @@ class BuildValidationTest {
 
     @Test
     void invalidMethodsAreRejected() {
-        assertThatThrownBy(() -> Route.path("/a").methods("GE T"))
+        assertThatThrownBy(() -> Route.any("/a").methods("GE T"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("method: GE T");
-        assertThatThrownBy(() -> Route.path("/a").methods(""))
+        assertThatThrownBy(() -> Route.any("/a").methods(""))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("method: empty");
         assertThatThrownBy(() -> Request.builder("GET\r\n", "/"))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -192,10 +220,11 @@ class BuildValidationTest {
     }
 
     @Test
-    void httpsEndpointIsRejected() {
-        assertThatThrownBy(() -> Upstream.of("users", "https://users.internal"))
+    void httpsEndpointIsAcceptedWithItsDefaultPortAndOtherSchemesAreRejected() {
+        assertThat(Upstream.of("users", "https://users.internal").endpoints().get(0).port()).isEqualTo(443);
+        assertThatThrownBy(() -> Upstream.of("users", "ftp://users.internal"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("scheme: https (expected: http)");
+                .hasMessage("scheme: ftp (expected: http or https)");
     }
 
     @Test
@@ -203,7 +232,7 @@ class BuildValidationTest {
         assertThatThrownBy(() -> Upstream.of("users", "http://users.internal/base?debug=1"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("url: http://users.internal/base?debug=1")
-                .hasMessageContaining("expected: http://host[:port][/base-path]");
+                .hasMessageContaining("expected: http[s]://host[:port][/base-path]");
         assertThatThrownBy(() -> Upstream.of("users", "http://users.internal/#top"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("url:");
         assertThatThrownBy(() -> Upstream.of("users", "http://ann:pw@users.internal"))

@@ -3,8 +3,10 @@ package dev.portico.core;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.portico.core.Http.assertError;
 import static dev.portico.core.Http.get;
@@ -340,6 +342,49 @@ class FilterChainTest {
 
         assertThat(response.header("X-First")).isEqualTo("one");
         assertThat(response.header("X-Second")).isEqualTo("two");
+    }
+
+    @Test
+    void attributeKeysHoldGenericTypesWithOrWithoutARawClass() {
+        AttributeKey<List<String>> roles = AttributeKey.of("roles", List.class);
+        AttributeKey<Map<String, Object>> claims = AttributeKey.of("claims");
+        Handler target = Handler.sync((request, context) -> {
+            context.put(roles, List.of("admin", "ops"));
+            context.put(claims, Map.of("sub", "ann"));
+            List<String> held = context.get(roles);
+            return Response.builder(200)
+                    .header("X-Roles", String.join(",", held))
+                    .header("X-Sub", String.valueOf(context.get(claims).get("sub")))
+                    .build();
+        });
+        Gateway gateway = Gateway.builder().route(Route.get("/a").handler(target)).build();
+
+        Response response = Http.send(gateway, get("/a"), upstream);
+
+        assertThat(response.header("X-Roles")).isEqualTo("admin,ops");
+        assertThat(response.header("X-Sub")).isEqualTo("ann");
+        assertThat(roles.type()).isEqualTo(List.class);
+        assertThat(claims.type()).isEqualTo(Object.class);
+    }
+
+    @Test
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void puttingAValueOfTheWrongClassFailsWhereTheKeyKnowsItsClass() {
+        AttributeKey<List<String>> roles = AttributeKey.of("roles", List.class);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Handler target = Handler.sync((request, context) -> {
+            try {
+                context.put((AttributeKey) roles, "admin");
+            } catch (ClassCastException e) {
+                failure.set(e);
+            }
+            return Response.of(200);
+        });
+        Gateway gateway = Gateway.builder().route(Route.get("/a").handler(target)).build();
+
+        Http.send(gateway, get("/a"), upstream);
+
+        assertThat(failure.get()).isInstanceOf(ClassCastException.class);
     }
 
     @Test

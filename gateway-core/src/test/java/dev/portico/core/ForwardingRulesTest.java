@@ -19,7 +19,7 @@ class ForwardingRulesTest {
     @Test
     void forwardingHeaderSetByAFilterReachesTheUpstream() {
         Gateway gateway = Gateway.builder()
-                .route(Route.path("/api/**")
+                .route(Route.any("/api/**")
                         .filters(Filters.stripPrefix(1), Filters.setRequestHeader("X-Forwarded-Prefix", "/api"))
                         .to(Upstream.of("u", "http://10.0.0.1:8080")))
                 .build();
@@ -38,7 +38,7 @@ class ForwardingRulesTest {
                     assertThat(request.header("X-Forwarded-For")).isNull();
                     return chain.proceed(request);
                 })
-                .route(Route.path("/**").to(Upstream.of("u", "http://10.0.0.1:8080")))
+                .route(Route.any("/**").to(Upstream.of("u", "http://10.0.0.1:8080")))
                 .build();
 
         Request sent = forwarded(gateway, Http.request("GET", "/x")
@@ -50,7 +50,7 @@ class ForwardingRulesTest {
 
     @Test
     void anyProxyHeaderIsHopByHopWhateverItsLength() {
-        Gateway gateway = Gateway.builder().route(Route.path("/**").to(Upstream.of("u", "http://10.0.0.1:8080"))).build();
+        Gateway gateway = Gateway.builder().route(Route.any("/**").to(Upstream.of("u", "http://10.0.0.1:8080"))).build();
 
         Request sent = forwarded(gateway, Http.request("GET", "/x")
                 .header("Proxy-X", "1").header("Proxy-Abcd", "1").header("Proxy-Abcdefghijk", "1").build());

@@ -2,6 +2,7 @@ package dev.portico.core;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.portico.core.spi.Requests;
 import dev.portico.core.spi.UpstreamClient;
 
 import java.net.InetAddress;
@@ -51,7 +52,7 @@ public final class Http {
      * what a client sent (it may hold characters that {@link Request.Builder#rawPath} refuses).
      */
     public static Request rawGet(String rawPath) {
-        return Request.builder("GET", "/").paths(rawPath, rawPath).header("Host", "gateway.example").build();
+        return Requests.of("GET", rawPath, null, "http", Headers.of("Host", "gateway.example"), Body.empty());
     }
 
     /** Handles a request from {@link #CLIENT} and waits for the response. */

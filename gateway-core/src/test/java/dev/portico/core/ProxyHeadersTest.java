@@ -18,10 +18,10 @@ class ProxyHeadersTest {
     private static final InetSocketAddress PROXY = Http.address("10.0.0.5", 40000);
 
     private final RecordingUpstreamClient upstream = new RecordingUpstreamClient();
-    private final Gateway direct = Gateway.builder().route(Route.path("/**").to(BACKEND)).build();
+    private final Gateway direct = Gateway.builder().route(Route.any("/**").to(BACKEND)).build();
     private final Gateway behindProxies = Gateway.builder()
             .trustedProxies("10.0.0.0/8")
-            .route(Route.path("/**").to(BACKEND))
+            .route(Route.any("/**").to(BACKEND))
             .build();
 
     private Request sent(Gateway gateway, Request request, InetSocketAddress peer) {
@@ -215,7 +215,7 @@ class ProxyHeadersTest {
         Gateway gateway = Gateway.builder()
                 .filter((request, chain) -> chain.proceed(request.toBuilder()
                         .header("X-Real-IP", chain.context().clientAddress().getAddress().getHostAddress()).build()))
-                .route(Route.path("/**").to(BACKEND))
+                .route(Route.any("/**").to(BACKEND))
                 .build();
 
         assertThat(sent(gateway, claimingAClientAddress(), Http.CLIENT).headers().getAll("X-Real-IP"))
@@ -224,8 +224,8 @@ class ProxyHeadersTest {
 
     @Test
     void clientIpHeadersCanBeReplacedOrNone() {
-        Gateway custom = Gateway.builder().clientIpHeaders("X-Custom-Client").route(Route.path("/**").to(BACKEND)).build();
-        Gateway none = Gateway.builder().clientIpHeaders().route(Route.path("/**").to(BACKEND)).build();
+        Gateway custom = Gateway.builder().clientIpHeaders("X-Custom-Client").route(Route.any("/**").to(BACKEND)).build();
+        Gateway none = Gateway.builder().clientIpHeaders().route(Route.any("/**").to(BACKEND)).build();
         Request request = claimingAClientAddress().toBuilder().header("x-custom-client", "6.6.6.6").build();
 
         Request fromCustom = sent(custom, request, Http.CLIENT);
@@ -283,7 +283,7 @@ class ProxyHeadersTest {
 
     @Test
     void singleAddressCanBeTrusted() {
-        Gateway gateway = Gateway.builder().trustedProxies("10.0.0.5").route(Route.path("/**").to(BACKEND)).build();
+        Gateway gateway = Gateway.builder().trustedProxies("10.0.0.5").route(Route.any("/**").to(BACKEND)).build();
 
         assertThat(sent(gateway, request("GET", "/a").header("X-Forwarded-For", "1.1.1.1").build(), PROXY)
                 .header("X-Forwarded-For")).isEqualTo("1.1.1.1, 10.0.0.5");
@@ -293,7 +293,7 @@ class ProxyHeadersTest {
 
     @Test
     void ipv6BlocksCanBeTrusted() {
-        Gateway gateway = Gateway.builder().trustedProxies("fd00::/8").route(Route.path("/**").to(BACKEND)).build();
+        Gateway gateway = Gateway.builder().trustedProxies("fd00::/8").route(Route.any("/**").to(BACKEND)).build();
 
         assertThat(sent(gateway, request("GET", "/a").header("X-Forwarded-For", "1.1.1.1").build(),
                 Http.address("fd12::1", 1)).header("X-Forwarded-For")).isEqualTo("1.1.1.1, fd12:0:0:0:0:0:0:1");
@@ -302,7 +302,7 @@ class ProxyHeadersTest {
     }
 
     private String clientAddressOf(Gateway.Builder builder, Request request, InetSocketAddress peer) {
-        Gateway gateway = builder.route(Route.path("/**").handler((r, context) -> CompletableFuture.completedFuture(
+        Gateway gateway = builder.route(Route.any("/**").handler((r, context) -> CompletableFuture.completedFuture(
                 Response.builder(200).header("X-Client", context.clientAddress().getAddress().getHostAddress())
                         .header("X-Peer", context.peerAddress().getAddress().getHostAddress()).build()))).build();
         Response response = Http.send(gateway, request, peer, upstream);

@@ -273,7 +273,7 @@ class RouterTest {
     void methodMismatchFallsBackToALessSpecificRouteBeforeAnswering405() {
         Gateway gateway = gateway(
                 answering("literal-get", Route.get("/a/b")),
-                answering("capture-any", Route.path("/a/{x}")));
+                answering("capture-any", Route.any("/a/{x}")));
 
         assertThat(routeFor(gateway, request("PUT", "/a/b").build())).isEqualTo("capture-any");
         assertThat(routeFor(gateway, "/a/b")).isEqualTo("literal-get");
@@ -289,7 +289,7 @@ class RouterTest {
 
     @Test
     void methodsAreMatchedCaseInsensitivelyAsTheyAreUpperCased() {
-        Gateway gateway = gateway(answering("patch", Route.path("/items").methods("patch")));
+        Gateway gateway = gateway(answering("patch", Route.any("/items").methods("patch")));
 
         assertThat(routeFor(gateway, request("PATCH", "/items").build())).isEqualTo("patch");
         assertThat(routeFor(gateway, request("patch", "/items").build())).isEqualTo("patch");
@@ -297,7 +297,7 @@ class RouterTest {
 
     @Test
     void routeWithoutMethodsMatchesAnyMethod() {
-        Gateway gateway = gateway(answering("any", Route.path("/any")));
+        Gateway gateway = gateway(answering("any", Route.any("/any")));
 
         for (String method : new String[] {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PROPFIND"}) {
             assertThat(routeFor(gateway, request(method, "/any").build())).isEqualTo("any");
@@ -339,6 +339,26 @@ class RouterTest {
         assertThat(routeFor(gateway, request("GET", "/x").header("Host", "[::1]:8080").build())).isEqualTo("v6");
         assertThat(routeFor(gateway, request("GET", "/x").header("Host", "[::1]").build())).isEqualTo("v6");
         assertThat(routeFor(gateway, request("GET", "/x").header("Host", "[::2]").build())).isEqualTo("fallback");
+    }
+
+    @Test
+    void routesOnTheSameMethodAndPathThatDifferByConditionsNeedNoExplicitIds() {
+        Handler reportingId = Handler.sync((request, context) ->
+                Response.builder(200).header("X-Route", context.route().id()).build());
+        Gateway gateway = Gateway.builder()
+                .route(Route.get("/api/users").header("X-Api-Version", "2").handler(reportingId))
+                .route(Route.get("/api/users").header("X-Api-Version", "1").handler(reportingId))
+                .route(Route.get("/api/users").host("admin.example.com").handler(reportingId))
+                .route(Route.get("/api/users").handler(reportingId))
+                .build();
+
+        assertThat(routeFor(gateway, request("GET", "/api/users").header("X-Api-Version", "2").build()))
+                .isEqualTo("GET /api/users [header X-Api-Version=2]");
+        assertThat(routeFor(gateway, request("GET", "/api/users").header("X-Api-Version", "1").build()))
+                .isEqualTo("GET /api/users [header X-Api-Version=1]");
+        assertThat(routeFor(gateway, request("GET", "/api/users").header("Host", "admin.example.com").build()))
+                .isEqualTo("GET /api/users [host=admin.example.com]");
+        assertThat(routeFor(gateway, "/api/users")).isEqualTo("GET /api/users");
     }
 
     @Test

@@ -19,7 +19,7 @@ public final class BenchProxy {
     /** Returns a gateway that forwards any method on any path, with its query and headers, to {@code upstreamUrl}. */
     public static Gateway gateway(String upstreamUrl) {
         Upstream upstream = Upstream.of("bench-upstream", upstreamUrl);
-        return Gateway.builder().route(Route.path("/**").id("bench").to(upstream)).build();
+        return Gateway.builder().route(Route.any("/**").id("bench").to(upstream)).build();
     }
 
     /** Starts the proxy on {@code 127.0.0.1:port} (0 picks a free port). */

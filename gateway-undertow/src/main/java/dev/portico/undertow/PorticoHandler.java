@@ -6,6 +6,7 @@ import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.spi.GatewayExchange;
+import dev.portico.core.spi.Requests;
 import dev.portico.core.spi.UpstreamClient;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -221,13 +222,10 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 ? new GatewayException(431, "request_header_fields_too_large",
                         "request has more than " + gateway.maxHeaderCount() + " header fields")
                 : null;
-        Request request = Request.builder(exchange.getRequestMethod().toString(), "/")
-                .paths(raw, raw)
-                .rawQuery(query == null || query.isEmpty() ? null : query)
-                .scheme(exchange.getRequestScheme())
-                .headers(refusal == null ? headers.build() : dev.portico.core.Headers.empty())
-                .body(refusal == null ? new ExchangeBody(exchange) : Body.empty())
-                .build();
+        Request request = Requests.of(exchange.getRequestMethod().toString(), raw,
+                query == null || query.isEmpty() ? null : query, exchange.getRequestScheme(),
+                refusal == null ? headers.build() : dev.portico.core.Headers.empty(),
+                refusal == null ? new ExchangeBody(exchange) : Body.empty());
         return new Head(request, refusal);
     }
 

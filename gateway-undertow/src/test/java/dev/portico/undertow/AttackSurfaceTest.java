@@ -83,8 +83,8 @@ class AttackSurfaceTest {
         })));
         Upstream upstream = Upstream.of("backend", backend.url());
         gateway = PorticoServer.start(Gateway.builder()
-                .route(Route.path("/stamped/**").filter(Filters.setRequestHeader("X-Gateway-Stamp", "trusted")).to(upstream))
-                .route(Route.path("/**").to(upstream)) // every method: the widest surface an attacker can get
+                .route(Route.any("/stamped/**").filter(Filters.setRequestHeader("X-Gateway-Stamp", "trusted")).to(upstream))
+                .route(Route.any("/**").to(upstream)) // every method: the widest surface an attacker can get
                 .build(), "127.0.0.1", 0);
     }
 
@@ -521,7 +521,7 @@ class AttackSurfaceTest {
     void malformedChunkSizesNeverReachTheUpstreamAsACompleteRequest(String chunks) throws Exception {
         try (SocketRecorder upstream = SocketRecorder.start()) {
             PorticoServer proxy = PorticoServer.start(Gateway.builder()
-                    .route(Route.path("/**").to(Upstream.of("recorder", upstream.url()))).build(), "127.0.0.1", 0);
+                    .route(Route.any("/**").to(Upstream.of("recorder", upstream.url()))).build(), "127.0.0.1", 0);
             try (Socket client = new Socket("127.0.0.1", proxy.port())) {
                 client.setSoTimeout(10_000);
                 client.getOutputStream().write(ascii("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks));
@@ -540,7 +540,7 @@ class AttackSurfaceTest {
     private static void assertAbortedUploadStaysIncomplete(String framing, String sent, boolean reset) throws Exception {
         try (SocketRecorder upstream = SocketRecorder.start()) {
             PorticoServer proxy = PorticoServer.start(Gateway.builder()
-                    .route(Route.path("/**").to(Upstream.of("recorder", upstream.url()))).build(), "127.0.0.1", 0);
+                    .route(Route.any("/**").to(Upstream.of("recorder", upstream.url()))).build(), "127.0.0.1", 0);
             try (Socket client = new Socket("127.0.0.1", proxy.port())) {
                 client.setSoTimeout(10_000);
                 client.getOutputStream().write(ascii("POST /upload HTTP/1.1\r\nHost: x\r\n" + framing + "\r\n\r\n" + sent));

@@ -80,7 +80,7 @@ class EdgeHardeningTest {
 
     /** Starts a gateway with these settings whose every path goes to the backend (unless routes were added). */
     private PorticoServer serve(Gateway.Builder builder) {
-        PorticoServer gateway = PorticoServer.start(builder.route(Route.path("/**").to(upstream())).build(), "127.0.0.1", 0);
+        PorticoServer gateway = PorticoServer.start(builder.route(Route.any("/**").to(upstream())).build(), "127.0.0.1", 0);
         gateways.add(gateway);
         return gateway;
     }
@@ -98,7 +98,7 @@ class EdgeHardeningTest {
         if (where.equals("gateway")) {
             builder.maxBodySize(100 * MIB);
         } else {
-            builder.route(Route.path("/upload").maxBodySize(100 * MIB).to(upstream()));
+            builder.route(Route.any("/upload").maxBodySize(100 * MIB).to(upstream()));
         }
         PorticoServer gateway = serve(builder);
         byte[] body = pattern((int) (3 * MIB));
@@ -144,7 +144,7 @@ class EdgeHardeningTest {
         if (where.equals("gateway")) {
             builder.maxBodySize(64 * 1024);
         } else {
-            builder.route(Route.path("/upload").maxBodySize(64 * 1024).to(upstream()));
+            builder.route(Route.any("/upload").maxBodySize(64 * 1024).to(upstream()));
         }
         PorticoServer gateway = serve(builder);
 
@@ -277,7 +277,7 @@ class EdgeHardeningTest {
     void aStalledRequestBodyGets408AndItsUpstreamConnectionIsClosed(String framingAndFirstBytes) throws Exception {
         try (SocketUpstream upstream = SocketUpstream.start()) {
             PorticoServer gateway = serve(Gateway.builder().idleTimeout(Duration.ofMillis(500))
-                    .route(Route.path("/upload").to(Upstream.of("stalled", upstream.url()))));
+                    .route(Route.any("/upload").to(Upstream.of("stalled", upstream.url()))));
             try (Socket client = new Socket("127.0.0.1", gateway.port())) {
                 client.setSoTimeout(10_000); // no answer and no close: the read times out and the test fails
                 client.getOutputStream().write(ascii("POST /upload HTTP/1.1\r\nHost: x\r\n" + framingAndFirstBytes));
@@ -296,7 +296,7 @@ class EdgeHardeningTest {
     void manyStalledUploadsAreAllEndedAndHoldNoConnection() throws Exception {
         try (SocketUpstream upstream = SocketUpstream.start()) {
             PorticoServer gateway = serve(Gateway.builder().idleTimeout(Duration.ofMillis(500))
-                    .route(Route.path("/upload").to(Upstream.of("stalled", upstream.url()))));
+                    .route(Route.any("/upload").to(Upstream.of("stalled", upstream.url()))));
             List<Socket> clients = new ArrayList<>();
             try {
                 for (int i = 0; i < 20; i++) {
@@ -327,7 +327,7 @@ class EdgeHardeningTest {
     void aBodyStallingBehindAnEarlyAnswerDoesNotHoldTheConnection() throws Exception {
         try (SocketUpstream upstream = SocketUpstream.answering("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly")) {
             PorticoServer gateway = serve(Gateway.builder().idleTimeout(Duration.ofMillis(500))
-                    .route(Route.path("/upload").to(Upstream.of("early", upstream.url()))));
+                    .route(Route.any("/upload").to(Upstream.of("early", upstream.url()))));
             try (Socket client = new Socket("127.0.0.1", gateway.port())) {
                 client.setSoTimeout(10_000);
                 client.getOutputStream().write(ascii("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab"));
@@ -349,7 +349,7 @@ class EdgeHardeningTest {
     void aStalledBodyBehindAnEarlyAnswerDoesNotHoldTheConnection() throws Exception {
         try (SocketUpstream upstream = SocketUpstream.start()) {
             PorticoServer gateway = serve(Gateway.builder().maxConcurrentRequests(1).idleTimeout(Duration.ofMillis(500))
-                    .route(Route.path("/upload").to(Upstream.of("silent", upstream.url()))));
+                    .route(Route.any("/upload").to(Upstream.of("silent", upstream.url()))));
             try (Socket holder = new Socket("127.0.0.1", gateway.port());
                  Socket client = new Socket("127.0.0.1", gateway.port())) {
                 holder.getOutputStream().write(ascii("GET /upload HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -407,7 +407,7 @@ class EdgeHardeningTest {
                 ex.dispatch(SameThreadExecutor.INSTANCE, () -> ex.getIoThread().executeAfter(
                         () -> ex.getResponseSender().send("slow " + body.length), 1500, TimeUnit.MILLISECONDS))))) {
             PorticoServer gateway = serve(Gateway.builder().idleTimeout(Duration.ofMillis(300))
-                    .route(Route.path("/slow").to(Upstream.of("slow", slow.url()))));
+                    .route(Route.any("/slow").to(Upstream.of("slow", slow.url()))));
 
             RawHttp.Reply reply = send(gateway, head("POST /slow", "Content-Length: 5", "Connection: close"), ascii("hello"));
 

@@ -34,8 +34,8 @@ class EdgeSecurityTest {
         }));
         gateway = PorticoServer.start(Gateway.builder()
                 .requestHeaderTimeout(Duration.ofMillis(500))
-                .route(Route.path("/big/**").maxBodySize(10 * 1024 * 1024).to(Upstream.of("b", backend.url())))
-                .route(Route.path("/**").to(Upstream.of("b", backend.url())))
+                .route(Route.any("/big/**").maxBodySize(10 * 1024 * 1024).to(Upstream.of("b", backend.url())))
+                .route(Route.any("/**").to(Upstream.of("b", backend.url())))
                 .build(), "127.0.0.1", 0);
     }
 

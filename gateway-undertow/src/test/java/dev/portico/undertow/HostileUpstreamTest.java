@@ -81,7 +81,7 @@ class HostileUpstreamTest {
                 ? HostileUpstream.startWithReceiveBuffer(upstreamReceiveBuffer, routed)
                 : HostileUpstream.start(routed);
         Gateway built = settings.apply(Gateway.builder()
-                .route(route.apply(Route.path("/**").timeout(ROUTE_TIMEOUT).to(Upstream.of("hostile", upstream.url())))))
+                .route(route.apply(Route.any("/**").timeout(ROUTE_TIMEOUT).to(Upstream.of("hostile", upstream.url())))))
                 .build();
         gateway = PorticoServer.builder(built).port(0).ioThreads(ioThreads).drainTimeout(Duration.ofMillis(100)).start();
     }

@@ -57,7 +57,7 @@ class LifecycleTest {
     void gracefulStopLetsInFlightRequestsFinishThenRefusesConnections() throws Exception {
         backend = slowBackend(500);
         gateway = PorticoServer.start(Gateway.builder()
-                .route(Route.path("/**").to(Upstream.of("slow", backend.url()))).build(), "127.0.0.1", 0);
+                .route(Route.any("/**").to(Upstream.of("slow", backend.url()))).build(), "127.0.0.1", 0);
         int port = gateway.port();
         CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(get("/x"), HttpResponse.BodyHandlers.ofString());
         assertThat(arrived.await(5, TimeUnit.SECONDS)).isTrue();
@@ -74,7 +74,7 @@ class LifecycleTest {
     void stopGivesUpOnRequestsThatOutlastTheDrainTimeout() throws Exception {
         backend = slowBackend(60_000);
         gateway = PorticoServer.start(Gateway.builder()
-                .route(Route.path("/**").to(Upstream.of("hung", backend.url()))).build(), "127.0.0.1", 0);
+                .route(Route.any("/**").to(Upstream.of("hung", backend.url()))).build(), "127.0.0.1", 0);
         http.sendAsync(get("/x"), HttpResponse.BodyHandlers.ofString());
         assertThat(arrived.await(5, TimeUnit.SECONDS)).isTrue();
 
@@ -85,7 +85,7 @@ class LifecycleTest {
     void requestsOverTheConcurrencyCapGet503Json() throws Exception {
         backend = slowBackend(1000);
         gateway = PorticoServer.start(Gateway.builder().maxConcurrentRequests(1)
-                .route(Route.path("/**").to(Upstream.of("slow", backend.url()))).build(), "127.0.0.1", 0);
+                .route(Route.any("/**").to(Upstream.of("slow", backend.url()))).build(), "127.0.0.1", 0);
         CompletableFuture<HttpResponse<String>> first = http.sendAsync(get("/x"), HttpResponse.BodyHandlers.ofString());
         assertThat(arrived.await(5, TimeUnit.SECONDS)).isTrue();
 

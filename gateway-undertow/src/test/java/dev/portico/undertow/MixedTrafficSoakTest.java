@@ -58,7 +58,7 @@ class MixedTrafficSoakTest {
     void goodRequestsGetTheirOwnResponsesAmidHostileUpstreamsAndClients() throws Exception {
         try (HostileUpstream upstream = HostileUpstream.start(MixedTrafficSoakTest::misbehave)) {
             Gateway settings = Gateway.builder()
-                    .route(Route.path("/**").timeout(Duration.ofSeconds(2)).to(Upstream.of("mixed", upstream.url())))
+                    .route(Route.any("/**").timeout(Duration.ofSeconds(2)).to(Upstream.of("mixed", upstream.url())))
                     .bodyIdleTimeout(Duration.ofMillis(500))
                     .idleConnectionTimeout(Duration.ofMillis(300))
                     .build();

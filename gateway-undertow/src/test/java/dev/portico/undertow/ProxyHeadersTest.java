@@ -24,8 +24,8 @@ class ProxyHeadersTest {
         backend = Backend.start(new EchoHandler());
         Upstream upstream = Upstream.of("echo", backend.url());
         gateway = PorticoServer.start(Gateway.builder()
-                .route(Route.path("/keep/**").filter(Filters.preserveHost()).to(upstream))
-                .route(Route.path("/**").to(upstream))
+                .route(Route.any("/keep/**").filter(Filters.preserveHost()).to(upstream))
+                .route(Route.any("/**").to(upstream))
                 .build(), "127.0.0.1", 0);
     }
 
@@ -101,7 +101,7 @@ class ProxyHeadersTest {
             exchange.getResponseSender().send("ok");
         });
         gateway = PorticoServer.start(Gateway.builder()
-                .route(Route.path("/**").to(Upstream.of("b", backend.url()))).build(), "127.0.0.1", 0);
+                .route(Route.any("/**").to(Upstream.of("b", backend.url()))).build(), "127.0.0.1", 0);
 
         RawHttp.Reply reply = RawHttp.send(gateway.port(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
@@ -115,7 +115,7 @@ class ProxyHeadersTest {
     void appendsToForwardingHeadersOfATrustedProxy() throws Exception {
         gateway.stop(Duration.ZERO);
         gateway = PorticoServer.start(Gateway.builder().trustedProxies("127.0.0.0/8")
-                .route(Route.path("/**").to(Upstream.of("echo", backend.url()))).build(), "127.0.0.1", 0);
+                .route(Route.any("/**").to(Upstream.of("echo", backend.url()))).build(), "127.0.0.1", 0);
 
         JsonObject echo = echo("GET /x HTTP/1.1\r\nHost: gw\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n\r\n");
 

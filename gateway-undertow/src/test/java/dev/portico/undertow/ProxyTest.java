@@ -35,7 +35,7 @@ class ProxyTest {
     private void proxyTo(Backend backend) {
         this.backend = backend;
         Upstream upstream = Upstream.of("backend", backend.url());
-        gateway = PorticoServer.start(Gateway.builder().route(Route.path("/**").to(upstream)).build(), "127.0.0.1", 0);
+        gateway = PorticoServer.start(Gateway.builder().route(Route.any("/**").to(upstream)).build(), "127.0.0.1", 0);
     }
 
     private URI uri(String target) {
@@ -91,7 +91,7 @@ class ProxyTest {
         int port = dead.port();
         dead.close();
         Upstream upstream = Upstream.of("gone", "http://127.0.0.1:" + port);
-        gateway = PorticoServer.start(Gateway.builder().route(Route.path("/**").to(upstream)).build(), "127.0.0.1", 0);
+        gateway = PorticoServer.start(Gateway.builder().route(Route.any("/**").to(upstream)).build(), "127.0.0.1", 0);
 
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/x")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -108,7 +108,7 @@ class ProxyTest {
                         2000, java.util.concurrent.TimeUnit.MILLISECONDS)));
         Upstream upstream = Upstream.of("slow", backend.url());
         gateway = PorticoServer.start(Gateway.builder()
-                .route(Route.path("/**").timeout(Duration.ofMillis(200)).to(upstream)).build(), "127.0.0.1", 0);
+                .route(Route.any("/**").timeout(Duration.ofMillis(200)).to(upstream)).build(), "127.0.0.1", 0);
 
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/x")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -130,7 +130,7 @@ class ProxyTest {
         backend = Backend.start(exchange -> exchange.getRequestReceiver().receiveFullString(
                 (ex, body) -> ex.getResponseSender().send("got " + body.length())));
         gateway = PorticoServer.start(Gateway.builder()
-                .route(Route.path("/**").timeout(Duration.ofMillis(300)).to(Upstream.of("b", backend.url()))).build(),
+                .route(Route.any("/**").timeout(Duration.ofMillis(300)).to(Upstream.of("b", backend.url()))).build(),
                 "127.0.0.1", 0);
 
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.port())) {

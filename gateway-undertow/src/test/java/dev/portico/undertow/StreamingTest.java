@@ -40,7 +40,7 @@ class StreamingTest {
             serve(exchange);
         });
         gateway = PorticoServer.start(Gateway.builder()
-                .route(Route.path("/**").maxBodySize(SIZE + 1).to(Upstream.of("bulk", backend.url())))
+                .route(Route.any("/**").maxBodySize(SIZE + 1).to(Upstream.of("bulk", backend.url())))
                 .build(), "127.0.0.1", 0);
     }
 

@@ -27,7 +27,7 @@ class TransparencyTest {
     void start() {
         backend = Backend.start(TransparencyTest::answer);
         gateway = PorticoServer.start(Gateway.builder()
-                .route(Route.path("/**").to(Upstream.of("b", backend.url()))).build(), "127.0.0.1", 0);
+                .route(Route.any("/**").to(Upstream.of("b", backend.url()))).build(), "127.0.0.1", 0);
     }
 
     private static void answer(HttpServerExchange exchange) {

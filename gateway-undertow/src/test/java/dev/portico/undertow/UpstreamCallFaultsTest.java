@@ -38,7 +38,7 @@ class UpstreamCallFaultsTest {
                 (ex, body) -> ex.getResponseSender().send(BODY)));
         gateway = PorticoServer.builder(Gateway.builder()
                         .maxConcurrentRequests(2)
-                        .route(Route.path("/**").to(Upstream.of("app", backend.url())))
+                        .route(Route.any("/**").to(Upstream.of("app", backend.url())))
                         .build())
                 .port(0).drainTimeout(Duration.ZERO).start();
     }

@@ -106,7 +106,9 @@ public final class Exchange implements Context, GatewayExchange {
         if (request.body().length() > limit) {
             throw GatewayException.payloadTooLarge(limit);
         }
-        return new Link(match.filters(), 0, r -> matched.handler().handle(r, this)).proceed(request);
+        Upstream upstream = matched.upstream();
+        return new Link(match.filters(), 0, upstream != null ? r -> send(upstream, r) : r -> matched.handler().handle(r, this))
+                .proceed(request);
     }
 
     private Response respond(Response response, Throwable error) {
@@ -183,7 +185,7 @@ public final class Exchange implements Context, GatewayExchange {
                         ? filters[index].filter(request, new Link(filters, index + 1, end))
                         : end.apply(request);
                 if (stage == null) {
-                    throw new IllegalStateException((index < filters.length ? filters[index] : "the route's target")
+                    throw new IllegalStateException((index < filters.length ? filters[index] : "the route's handler")
                             + " returned null instead of a stage");
                 }
                 return stage;

@@ -1,9 +1,12 @@
 package dev.portico.core.internal;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 
 /** The JSON the gateway writes itself. */
 public final class Json {
+
+    private static final Gson GSON = new Gson();
 
     private Json() {
     }
@@ -14,5 +17,10 @@ public final class Json {
         body.addProperty("error", error);
         body.addProperty("message", message);
         return body.toString();
+    }
+
+    /** Returns a value serialized with Gson's defaults. */
+    public static String write(Object value) {
+        return GSON.toJson(value);
     }
 }

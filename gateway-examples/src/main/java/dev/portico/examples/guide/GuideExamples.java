@@ -16,6 +16,7 @@ import io.undertow.Undertow;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** The code quoted in docs/guide.md, compiled so that it cannot rot. */
@@ -27,8 +28,7 @@ public final class GuideExamples {
     static Gateway routes() {
         Upstream users = Upstream.of("users", "http://10.0.0.7:8080", "http://10.0.0.8:8080");
         Upstream files = Upstream.of("files", "http://10.0.0.9:8080/storage");
-        Handler health = (request, context) ->
-                CompletableFuture.completedFuture(Response.json(200, "{\"status\":\"UP\"}"));
+        Handler health = Handler.sync((request, context) -> Response.json(200, "{\"status\":\"UP\"}"));
 
         return Gateway.builder()
                 .route(Route.get("/api/users/me").to(users))                       // literal beats capture
@@ -36,7 +36,7 @@ public final class GuideExamples {
                         .filter(Filters.rewritePath("/users/{id}"))
                         .timeout(Duration.ofSeconds(2))
                         .to(users))
-                .route(Route.path("/api/admin/**").methods("GET", "POST")
+                .route(Route.any("/api/admin/**").methods("GET", "POST")
                         .host("admin.example.com")
                         .header("X-Admin-Token")
                         .to(users))
@@ -45,6 +45,36 @@ public final class GuideExamples {
                         .to(files))
                 .route(Route.get("/health").handler(health))
                 .build();
+    }
+
+    static Gateway versions(Upstream usersV1, Upstream usersV2) {
+        return Gateway.builder()                                  // ids: GET /api/users [header X-Api-Version=2]
+                .route(Route.get("/api/users").header("X-Api-Version", "2").to(usersV2))
+                .route(Route.get("/api/users").to(usersV1))       // and GET /api/users
+                .build();
+    }
+
+    record Status(String status, String version) {
+    }
+
+    static Handler status() {
+        return Handler.sync((request, context) -> Response.json(200, new Status("UP", "1.4.2")));
+    }
+
+    static final AttributeKey<List<String>> ROLES = AttributeKey.of("roles", List.class);
+
+    static Filter adminsOnly() {
+        return (request, chain) -> {
+            if (request.header("Authorization") == null) {
+                return CompletableFuture.failedFuture(
+                        GatewayException.unauthorized("Bearer realm=\"api\"", "a bearer token is required"));
+            }
+            List<String> roles = chain.context().get(ROLES);
+            if (roles == null || !roles.contains("admin")) {
+                return CompletableFuture.failedFuture(GatewayException.forbidden("admins only"));
+            }
+            return chain.proceed(request);
+        };
     }
 
     static final AttributeKey<String> TENANT = AttributeKey.of("tenant", String.class);
@@ -90,7 +120,7 @@ public final class GuideExamples {
                 .maxIdleConnections(32)                             // per upstream endpoint
                 .idleConnectionTimeout(Duration.ofSeconds(2))
                 .trustedProxies("10.0.0.0/8")
-                .route(Route.path("/**").to(Upstream.of("app", "http://10.0.0.7:8080")))
+                .route(Route.any("/**").to(Upstream.of("app", "http://10.0.0.7:8080")))
                 .build();
     }
 

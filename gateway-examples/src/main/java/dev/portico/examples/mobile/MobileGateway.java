@@ -54,7 +54,7 @@ public final class MobileGateway {
                         .filter(Filters.rewritePath("/products/{id}")).timeout(timeout).to(products))
                 .route(Route.get("/api/users/me").id("me")
                         .filter(Filters.stripPrefix(1)).timeout(timeout).to(users))
-                .route(Route.path("/api/orders").methods("GET", "POST").id("orders")
+                .route(Route.any("/api/orders").methods("GET", "POST").id("orders")
                         .filter(Filters.stripPrefix(1)).timeout(timeout).to(orders))
                 .route(Route.get("/health").id("health").handler(HEALTH))
                 .build();
