@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An immutable gateway description: routes, global filters and limits, frozen by {@link Builder#build()} and then
@@ -33,13 +34,15 @@ import java.util.concurrent.CompletionStage;
  *         .build();
  * }</pre>
  */
-public final class Gateway {
+public final class Gateway implements AutoCloseable {
 
 
     private final List<Route> routes;
     private final List<Filter> filters;
     private final Filter[] edgeFilters;
     private final List<CallListener> callListeners;
+    private final List<AutoCloseable> resources;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final Router router;
     private final Duration connectTimeout;
     private final Duration timeout;
@@ -61,6 +64,7 @@ public final class Gateway {
         this.filters = List.copyOf(b.filters);
         this.edgeFilters = b.edgeFilters.toArray(new Filter[0]);
         this.callListeners = List.copyOf(b.callListeners);
+        this.resources = List.copyOf(b.resources);
         this.router = new Router(routes, filters);
         this.connectTimeout = b.connectTimeout;
         this.timeout = b.timeout;
@@ -142,6 +146,25 @@ public final class Gateway {
     /** Returns the edge filters, outermost first: they run for every request, before routing. */
     public List<Filter> edgeFilters() {
         return List.of(edgeFilters);
+    }
+
+    /**
+     * Closes the resources the gateway owns, last added first, once; what one throws is logged and the others are
+     * still closed. The server adapter that serves the gateway calls this when it stops or swaps it out.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                System.getLogger(Gateway.class.getName()).log(System.Logger.Level.WARNING,
+                        "a gateway resource failed to close: " + resources.get(i), e);
+            }
+        }
     }
 
     /** Returns the listeners that hear the outcome of every upstream call, whatever the upstream. */
@@ -231,6 +254,7 @@ public final class Gateway {
         private final List<Filter> filters = new ArrayList<>();
         private final List<Filter> edgeFilters = new ArrayList<>();
         private final List<CallListener> callListeners = new ArrayList<>();
+        private final List<AutoCloseable> resources = new ArrayList<>();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration timeout = Duration.ofSeconds(30);
         private long maxBodySize = 1024 * 1024;
@@ -269,6 +293,15 @@ public final class Gateway {
          */
         public Builder edgeFilter(Filter filter) {
             edgeFilters.add(Objects.requireNonNull(filter, "filter"));
+            return this;
+        }
+
+        /**
+         * Hands the gateway a resource to close with it (a key refresher, a Redis client, a gRPC channel, a health
+         * timer): {@link Gateway#close()} closes them, last added first.
+         */
+        public Builder resource(AutoCloseable resource) {
+            resources.add(Objects.requireNonNull(resource, "resource"));
             return this;
         }
 

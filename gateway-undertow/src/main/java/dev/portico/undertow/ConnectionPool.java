@@ -34,8 +34,8 @@ final class ConnectionPool implements AutoCloseable {
     private final ByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024, -1, 8);
     private final ConcurrentHashMap<Endpoint, Group> groups = new ConcurrentHashMap<>();
     private final Set<UpstreamConnection> open = ConcurrentHashMap.newKeySet();
-    private final int maxIdle;
-    private final long idleNanos;
+    private volatile int maxIdle;
+    private volatile long idleNanos;
     private volatile boolean closed;
 
     ConnectionPool(Gateway gateway) {
@@ -45,6 +45,12 @@ final class ConnectionPool implements AutoCloseable {
     ConnectionPool(int maxIdle, long idleNanos) {
         this.maxIdle = maxIdle;
         this.idleNanos = idleNanos;
+    }
+
+    /** Takes the pool settings of a gateway swapped in: they apply to connections released from now on. */
+    void settings(Gateway gateway) {
+        this.maxIdle = gateway.maxIdleConnections();
+        this.idleNanos = gateway.idleConnectionTimeout().toNanos();
     }
 
     ByteBufferPool buffers() {

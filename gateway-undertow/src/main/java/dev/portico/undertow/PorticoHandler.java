@@ -23,6 +23,9 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -45,7 +48,8 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     /** The request body's conduit, which counts the bytes read for the completion. */
     private static final AttachmentKey<IdleBodyConduit> BODY = AttachmentKey.create(IdleBodyConduit.class);
 
-    private final Gateway gateway;
+    private volatile Served served;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final ConnectionPool pool;
     private final UpstreamClient background;
     private volatile XnioWorker worker;
@@ -53,9 +57,9 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     private volatile boolean draining;
 
     private PorticoHandler(Gateway gateway) {
-        this.gateway = gateway;
+        this.served = new Served(gateway);
         this.pool = new ConnectionPool(gateway);
-        this.background = new WorkerClient(pool, gateway, () -> worker);
+        this.background = new WorkerClient(pool, this::gateway, () -> worker);
     }
 
     /** Returns a handler that serves this gateway. */
@@ -63,9 +67,66 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         return new PorticoHandler(Objects.requireNonNull(gateway, "gateway"));
     }
 
-    /** Returns the gateway served. */
+    /** Returns the gateway served to new requests. */
     public Gateway gateway() {
-        return gateway;
+        return served.gateway;
+    }
+
+    /**
+     * Serves {@code next} to new requests from now on, while requests in flight finish on the gateway they started
+     * on; the returned stage completes once the previous gateway has no request left, when it is closed. The
+     * listener's own settings (head size and count limits of the parser, connection timeouts) stay those it was
+     * started with; the connection pools, and the state of upstreams shared by both gateways, carry over.
+     */
+    public CompletionStage<Void> swap(Gateway next) {
+        Objects.requireNonNull(next, "next");
+        Served previous;
+        synchronized (this) {
+            previous = served;
+            served = new Served(next);
+        }
+        pool.settings(next);
+        previous.release();
+        return previous.retired;
+    }
+
+    /** A gateway as served: a hold while it is the current one, one per request in flight on it, and its retirement. */
+    private static final class Served {
+        final Gateway gateway;
+        final AtomicInteger holds = new AtomicInteger(1);
+        final CompletableFuture<Void> retired = new CompletableFuture<>();
+
+        Served(Gateway gateway) {
+            this.gateway = gateway;
+        }
+
+        /** Takes a hold for one request; fails once the gateway is retired and drained. */
+        boolean hold() {
+            for (int n = holds.get(); n > 0; n = holds.get()) {
+                if (holds.compareAndSet(n, n + 1)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Gives a hold back; the last one closes the gateway. */
+        void release() {
+            if (holds.decrementAndGet() == 0) {
+                gateway.close();
+                retired.complete(null);
+            }
+        }
+    }
+
+    /** Returns the current gateway with a hold taken on it for one request. */
+    private Served hold() {
+        while (true) {
+            Served current = served;
+            if (current.hold()) {
+                return current;
+            }
+        }
     }
 
     /** Returns how many requests are being handled now. */
@@ -97,10 +158,13 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         draining = true;
     }
 
-    /** Closes the pooled upstream connections. */
+    /** Closes the pooled upstream connections and the gateway served (its resources). */
     @Override
     public void close() {
         pool.close();
+        if (closed.compareAndSet(false, true)) {
+            served.release();
+        }
     }
 
     @Override
@@ -108,6 +172,12 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         if (worker == null) {
             worker = exchange.getIoThread().getWorker();
         }
+        Served current = hold();
+        exchange.addExchangeCompleteListener((ex, next) -> {
+            current.release();
+            next.proceed();
+        });
+        Gateway gateway = current.gateway;
         HeaderValues transferEncoding = exchange.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
         GatewayException refusal = transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
         if (refusal != null) {

@@ -20,6 +20,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A running Undertow listener that serves one {@link Gateway}; {@link #close()} stops it gracefully.
@@ -114,6 +115,20 @@ public final class PorticoServer implements AutoCloseable {
         return address;
     }
 
+    /**
+     * Serves {@code next} to new requests from now on, while requests in flight finish on the gateway they started
+     * on; the returned stage completes once the previous gateway has drained and been closed. The listener's own
+     * settings (parser limits, connection timeouts) stay those the server started with.
+     */
+    public CompletionStage<Void> swap(Gateway next) {
+        return handler.swap(next);
+    }
+
+    /** Returns the gateway served to new requests. */
+    public Gateway gateway() {
+        return handler.gateway();
+    }
+
     /** Returns how many requests are being handled now. */
     public int inFlight() {
         return handler.inFlight();
@@ -134,8 +149,8 @@ public final class PorticoServer implements AutoCloseable {
 
     /**
      * Stops gracefully: closes the listening socket, answers new requests on open connections with 503, lets
-     * in-flight requests finish for up to {@code drainTimeout}, then closes everything. Returns whether every
-     * in-flight request finished in time.
+     * in-flight requests finish for up to {@code drainTimeout}, then closes everything, the gateway served included
+     * (its resources). Returns whether every in-flight request finished in time.
      */
     public synchronized boolean stop(Duration drainTimeout) {
         if (stopped) {

@@ -19,10 +19,10 @@ import java.util.function.Supplier;
 final class WorkerClient implements UpstreamClient {
 
     private final ConnectionPool pool;
-    private final Gateway gateway;
+    private final Supplier<Gateway> gateway;
     private final Supplier<XnioWorker> worker;
 
-    WorkerClient(ConnectionPool pool, Gateway gateway, Supplier<XnioWorker> worker) {
+    WorkerClient(ConnectionPool pool, Supplier<Gateway> gateway, Supplier<XnioWorker> worker) {
         this.pool = pool;
         this.gateway = gateway;
         this.worker = worker;
@@ -31,8 +31,9 @@ final class WorkerClient implements UpstreamClient {
     @Override
     public CompletionStage<Response> send(Endpoint endpoint, Request request, CallOptions options) {
         XnioIoThread thread = Thread.currentThread() instanceof XnioIoThread current ? current : ioThread();
-        return new UpstreamCall(pool, null, thread, endpoint, request, options, gateway.maxResponseHeaderSize(),
-                gateway.bodyIdleTimeout()).start();
+        Gateway settings = gateway.get();
+        return new UpstreamCall(pool, null, thread, endpoint, request, options, settings.maxResponseHeaderSize(),
+                settings.bodyIdleTimeout()).start();
     }
 
     private XnioIoThread ioThread() {
