@@ -2,6 +2,7 @@ package dev.portico.core;
 
 import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.ConcurrencyLimit;
+import dev.portico.core.internal.CoreAccess;
 import dev.portico.core.internal.Exchange;
 import dev.portico.core.internal.Paths;
 import dev.portico.core.internal.ProxyHeaders;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -87,24 +87,19 @@ public final class Gateway implements AutoCloseable {
         return new Builder();
     }
 
-    /**
-     * Handles one request end to end and completes with the response to send, never exceptionally; the same as
-     * {@link #exchange}{@code .response()}, for adapters and tests that report no completion.
-     */
-    public CompletionStage<Response> handle(Request request, InetSocketAddress peer, InetSocketAddress local,
-                                            UpstreamClient client) {
-        return exchange(request, peer, local, client).response();
+    static {
+        CoreAccess.gateways((gateway, request, peer, local, client, refusal) -> refusal == null
+                ? gateway.exchange(request, peer, local, client)
+                : gateway.refuse(request, peer, local, client, refusal));
     }
 
     /**
-     * Starts one client request, for server adapters: the request is cleaned of what an untrusted client may not
-     * say, its path is checked, then the edge filters run around routing, the route's filters and its target. Any
-     * failure becomes the JSON error response. {@code peer} is the TCP peer, {@code local} the gateway's end of
-     * that connection (whose port {@code X-Forwarded-Port} reports; {@code null} reports the scheme's default port)
-     * and {@code client} the transport to upstreams.
+     * Starts one client request: the request is cleaned of what an untrusted client may not say, its path is
+     * checked, then the edge filters run around routing, the route's filters and its target. Any failure becomes
+     * the JSON error response.
      */
-    public GatewayExchange exchange(Request request, InetSocketAddress peer, InetSocketAddress local,
-                                    UpstreamClient client) {
+    private GatewayExchange exchange(Request request, InetSocketAddress peer, InetSocketAddress local,
+                                     UpstreamClient client) {
         GatewayException refusal = null;
         try {
             if (request.method().equals("CONNECT")) {
@@ -121,13 +116,9 @@ public final class Gateway implements AutoCloseable {
         return refuse(request, peer, local, client, refusal);
     }
 
-    /**
-     * Runs a request that the server adapter refused before the gateway could route it (413, 414, 431, 503) through
-     * the edge filters, so they see and may shape that answer like any other; a {@code null} refusal runs the
-     * request normally.
-     */
-    public GatewayExchange refuse(Request request, InetSocketAddress peer, InetSocketAddress local,
-                                  UpstreamClient client, GatewayException refusal) {
+    /** Runs a request refused before routing through the edge filters; a {@code null} refusal runs it normally. */
+    private GatewayExchange refuse(Request request, InetSocketAddress peer, InetSocketAddress local,
+                                   UpstreamClient client, GatewayException refusal) {
         Exchange exchange = new Exchange(this, router, trustedProxies, peer, local, client);
         try {
             request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);

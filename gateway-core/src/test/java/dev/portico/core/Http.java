@@ -2,6 +2,7 @@ package dev.portico.core;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.Requests;
 import dev.portico.core.spi.UpstreamClient;
 
@@ -69,7 +70,7 @@ public final class Http {
     public static Response send(Gateway gateway, Request request, InetSocketAddress peer, InetSocketAddress local,
                                 UpstreamClient client) {
         try {
-            Response response = gateway.handle(request, peer, local, client).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Response response = Exchanges.start(gateway, request, peer, local, client).response().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertThat(response).as("response of " + request).isNotNull();
             return response;
         } catch (Exception e) {

@@ -5,6 +5,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.Requests;
 import dev.portico.core.spi.UpstreamClient;
@@ -217,8 +218,8 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         ExchangeClient client = new ExchangeClient(pool, exchange, gateway);
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
             GatewayExchange run = refused == null
-                    ? gateway.exchange(head.request(), exchange.getSourceAddress(), local, client)
-                    : gateway.refuse(head.request(), exchange.getSourceAddress(), local, client, refused);
+                    ? Exchanges.start(gateway, head.request(), exchange.getSourceAddress(), local, client)
+                    : Exchanges.refuse(gateway, head.request(), exchange.getSourceAddress(), local, client, refused);
             exchange.addExchangeCompleteListener((ex, next) -> {
                 report(ex, run);
                 next.proceed();

@@ -1,8 +1,14 @@
 package dev.portico.core.internal;
 
 import dev.portico.core.Body;
+import dev.portico.core.Gateway;
+import dev.portico.core.GatewayException;
 import dev.portico.core.Headers;
 import dev.portico.core.Request;
+import dev.portico.core.spi.GatewayExchange;
+import dev.portico.core.spi.UpstreamClient;
+
+import java.net.InetSocketAddress;
 
 /**
  * Package-private parts of {@code dev.portico.core} that other core packages need, registered by their owner as it
@@ -11,6 +17,7 @@ import dev.portico.core.Request;
 public final class CoreAccess {
 
     private static volatile RequestAccess requests;
+    private static volatile GatewayAccess gateways;
 
     private CoreAccess() {
     }
@@ -33,6 +40,29 @@ public final class CoreAccess {
         if (access == null) {
             initialize(Request.class);
             access = requests;
+        }
+        return access;
+    }
+
+    /** What {@link Gateway} opens to server adapters through the SPI. */
+    public interface GatewayAccess {
+
+        /** Starts one client request through a gateway; a non-null {@code refusal} is answered after the edge filters. */
+        GatewayExchange exchange(Gateway gateway, Request request, InetSocketAddress peer, InetSocketAddress local,
+                                 UpstreamClient client, GatewayException refusal);
+    }
+
+    /** Registers {@link Gateway}'s access; called once, by {@link Gateway} as it initializes. */
+    public static void gateways(GatewayAccess access) {
+        gateways = access;
+    }
+
+    /** Returns {@link Gateway}'s access, initializing {@link Gateway} first if needed. */
+    public static GatewayAccess gateways() {
+        GatewayAccess access = gateways;
+        if (access == null) {
+            initialize(Gateway.class);
+            access = gateways;
         }
         return access;
     }

@@ -60,7 +60,7 @@ class RequestsTest {
     }
 
     private static Response handle(Gateway gateway, Request request) {
-        return gateway.handle(request, PEER, LOCAL, new UnusedClient()).toCompletableFuture().join();
+        return Exchanges.start(gateway, request, PEER, LOCAL, new UnusedClient()).response().toCompletableFuture().join();
     }
 
     private static final class UnusedClient implements UpstreamClient {
