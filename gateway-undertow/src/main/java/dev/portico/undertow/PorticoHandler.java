@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An Undertow {@link HttpHandler} that serves a built {@link Gateway}: mount it at the root of a server, or under a
- * prefix of an existing one, where its routes see the path below the prefix.
+ * prefix of an existing one, where its routes see the path below the prefix. Mounted, it enforces the gateway's
+ * request limits, body limits and the idle timeout between body bytes itself; the connection-level timeouts
+ * ({@code idleTimeout} between requests, {@code requestHeaderTimeout}) are the hosting server's options.
  *
  * <pre>{@code
  * HttpHandler api = PorticoHandler.of(gateway);

@@ -9,6 +9,8 @@ import dev.portico.core.Response;
 import dev.portico.core.Route;
 import dev.portico.core.Upstream;
 import dev.portico.core.filter.Filters;
+import dev.portico.core.upstream.CallOutcome;
+import dev.portico.core.upstream.SendOptions;
 import dev.portico.undertow.PorticoHandler;
 import dev.portico.undertow.PorticoServer;
 import io.undertow.Handlers;
@@ -138,5 +140,41 @@ public final class GuideExamples {
                 .addHttpListener(8080, "0.0.0.0")
                 .setHandler(Handlers.path().addPrefixPath("/gateway", PorticoHandler.of(gateway)))
                 .build();
+    }
+
+    static Gateway edge(Upstream app) {
+        Filter accessLog = (request, chain) -> {
+            chain.context().onComplete(done -> System.out.printf("%s %s %d %d bytes %d ms%n",
+                    request.method(), done.route() == null ? "-" : done.route().id(), done.status(),
+                    done.bytesOut(), done.duration().toMillis()));
+            return chain.proceed(request);
+        };
+        return Gateway.builder()
+                .edgeFilter(accessLog)                              // every request, 404s and 431s included
+                .route(Route.get("/api/items").to(app))
+                .build();
+    }
+
+    static Upstream sticky() {
+        return Upstream.builder("carts")
+                .instance("http://10.0.0.7:8080")
+                .instance("http://10.0.0.8:8080")
+                .loadBalancer((endpoints, request, context) -> endpoints.get(
+                        Math.floorMod(String.valueOf(request.header("X-Cart")).hashCode(), endpoints.size())))
+                .listener(outcome -> {
+                    if (outcome.kind() == CallOutcome.Kind.CONNECT_FAILURE) {
+                        System.out.println(outcome.endpoint() + " refused a connection");
+                    }
+                })
+                .build();
+    }
+
+    static Handler profile(Upstream users) {
+        return (request, context) -> context.send(users, request,
+                SendOptions.builder().timeout(Duration.ofMillis(300)).build());  // this call only
+    }
+
+    static void swap(PorticoServer server, Gateway next) {
+        server.swap(next).thenRun(() -> System.out.println("the previous gateway drained and closed"));
     }
 }
