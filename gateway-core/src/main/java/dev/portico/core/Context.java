@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 
 /**
  * What the gateway knows about one request beyond the request itself: the matched route and its path captures,
- * the client, the deadline, typed attributes that filters share, and the way to call upstreams.
+ * the client, typed attributes that filters share, how the request ends, and the way to call upstreams.
  */
 public interface Context {
 

@@ -173,7 +173,7 @@ public final class Gateway implements AutoCloseable {
         return connectTimeout;
     }
 
-    /** Returns the default upstream response timeout. */
+    /** Returns the default upstream response timeout: per call, from the end of its request body to its head. */
     public Duration timeout() {
         return timeout;
     }
@@ -314,7 +314,11 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
-        /** Sets the default upstream response timeout (default 30 s). */
+        /**
+         * Sets the default upstream response timeout (default 30 s): it bounds each upstream call from the end of its
+         * request body to the upstream's response head, so a slow upload is not held against it and a retry gets it
+         * whole; a later head gets 504.
+         */
         public Builder timeout(Duration timeout) {
             this.timeout = Checks.positive(timeout, "timeout");
             return this;

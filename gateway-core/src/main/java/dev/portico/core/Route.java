@@ -275,7 +275,10 @@ public final class Route {
             return this;
         }
 
-        /** Sets how long to wait for the upstream's response headers; a later one gets 504. */
+        /**
+         * Sets the upstream response timeout: for each call, how long from the end of its request body to the
+         * upstream's response head; a later head gets 504.
+         */
         public Builder timeout(Duration timeout) {
             this.timeout = Checks.positive(timeout, "timeout");
             return this;
