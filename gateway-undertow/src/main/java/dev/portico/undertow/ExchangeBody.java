@@ -79,6 +79,10 @@ final class ExchangeBody implements Body {
         return length == 0;
     }
 
+    /**
+     * Reads the whole body from its chunks, counting them against the bound itself: 413 once it is passed, whatever
+     * the framing, and the rest is then not read (the connection closes after the response).
+     */
     @Override
     public CompletionStage<byte[]> bytes(long maxBytes) {
         if (length == 0) {
@@ -87,18 +91,7 @@ final class ExchangeBody implements Body {
         if (length > maxBytes) {
             return CompletableFuture.failedFuture(GatewayException.payloadTooLarge(maxBytes));
         }
-        if (!claim()) {
-            return CompletableFuture.failedFuture(new IllegalStateException("the request body was already read"));
-        }
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
-        exchange.setMaxEntitySize(maxBytes);
-        exchange.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), maxBytes));
-        exchange.getRequestReceiver().receiveFullBytes(
-                (ex, bytes) -> result.complete(bytes),
-                (ex, e) -> result.completeExceptionally(e instanceof RequestTooBigException
-                        ? GatewayException.payloadTooLarge(maxBytes)
-                        : GatewayException.badRequest("the request body could not be read")));
-        return result;
+        return Bodies.collect(this, maxBytes);
     }
 
     /** The largest rest of a discarded body that is drained to keep the connection; beyond it the connection closes. */
