@@ -416,4 +416,37 @@ class BodyModelTest {
         assertThat(ping.statusCode()).isEqualTo(200);
         assertThat(gateway.inFlight()).isEqualTo(1);
     }
+
+    @Test
+    void aResponseBodyThatStallsPastTheStallTimeoutIs504BeforeItsFirstByte() throws Exception {
+        Flow.Publisher<ByteBuffer> silent = subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+        PorticoHandler portico = PorticoHandler.of(Gateway.builder()
+                .route(Route.get("/silent").handler((request, context) -> CompletableFuture.completedFuture(
+                        Response.builder(200).body(Body.of(silent, -1)).build())))
+                .build());
+        io.undertow.Undertow server = io.undertow.Undertow.builder().addHttpListener(0, "127.0.0.1")
+                .setHandler(exchange -> {
+                    exchange.putAttachment(BodyStreamer.STALL_TIMEOUT, Duration.ofMillis(300));
+                    portico.handleRequest(exchange);
+                })
+                .build();
+        server.start();
+        resources.add(server::stop);
+        resources.add(portico);
+        int port = ((java.net.InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/silent"))
+                .timeout(WITHIN).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(response.body()).startsWith("{\"error\":\"gateway_timeout\"").contains("stalled");
+    }
 }
