@@ -43,6 +43,8 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
     private boolean requesting;
     private boolean requestAgain;
     private XnioExecutor.Key timer;
+    private boolean waiting;
+    private long since;
 
     private BodyStreamer(HttpServerExchange exchange, long length) {
         this.exchange = exchange;
@@ -248,14 +250,21 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
         }
     }
 
+    /** Starts counting a wait for the publisher; one timer serves every wait, as in {@link IdleBodyConduit}. */
     private void arm() {
-        if (timer == null && !finished) {
+        if (finished) {
+            return;
+        }
+        waiting = true;
+        since = System.nanoTime();
+        if (timer == null) {
             timer = exchange.getIoThread().executeAfter(this, stallNanos, TimeUnit.NANOSECONDS);
         }
     }
 
     private void disarm() {
-        if (timer != null) {
+        waiting = false;
+        if (finished && timer != null) {
             timer.remove();
             timer = null;
         }
@@ -265,7 +274,12 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
     @Override
     public void run() {
         timer = null;
-        if (finished) {
+        if (finished || !waiting) {
+            return;
+        }
+        long left = stallNanos - (System.nanoTime() - since);
+        if (left > 0) {
+            timer = exchange.getIoThread().executeAfter(this, left, TimeUnit.NANOSECONDS);
             return;
         }
         finished = true;

@@ -157,14 +157,17 @@ final class UpstreamBody implements Body {
     /**
      * Discards the body: reads what the upstream has already sent, and returns the connection to the pool when that
      * was the whole rest of the body (at most {@value #MAX_DRAIN} bytes), else closes it. A body being read is
-     * closed.
+     * closed, and its reader told.
      */
     @Override
     public CompletionStage<Void> discard() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         call.onIoThread(() -> {
             if (!begin()) {
-                end(false);
+                if (state == State.READING) {
+                    broken(GatewayException.badGateway("the response of upstream " + call.upstreamName()
+                            + " was discarded while it was being read"));
+                }
                 done.complete(null);
                 return;
             }
