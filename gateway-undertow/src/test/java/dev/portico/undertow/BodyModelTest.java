@@ -449,4 +449,64 @@ class BodyModelTest {
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(response.body()).startsWith("{\"error\":\"gateway_timeout\"").contains("stalled");
     }
+
+    @Test
+    void aMappedClientBodyStreamsUpstreamAndCountsAgainstTheRouteLimit() throws Exception {
+        List<String> received = new CopyOnWriteArrayList<>();
+        HostileUpstream upstream = upstream(ex -> {
+            received.add(new String(ex.body(), UTF_8));
+            ex.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        });
+        Filter upper = (request, chain) -> chain.proceed(request.toBuilder()
+                .body(request.body().map(BodyModelTest::upperCase)).build());
+        start(Route.post("/**").maxBodySize(64 * 1024).filter(upper).to(Upstream.of("app", upstream.url())));
+        String text = "abc".repeat(10_000);
+
+        HttpResponse<String> ok = send(request("/x").POST(streamed(text)));
+        HttpResponse<String> tooLarge = send(request("/x").POST(streamed("z".repeat(100 * 1024))));
+
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(received).first().isEqualTo(text.toUpperCase());
+        assertThat(tooLarge.statusCode()).as(tooLarge.body()).isEqualTo(413);
+    }
+
+    @Test
+    void aHundredMebibyteDownloadStreamsThroughAMapWithoutBeingHeld() throws Exception {
+        long size = 100L * 1024 * 1024;
+        Backend backend = Backend.start(exchange -> {
+            if (exchange.isInIoThread()) {
+                exchange.dispatch(e -> produce(e, size));
+                return;
+            }
+            produce(exchange, size);
+        });
+        resources.add(backend);
+        Filter identity = (request, chain) -> chain.proceed(request)
+                .thenApply(r -> r.toBuilder().body(r.body().map(chunk -> chunk)).build());
+        start(Route.get("/**").filter(identity).to(Upstream.of("bulk", backend.url())));
+
+        HttpResponse<InputStream> response = http.send(request("/bulk").timeout(Duration.ofSeconds(120)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        long total = 0;
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = response.body()) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                total += n;
+            }
+        }
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(total).isEqualTo(size); // this module's tests run with -Xmx128m: a held body would not fit
+    }
+
+    private static void produce(HttpServerExchange exchange, long size) throws IOException {
+        exchange.startBlocking();
+        byte[] chunk = new byte[64 * 1024];
+        Arrays.fill(chunk, (byte) 'z');
+        try (java.io.OutputStream out = exchange.getOutputStream()) {
+            for (long sent = 0; sent < size; sent += chunk.length) {
+                out.write(chunk);
+            }
+        }
+    }
 }
