@@ -40,6 +40,7 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
     private ByteBuffer pending;
     private long written;
     private boolean finished;
+    private boolean ending;
     private boolean requesting;
     private boolean requestAgain;
     private XnioExecutor.Key timer;
@@ -118,7 +119,11 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
     }
 
     private void chunk(ByteBuffer chunk) {
-        if (finished) {
+        if (finished || ending) {
+            return;
+        }
+        if (pending != null) {
+            abort("published a chunk it was not asked for");
             return;
         }
         disarm();
@@ -157,7 +162,11 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
         sink.suspendWrites();
         sink.getWriteSetter().set(null);
         pending = null;
-        requestChunk();
+        if (ending) {
+            finishResponse(); // the publisher completed while its last chunk was being written
+        } else {
+            requestChunk();
+        }
     }
 
     /** The client is slow: wait for it, without the stall timeout, which is the publisher's. */
@@ -167,9 +176,17 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
     }
 
     private void completed() {
-        if (finished) {
+        if (finished || ending) {
             return;
         }
+        if (pending != null) {
+            ending = true; // the last chunk is still being written: end once it is out
+            return;
+        }
+        finishResponse();
+    }
+
+    private void finishResponse() {
         finished = true;
         disarm();
         if (length >= 0 && written != length) {

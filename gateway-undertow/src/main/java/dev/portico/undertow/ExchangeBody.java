@@ -27,6 +27,9 @@ final class ExchangeBody implements Body {
     /** Undertow's 100-continue support; with a no-op next handler it only adds its request wrapper. */
     private static final HttpHandler CONTINUE_ON_FIRST_READ = new HttpContinueReadHandler(exchange -> { });
 
+    /** The largest rest of a discarded body that is drained to keep the connection; beyond it the connection closes. */
+    private static final long MAX_DRAIN = 64 * 1024;
+
     private final HttpServerExchange exchange;
     private final long length;
     private boolean consumed;
@@ -93,9 +96,6 @@ final class ExchangeBody implements Body {
         }
         return Bodies.collect(this, maxBytes);
     }
-
-    /** The largest rest of a discarded body that is drained to keep the connection; beyond it the connection closes. */
-    private static final long MAX_DRAIN = 64 * 1024;
 
     /**
      * Gives the body up: a short rest is drained by the exchange when it ends, so the connection can serve the next

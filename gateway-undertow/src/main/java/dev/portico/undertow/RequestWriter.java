@@ -19,10 +19,10 @@ import java.util.concurrent.Flow;
 
 /**
  * Writes one request to an upstream connection: the head, framed by a length or as chunks, then the body: streamed
- * from the client with backpressure both ways, written from memory, or, for any other body, published chunk by chunk
- * (one chunk asked for at a time, the next once it is written; a body that sends nothing for the time left to the
- * route ends the call with 504); it stops the moment the call no longer needs
- * the rest (an early answer, a failure), and tells the call when the whole request was sent.
+ * from the client with backpressure both ways, written from memory, or, for any other body, taken from its publisher
+ * one chunk at a time, the next asked for once the last is written (a publisher that sends nothing for the time left
+ * to the route ends the call with 504). It stops the moment the call no longer needs the rest (an early answer, a
+ * failure), and tells the call when the whole request was sent.
  */
 final class RequestWriter {
 
@@ -163,6 +163,10 @@ final class RequestWriter {
         if (stopped || bodyEnded) {
             return;
         }
+        if (out != null) {
+            call.fail(new IllegalStateException("the request body published a chunk it was not asked for"));
+            return;
+        }
         call.cancelTimer();
         published += chunk.remaining();
         if (bodyLength >= 0 && published > bodyLength) {
@@ -193,7 +197,15 @@ final class RequestWriter {
             call.fail(new IllegalStateException("the request body is shorter than its length, " + bodyLength + " bytes"));
             return;
         }
+        if (out == null) {
+            finishBody();
+        } // else the last chunk (or the head) is still being written, and writeOut finishes the body after it
+    }
+
+    /** Ends a published body: the last chunk when it was framed as chunks, then the request is sent. */
+    private void finishBody() throws IOException {
         if (chunkedUpload) {
+            chunkedUpload = false;
             out = new ByteBuffer[] {ByteBuffer.wrap(LAST_CHUNK)};
             writeOut();
         } else {
@@ -248,6 +260,8 @@ final class RequestWriter {
             } else {
                 awaitBody(); // the body has not even subscribed yet
             }
+        } else if (streaming && chunkedUpload) {
+            finishBody();
         } else {
             requestSent();
         }

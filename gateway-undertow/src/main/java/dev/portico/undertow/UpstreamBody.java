@@ -29,6 +29,9 @@ final class UpstreamBody implements Body {
 
     private static final ByteBuffer NOTHING_YET = ByteBuffer.allocate(0);
 
+    /** The most a discard reads to keep the connection; a longer rest closes it instead. */
+    private static final int MAX_DRAIN = 64 * 1024;
+
     private final UpstreamCall call;
     private final UpstreamConnection connection;
     private final long framing;
@@ -150,9 +153,6 @@ final class UpstreamBody implements Body {
             }
         }
     }
-
-    /** The most a discard reads to keep the connection; a longer rest closes it instead. */
-    private static final int MAX_DRAIN = 64 * 1024;
 
     /**
      * Discards the body: reads what the upstream has already sent, and returns the connection to the pool when that

@@ -414,7 +414,7 @@ class BodyModelTest {
         HttpResponse<String> ping = send(request("/ping"));
 
         assertThat(ping.statusCode()).isEqualTo(200);
-        assertThat(gateway.inFlight()).isEqualTo(1);
+        HostileUpstream.awaitOrFail(() -> gateway.inFlight() == 1, WITHIN, () -> "only the silent request in flight");
     }
 
     @Test
