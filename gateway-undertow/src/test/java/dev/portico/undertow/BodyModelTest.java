@@ -509,4 +509,61 @@ class BodyModelTest {
             }
         }
     }
+
+    /** Publishes one large chunk and completes at once, without waiting for it to be written. */
+    private static Flow.Publisher<ByteBuffer> oneChunkThenComplete(int size) {
+        return subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            private boolean sent;
+
+            @Override
+            public void request(long n) {
+                if (!sent) {
+                    sent = true;
+                    byte[] bytes = new byte[size];
+                    Arrays.fill(bytes, (byte) 'q');
+                    subscriber.onNext(ByteBuffer.wrap(bytes));
+                    subscriber.onComplete();
+                }
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+    }
+
+    @Test
+    void aPublisherThatCompletesBeforeItsLastChunkIsWrittenIsSentWhole() throws Exception {
+        int size = 8 * 1024 * 1024; // more than the socket takes in one write
+        start(Route.get("/fixed").handler((request, context) -> CompletableFuture.completedFuture(
+                        Response.builder(200).body(Body.of(oneChunkThenComplete(size), size)).build())),
+                Route.get("/chunked").handler((request, context) -> CompletableFuture.completedFuture(
+                        Response.builder(200).body(Body.of(oneChunkThenComplete(size), -1)).build())));
+
+        for (String path : List.of("/fixed", "/chunked")) {
+            HttpResponse<byte[]> response = http.send(request(path).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).as(path).hasSize(size);
+        }
+    }
+
+    @Test
+    void aRequestPublisherThatCompletesBeforeItsLastChunkIsWrittenIsSentWhole() throws Exception {
+        int size = 8 * 1024 * 1024;
+        List<Integer> received = new CopyOnWriteArrayList<>();
+        HostileUpstream upstream = HostileUpstream.startWithReceiveBuffer(16 * 1024, ex -> {
+            Thread.sleep(200); // the gateway's first write fills the socket before anything is read
+            received.add(ex.body().length);
+            ex.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        });
+        resources.add(upstream);
+        Filter replaceBody = (request, chain) -> chain.proceed(request.toBuilder()
+                .body(Body.of(oneChunkThenComplete(size), -1)).build());
+        start(Route.post("/**").maxBodySize(size).filter(replaceBody).to(Upstream.of("app", upstream.url())));
+
+        HttpResponse<String> response = send(request("/x").POST(HttpRequest.BodyPublishers.noBody()));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(received).containsExactly(size);
+    }
 }
