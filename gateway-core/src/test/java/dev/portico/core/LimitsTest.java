@@ -4,9 +4,10 @@ import dev.portico.core.spi.CallOptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ExecutionException;
 
 import static dev.portico.core.Http.assertError;
@@ -41,8 +42,8 @@ class LimitsTest {
             }
 
             @Override
-            public CompletionStage<byte[]> bytes(long maxBytes) {
-                return new CompletableFuture<>();
+            public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
+                // the bytes never arrive
             }
         };
     }

@@ -5,6 +5,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.internal.BufferedBody;
 import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.Requests;
@@ -181,6 +182,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             next.proceed();
         });
         Gateway gateway = current.gateway;
+        exchange.putAttachment(BodyStreamer.STALL_TIMEOUT, gateway.bodyIdleTimeout());
         HeaderValues transferEncoding = exchange.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
         GatewayException refusal = transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
         if (refusal != null) {
@@ -317,7 +319,11 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         return cut < 0 ? "/" : raw.substring(cut);
     }
 
-    /** Writes a response to the client; never throws. Call on the exchange's IO thread. */
+    /**
+     * Writes a response to the client; never throws, never waits for its body. An upstream's body is piped from its
+     * connection, a buffered one sent at once, any other one streamed as its chunks come. Call on the exchange's IO
+     * thread.
+     */
     static void write(HttpServerExchange exchange, Response response) {
         try {
             exchange.setStatusCode(response.status());
@@ -335,26 +341,21 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             }
             Body body = response.body();
             if (bodiless) {
-                if (body instanceof UpstreamBody upstream) {
-                    upstream.drain();
-                }
+                body.discard(); // an upstream's connection is drained (its body is empty) or closed
                 exchange.endExchange();
             } else if (body instanceof UpstreamBody upstream) {
                 if (upstream.length() >= 0) {
                     out.put(Headers.CONTENT_LENGTH, upstream.length());
                 }
                 upstream.transferTo(exchange);
-            } else if (body.isBuffered()) {
-                send(exchange, body.bytes(Long.MAX_VALUE).toCompletableFuture().join());
+            } else if (body instanceof BufferedBody buffered) {
+                send(exchange, buffered.array());
             } else {
-                body.bytes(Integer.MAX_VALUE - 8).whenComplete((bytes, failure) -> exchange.getIoThread().execute(() -> {
-                    if (failure != null) {
-                        exchange.getResponseHeaders().clear();
-                        write(exchange, GatewayException.badGateway("the response body could not be read").toResponse());
-                    } else {
-                        send(exchange, bytes);
-                    }
-                }));
+                // any other body, a user's or a filter's, streams chunk by chunk: nothing here waits for it
+                if (body.length() >= 0) {
+                    out.put(Headers.CONTENT_LENGTH, body.length());
+                }
+                BodyStreamer.stream(exchange, body);
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "failed to write a response", e);

@@ -3,9 +3,9 @@ package dev.portico.undertow;
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
+import dev.portico.core.internal.BufferedBody;
 import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.Endpoint;
-import dev.portico.core.upstream.CallOutcome;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
@@ -15,11 +15,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.Flow;
 
 /**
- * Writes one request to an upstream connection: the head, framed by a length or as chunks, then the body, streamed
- * from the client with backpressure both ways or written from memory; it stops the moment the call no longer needs
- * the rest (an early answer, a failure), and tells the call when the whole request was sent.
+ * Writes one request to an upstream connection: the head, framed by a length or as chunks, then the body: streamed
+ * from the client with backpressure both ways, written from memory, or, for any other body, taken from its publisher
+ * one chunk at a time, the next asked for once the last is written (a publisher that sends nothing for the time left
+ * to the route ends the call with 504). It stops the moment the call no longer needs the rest (an early answer, a
+ * failure), and tells the call when the whole request was sent.
  */
 final class RequestWriter {
 
@@ -40,6 +43,13 @@ final class RequestWriter {
     private long uploadLeft;
     private boolean sent;
     private boolean stopped;
+    private boolean streaming;
+    private Flow.Subscription subscription;
+    private long bodyLength;
+    private long published;
+    private boolean bodyEnded;
+    private boolean requesting;
+    private boolean requestAgain;
 
     RequestWriter(UpstreamCall call, UpstreamConnection connection, HttpServerExchange server, Request request,
                   Endpoint endpoint, CallOptions options) {
@@ -69,21 +79,146 @@ final class RequestWriter {
             unsentHead = head(b.length());
             pump();
         } else if (b.length() == 0) {
+            b.discard(); // nothing of it is sent: an upstream body behind it is drained, a publisher cancelled
             out = new ByteBuffer[] {head(0)};
             writeOut();
+        } else if (b instanceof BufferedBody buffered) {
+            if (buffered.length() > options.maxRequestBody()) {
+                call.requestFailed(GatewayException.payloadTooLarge(options.maxRequestBody()));
+                return;
+            }
+            out = new ByteBuffer[] {head(buffered.length()), ByteBuffer.wrap(buffered.array())};
+            writeOut();
         } else {
-            b.bytes(options.maxRequestBody()).whenComplete((bytes, failure) -> call.onIoThread(() -> call.guarded(() -> {
-                if (stopped) {
-                    return;
-                }
-                if (failure != null) {
-                    call.fail(failure, CallOutcome.Kind.CANCELLED);
-                } else {
-                    out = new ByteBuffer[] {head(bytes.length), ByteBuffer.wrap(bytes)};
-                    writeOut();
-                }
-            })));
+            stream(b);
         }
+    }
+
+    /** Sends the head, then any body chunk by chunk as its publisher delivers them, on this IO thread. */
+    private void stream(Body b) throws IOException {
+        streaming = true;
+        bodyLength = b.length();
+        chunkedUpload = bodyLength < 0;
+        out = new ByteBuffer[] {head(bodyLength)};
+        b.subscribe(new Flow.Subscriber<ByteBuffer>() {
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                call.onIoThread(() -> call.guarded(() -> subscribed(s)));
+            }
+
+            @Override
+            public void onNext(ByteBuffer chunk) {
+                call.onIoThread(() -> call.guarded(() -> chunk(chunk)));
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                call.onIoThread(() -> call.guarded(() -> bodyFailed(failure)));
+            }
+
+            @Override
+            public void onComplete() {
+                call.onIoThread(() -> call.guarded(RequestWriter.this::bodyComplete));
+            }
+        });
+        if (out != null && !stopped) {
+            writeOut();
+        }
+    }
+
+    private void subscribed(Flow.Subscription s) {
+        if (stopped || subscription != null) {
+            s.cancel();
+            return;
+        }
+        subscription = s;
+        if (out == null && !bodyEnded) {
+            requestChunk();
+        }
+    }
+
+    /** Asks the body for one chunk, bounded by the time left; a publisher that answers at once is looped, not nested. */
+    private void requestChunk() {
+        if (requesting) {
+            requestAgain = true;
+            return;
+        }
+        requesting = true;
+        try {
+            do {
+                requestAgain = false;
+                awaitBody();
+                subscription.request(1);
+            } while (requestAgain && !stopped && !bodyEnded);
+        } finally {
+            requesting = false;
+        }
+    }
+
+    private void awaitBody() {
+        call.arm(options.responseTimeout(), "was sent no request body byte for ");
+    }
+
+    private void chunk(ByteBuffer chunk) throws IOException {
+        if (stopped || bodyEnded) {
+            return;
+        }
+        if (out != null) {
+            call.requestFailed(new IllegalStateException("the request body published a chunk it was not asked for"));
+            return;
+        }
+        call.cancelTimer();
+        published += chunk.remaining();
+        if (bodyLength >= 0 && published > bodyLength) {
+            call.requestFailed(new IllegalStateException("the request body is longer than its length, " + bodyLength + " bytes"));
+            return;
+        }
+        if (published > options.maxRequestBody()) {
+            call.requestFailed(GatewayException.payloadTooLarge(options.maxRequestBody()));
+            return;
+        }
+        if (!chunk.hasRemaining()) {
+            requestChunk();
+            return;
+        }
+        out = chunkedUpload
+                ? framed(ByteBuffer.wrap((Integer.toHexString(chunk.remaining()) + "\r\n").getBytes(StandardCharsets.ISO_8859_1)), chunk)
+                : framed(chunk, null);
+        writeOut();
+    }
+
+    private void bodyComplete() throws IOException {
+        if (stopped || bodyEnded) {
+            return;
+        }
+        bodyEnded = true;
+        call.cancelTimer();
+        if (bodyLength >= 0 && published != bodyLength) {
+            call.requestFailed(new IllegalStateException("the request body is shorter than its length, " + bodyLength + " bytes"));
+            return;
+        }
+        if (out == null) {
+            finishBody();
+        } // else the last chunk (or the head) is still being written, and writeOut finishes the body after it
+    }
+
+    /** Ends a published body: the last chunk when it was framed as chunks, then the request is sent. */
+    private void finishBody() throws IOException {
+        if (chunkedUpload) {
+            chunkedUpload = false;
+            out = new ByteBuffer[] {ByteBuffer.wrap(LAST_CHUNK)};
+            writeOut();
+        } else {
+            requestSent();
+        }
+    }
+
+    private void bodyFailed(Throwable failure) {
+        if (stopped || bodyEnded) {
+            return;
+        }
+        bodyEnded = true;
+        call.requestFailed(failure);
     }
 
     /** Returns the request head, framed by {@code length}: a Content-Length, or chunked when it is negative. */
@@ -119,6 +254,14 @@ final class RequestWriter {
         }
         if (clientBody != null) {
             pump();
+        } else if (streaming && !bodyEnded) {
+            if (subscription != null) {
+                requestChunk();
+            } else {
+                awaitBody(); // the body has not even subscribed yet
+            }
+        } else if (streaming && chunkedUpload) {
+            finishBody();
         } else {
             requestSent();
         }
@@ -214,9 +357,9 @@ final class RequestWriter {
     }
 
     private void clientBodyFailed(IOException e) {
-        call.fail(e instanceof RequestTooBigException
+        call.requestFailed(e instanceof RequestTooBigException
                 ? GatewayException.payloadTooLarge(options.maxRequestBody())
-                : GatewayException.badRequest("the request body could not be read"), CallOutcome.Kind.CANCELLED);
+                : GatewayException.badRequest("the request body could not be read"));
     }
 
     private void requestSent() throws IOException {
@@ -235,6 +378,10 @@ final class RequestWriter {
     /** Stops sending the request: the upstream answered before it had all of it, or the call ended. */
     void stop() {
         stopped = true;
+        if (subscription != null && !bodyEnded) {
+            bodyEnded = true;
+            subscription.cancel();
+        }
         if (clientBody != null) {
             clientBody.suspendReads();
             clientBody.getReadSetter().set(null);

@@ -2,6 +2,7 @@ package dev.portico.undertow;
 
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
+import dev.portico.core.internal.Bodies;
 import io.undertow.server.HttpServerExchange;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
@@ -12,11 +13,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 
 /**
  * An upstream response body, read from the upstream connection at most once: streamed to the client with
- * backpressure (each byte written as soon as it arrives), or buffered with a bound. Its framing (a length, chunks, or
+ * backpressure (each byte written as soon as it arrives), published as chunks to a subscriber with backpressure,
+ * buffered with a bound, or discarded (drained when the rest is already at hand, else closed). Its framing (a length, chunks, or
  * the connection's end) is decoded here; the connection goes back to the pool once the body is read to its end, and
  * is closed if the body is abandoned, stalls past the body idle timeout, or breaks its framing.
  */
@@ -25,6 +28,9 @@ final class UpstreamBody implements Body {
     private enum State { UNREAD, READING, DONE, ABANDONED }
 
     private static final ByteBuffer NOTHING_YET = ByteBuffer.allocate(0);
+
+    /** The most a discard reads to keep the connection; a longer rest closes it instead. */
+    private static final int MAX_DRAIN = 64 * 1024;
 
     private final UpstreamCall call;
     private final UpstreamConnection connection;
@@ -148,10 +154,147 @@ final class UpstreamBody implements Body {
         }
     }
 
-    /** Reads a body that must be empty (HEAD, 204, 304) to its end, so the connection can be reused. */
-    void drain() {
-        if (begin()) {
-            end(true);
+    /**
+     * Discards the body: reads what the upstream has already sent, and returns the connection to the pool when that
+     * was the whole rest of the body (at most {@value #MAX_DRAIN} bytes), else closes it. A body being read is
+     * closed, and its reader told.
+     */
+    @Override
+    public CompletionStage<Void> discard() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        call.onIoThread(() -> {
+            if (!begin()) {
+                if (state == State.READING) {
+                    broken(GatewayException.badGateway("the response of upstream " + call.upstreamName()
+                            + " was discarded while it was being read"));
+                }
+                done.complete(null);
+                return;
+            }
+            call.guarded(() -> {
+                long drained = 0;
+                while (drained <= MAX_DRAIN) {
+                    ByteBuffer next = next();
+                    if (next == null) {
+                        end(true);
+                        return;
+                    }
+                    if (next == NOTHING_YET) {
+                        break;
+                    }
+                    drained += next.remaining();
+                    next.position(next.limit());
+                }
+                end(false);
+            });
+            end(false); // a fault in the drain, if the guard did not end the body already
+            done.complete(null);
+        });
+        return done;
+    }
+
+    /**
+     * Publishes the body as chunks, each a copy that belongs to the subscriber, read from the upstream only as the
+     * subscriber asks; the subscriber is called on the exchange's IO thread. Cancelling abandons the body.
+     */
+    @Override
+    public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
+        if (!begin()) {
+            Bodies.refuse(subscriber, "the upstream body was already read");
+            return;
+        }
+        new Publication(subscriber).start();
+    }
+
+    /** Reads chunks while the subscriber has demand, waiting on the upstream when it has sent nothing more. */
+    private final class Publication implements Flow.Subscription {
+        private final Flow.Subscriber<? super ByteBuffer> subscriber;
+        private long demand;
+        private boolean pumping;
+        private boolean finished;
+
+        Publication(Flow.Subscriber<? super ByteBuffer> subscriber) {
+            this.subscriber = subscriber;
+        }
+
+        void start() {
+            onBroken = failure -> {
+                finished = true;
+                subscriber.onError(failure);
+            };
+            subscriber.onSubscribe(this);
+        }
+
+        @Override
+        public void request(long n) {
+            call.onIoThread(() -> {
+                if (finished) {
+                    return;
+                }
+                if (n <= 0) {
+                    cancelled();
+                    subscriber.onError(new IllegalArgumentException("n: " + n + " (expected: > 0)"));
+                    return;
+                }
+                demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
+                pump();
+            });
+        }
+
+        @Override
+        public void cancel() {
+            call.onIoThread(this::cancelled);
+        }
+
+        private void cancelled() {
+            if (!finished) {
+                finished = true;
+                onBroken = null;
+                connection.source.getReadSetter().set(null);
+                end(false);
+            }
+        }
+
+        private void pump() {
+            if (pumping) {
+                return; // a request from inside onNext: the loop below goes on
+            }
+            pumping = true;
+            try {
+                call.guarded(this::copy);
+            } finally {
+                pumping = false;
+            }
+        }
+
+        private void copy() throws IOException {
+            while (!finished && state == State.READING && demand > 0) {
+                ByteBuffer next = next();
+                if (next == null) {
+                    finished = true;
+                    onBroken = null;
+                    connection.source.getReadSetter().set(null);
+                    end(true);
+                    subscriber.onComplete();
+                    return;
+                }
+                if (next == NOTHING_YET) {
+                    connection.source.getReadSetter().set(channel -> pump());
+                    connection.source.resumeReads();
+                    call.awaitBody();
+                    return;
+                }
+                UpstreamCall.step(UpstreamCall.Step.BODY_READ);
+                ByteBuffer chunk = ByteBuffer.allocate(next.remaining());
+                chunk.put(next).flip();
+                demand--;
+                subscriber.onNext(chunk);
+            }
+            if (!finished && demand == 0) {
+                // the subscriber is slow, not the upstream: wait for it without the upstream's idle timeout
+                connection.source.suspendReads();
+                call.cancelTimer();
+            }
         }
     }
 

@@ -297,6 +297,11 @@ final class UpstreamCall {
         }
     }
 
+    /** Ends the call because its request body failed, the caller's side: reported as cancelled. */
+    void requestFailed(Throwable failure) {
+        fail(failure, Kind.CANCELLED);
+    }
+
     /** Ends the call before its response with this failure, reported as {@code kind}, and closes the connection. */
     void fail(Throwable failure, Kind kind) {
         if (responded) {

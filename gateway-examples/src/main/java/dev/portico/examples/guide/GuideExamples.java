@@ -5,6 +5,7 @@ import dev.portico.core.Filter;
 import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Handler;
+import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
 import dev.portico.core.Upstream;
@@ -16,6 +17,7 @@ import dev.portico.undertow.PorticoServer;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -93,10 +95,23 @@ public final class GuideExamples {
     }
 
     static Filter retryOnceOn503() {
-        return (request, chain) -> chain.proceed(request).thenCompose(response ->
-                response.status() == 503 && request.body().isBuffered()
-                        ? chain.proceed(request)
-                        : CompletableFuture.completedFuture(response));
+        return (request, chain) -> request.body().buffer(64 * 1024).thenCompose(body -> {
+            Request replayable = request.toBuilder().body(body).build();
+            return chain.proceed(replayable).thenCompose(response -> response.status() != 503
+                    ? CompletableFuture.completedFuture(response)
+                    : response.body().discard().thenCompose(discarded -> chain.proceed(replayable)));
+        });
+    }
+
+    static Filter upperCaseResponse() {
+        return (request, chain) -> chain.proceed(request).thenApply(response -> response.toBuilder()
+                .body(response.body().map(chunk -> {
+                    byte[] bytes = new byte[chunk.remaining()];
+                    chunk.get(bytes);
+                    return ByteBuffer.wrap(new String(bytes, StandardCharsets.ISO_8859_1).toUpperCase()
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                }))
+                .build());
     }
 
     static Filter upperCaseBody() {
