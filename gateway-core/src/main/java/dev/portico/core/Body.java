@@ -1,9 +1,9 @@
 package dev.portico.core;
 
-import dev.portico.core.internal.Bodies;
-import dev.portico.core.internal.BufferedBody;
-import dev.portico.core.internal.MappedBody;
-import dev.portico.core.internal.PublishedBody;
+import dev.portico.core.internal.body.Bodies;
+import dev.portico.core.internal.body.BufferedBody;
+import dev.portico.core.internal.body.MappedBody;
+import dev.portico.core.internal.body.PublishedBody;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,7 @@
 package dev.portico.core;
 
 import dev.portico.core.upstream.SendOptions;
+import dev.portico.core.upstream.Upstream;
 
 import java.net.InetSocketAddress;
 import java.util.Map;

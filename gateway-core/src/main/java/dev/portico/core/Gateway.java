@@ -3,11 +3,11 @@ package dev.portico.core;
 import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.ConcurrencyLimit;
 import dev.portico.core.internal.CoreAccess;
-import dev.portico.core.internal.Exchange;
-import dev.portico.core.internal.Paths;
-import dev.portico.core.internal.ProxyHeaders;
-import dev.portico.core.internal.Router;
-import dev.portico.core.internal.TrustedProxies;
+import dev.portico.core.internal.http.Paths;
+import dev.portico.core.internal.http.ProxyHeaders;
+import dev.portico.core.internal.http.TrustedProxies;
+import dev.portico.core.internal.pipeline.Pipeline;
+import dev.portico.core.internal.routing.Router;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.CallListener;
@@ -119,7 +119,7 @@ public final class Gateway implements AutoCloseable {
     /** Runs a request refused before routing through the edge filters; a {@code null} refusal runs it normally. */
     private GatewayExchange refuse(Request request, InetSocketAddress peer, InetSocketAddress local,
                                    UpstreamClient client, GatewayException refusal) {
-        Exchange exchange = new Exchange(this, router, trustedProxies, peer, local, client);
+        Pipeline exchange = new Pipeline(this, router, trustedProxies, peer, local, client);
         try {
             request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);
             request = ProxyHeaders.stripConnectionOptions(request);

@@ -1,8 +1,8 @@
 package dev.portico.core;
 
 import dev.portico.core.internal.CoreAccess;
-import dev.portico.core.internal.Paths;
-import dev.portico.core.internal.Query;
+import dev.portico.core.internal.http.Paths;
+import dev.portico.core.internal.routing.Query;
 
 import java.util.List;
 import java.util.Objects;

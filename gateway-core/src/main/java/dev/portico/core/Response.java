@@ -1,6 +1,6 @@
 package dev.portico.core;
 
-import dev.portico.core.internal.Json;
+import dev.portico.core.internal.http.Json;
 
 import java.util.Objects;
 import java.util.function.Consumer;

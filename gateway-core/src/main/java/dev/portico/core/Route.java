@@ -1,7 +1,8 @@
 package dev.portico.core;
 
 import dev.portico.core.internal.Checks;
-import dev.portico.core.internal.PathPattern;
+import dev.portico.core.internal.routing.PathPattern;
+import dev.portico.core.upstream.Upstream;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -196,7 +197,7 @@ public final class Route {
         public Builder methods(String... methods) {
             this.methods.clear();
             for (String method : methods) {
-                this.methods.add(dev.portico.core.internal.Paths.method(method));
+                this.methods.add(dev.portico.core.internal.http.Paths.method(method));
             }
             return this;
         }

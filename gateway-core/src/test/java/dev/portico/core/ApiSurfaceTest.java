@@ -1,8 +1,8 @@
 package dev.portico.core;
 
-import dev.portico.core.internal.BufferedBody;
 import dev.portico.core.internal.CoreAccess;
-import dev.portico.core.internal.Json;
+import dev.portico.core.internal.body.BufferedBody;
+import dev.portico.core.internal.http.Json;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -49,11 +49,11 @@ class ApiSurfaceTest {
     void theCheckFindsInternalTypesWhereverASignatureNamesThem() {
         assertThat(leaks(Leaky.class)).containsExactlyInAnyOrder(
                 "ApiSurfaceTest.Leaky: interface names dev.portico.core.internal.CoreAccess.RequestAccess",
-                "ApiSurfaceTest.Leaky: type parameter T names dev.portico.core.internal.Json",
-                "ApiSurfaceTest.Leaky.body: field names dev.portico.core.internal.BufferedBody",
-                "ApiSurfaceTest.Leaky.read: method names dev.portico.core.internal.BufferedBody",
-                "ApiSurfaceTest.Leaky.all: method names dev.portico.core.internal.BufferedBody",
-                "ApiSurfaceTest.Leaky.<init>: constructor names dev.portico.core.internal.BufferedBody");
+                "ApiSurfaceTest.Leaky: type parameter T names dev.portico.core.internal.http.Json",
+                "ApiSurfaceTest.Leaky.body: field names dev.portico.core.internal.body.BufferedBody",
+                "ApiSurfaceTest.Leaky.read: method names dev.portico.core.internal.body.BufferedBody",
+                "ApiSurfaceTest.Leaky.all: method names dev.portico.core.internal.body.BufferedBody",
+                "ApiSurfaceTest.Leaky.<init>: constructor names dev.portico.core.internal.body.BufferedBody");
         assertThat(leaks(Clean.class)).isEmpty();
     }
 

@@ -1,5 +1,6 @@
 package dev.portico.core;
 
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

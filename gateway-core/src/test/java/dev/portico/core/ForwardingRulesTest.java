@@ -1,6 +1,7 @@
 package dev.portico.core;
 
 import dev.portico.core.filter.Filters;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,14 +1,15 @@
 package dev.portico.core;
 
 import dev.portico.core.spi.CallOptions;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 
 import static dev.portico.core.Http.assertError;
 import static dev.portico.core.Http.get;

@@ -1,6 +1,7 @@
 package dev.portico.core;
 
 import com.google.gson.JsonObject;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

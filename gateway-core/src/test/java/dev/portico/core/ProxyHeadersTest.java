@@ -1,6 +1,7 @@
 package dev.portico.core;
 
-import dev.portico.core.spi.Endpoint;
+import dev.portico.core.upstream.Endpoint;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;

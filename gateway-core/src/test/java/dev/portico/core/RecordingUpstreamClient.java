@@ -1,8 +1,8 @@
 package dev.portico.core;
 
 import dev.portico.core.spi.CallOptions;
-import dev.portico.core.spi.Endpoint;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.core.upstream.Endpoint;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.portico.examples;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
+import dev.portico.core.upstream.Upstream;
 import dev.portico.undertow.PorticoServer;
 
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
-import dev.portico.core.spi.Endpoint;
+import dev.portico.core.upstream.Endpoint;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
 import org.xnio.IoFuture;

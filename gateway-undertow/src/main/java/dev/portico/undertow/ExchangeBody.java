@@ -2,7 +2,7 @@ package dev.portico.undertow;
 
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
-import dev.portico.core.internal.Bodies;
+import dev.portico.core.internal.body.Bodies;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;

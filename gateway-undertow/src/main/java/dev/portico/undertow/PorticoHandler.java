@@ -5,7 +5,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
-import dev.portico.core.internal.BufferedBody;
+import dev.portico.core.internal.body.BufferedBody;
 import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.Requests;

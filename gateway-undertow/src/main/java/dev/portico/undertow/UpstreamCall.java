@@ -4,10 +4,10 @@ import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.spi.CallOptions;
-import dev.portico.core.spi.Endpoint;
 import dev.portico.core.upstream.CallListener;
-import dev.portico.core.upstream.CallOutcome;
 import dev.portico.core.upstream.CallOutcome.Kind;
+import dev.portico.core.upstream.CallOutcome;
+import dev.portico.core.upstream.Endpoint;
 import io.undertow.server.HttpServerExchange;
 import org.xnio.XnioIoThread;
 

@@ -1,6 +1,6 @@
 package dev.portico.undertow;
 
-import dev.portico.core.spi.Endpoint;
+import dev.portico.core.upstream.Endpoint;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import org.xnio.IoUtils;

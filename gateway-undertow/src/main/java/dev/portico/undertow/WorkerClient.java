@@ -4,8 +4,8 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.spi.CallOptions;
-import dev.portico.core.spi.Endpoint;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.core.upstream.Endpoint;
 import org.xnio.XnioIoThread;
 import org.xnio.XnioWorker;
 

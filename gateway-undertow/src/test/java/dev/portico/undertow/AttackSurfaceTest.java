@@ -2,8 +2,8 @@ package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
 import dev.portico.core.filter.Filters;
+import dev.portico.core.upstream.Upstream;
 import io.undertow.server.handlers.HttpContinueReadHandler;
 import io.undertow.util.HeaderValues;
 import org.junit.jupiter.api.AfterEach;

@@ -4,9 +4,9 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
 import dev.portico.core.spi.CallOptions;
-import dev.portico.core.spi.Endpoint;
+import dev.portico.core.upstream.Endpoint;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

@@ -6,7 +6,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
+import dev.portico.core.upstream.Upstream;
 import io.undertow.server.HttpServerExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

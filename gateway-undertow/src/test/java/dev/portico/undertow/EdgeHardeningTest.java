@@ -4,7 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
+import dev.portico.core.upstream.Upstream;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.SameThreadExecutor;
 import org.junit.jupiter.api.AfterEach;

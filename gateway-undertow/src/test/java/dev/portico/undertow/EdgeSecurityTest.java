@@ -2,12 +2,12 @@ package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -2,7 +2,7 @@ package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
+import dev.portico.core.upstream.Upstream;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.util.SameThreadExecutor;

@@ -2,10 +2,10 @@ package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
-import dev.portico.undertow.HostileUpstream.Client;
+import dev.portico.core.upstream.Upstream;
 import dev.portico.undertow.HostileUpstream.Client.Head;
 import dev.portico.undertow.HostileUpstream.Client.Reply;
+import dev.portico.undertow.HostileUpstream.Client;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

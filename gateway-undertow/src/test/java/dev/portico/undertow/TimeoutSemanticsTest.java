@@ -4,7 +4,7 @@ import dev.portico.core.Body;
 import dev.portico.core.Filter;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
+import dev.portico.core.upstream.Upstream;
 import io.undertow.util.SameThreadExecutor;
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,7 @@ package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -3,11 +3,11 @@ package dev.portico.undertow;
 import dev.portico.core.Gateway;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
-import dev.portico.core.upstream.CallOutcome;
 import dev.portico.core.upstream.CallOutcome.Kind;
+import dev.portico.core.upstream.CallOutcome;
 import dev.portico.core.upstream.LoadBalancer;
 import dev.portico.core.upstream.SendOptions;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

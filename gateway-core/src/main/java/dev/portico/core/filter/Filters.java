@@ -2,8 +2,8 @@ package dev.portico.core.filter;
 
 import dev.portico.core.Filter;
 import dev.portico.core.Headers;
-import dev.portico.core.internal.Paths;
-import dev.portico.core.internal.ProxyHeaders;
+import dev.portico.core.internal.http.Paths;
+import dev.portico.core.internal.http.ProxyHeaders;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.portico.core.spi;
 
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.upstream.Endpoint;
 
 import java.util.concurrent.CompletionStage;
 

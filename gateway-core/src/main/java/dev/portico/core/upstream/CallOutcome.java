@@ -1,6 +1,6 @@
 package dev.portico.core.upstream;
 
-import dev.portico.core.spi.Endpoint;
+import dev.portico.core.upstream.Endpoint;
 
 import java.time.Duration;
 

@@ -2,7 +2,7 @@ package dev.portico.core.upstream;
 
 import dev.portico.core.Context;
 import dev.portico.core.Request;
-import dev.portico.core.spi.Endpoint;
+import dev.portico.core.upstream.Endpoint;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -7,7 +7,7 @@ import dev.portico.core.RecordingUpstreamClient;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
 
 import static dev.portico.core.Http.assertError;

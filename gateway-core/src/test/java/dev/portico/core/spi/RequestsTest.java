@@ -7,6 +7,7 @@ import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
+import dev.portico.core.upstream.Endpoint;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;

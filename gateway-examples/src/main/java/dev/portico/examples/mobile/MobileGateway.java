@@ -4,8 +4,8 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Handler;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
 import dev.portico.core.filter.Filters;
+import dev.portico.core.upstream.Upstream;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.portico.core.internal;
+package dev.portico.core.internal.body;
 
 import dev.portico.core.Body;
 

@@ -1,4 +1,4 @@
-package dev.portico.core.spi;
+package dev.portico.core.upstream;
 
 import java.net.URI;
 import java.util.Objects;

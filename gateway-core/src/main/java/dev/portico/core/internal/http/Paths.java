@@ -1,4 +1,4 @@
-package dev.portico.core.internal;
+package dev.portico.core.internal.http;
 
 import dev.portico.core.GatewayException;
 

@@ -1,10 +1,10 @@
-package dev.portico.core.internal;
+package dev.portico.core.internal.http;
 
 import dev.portico.core.AttributeKey;
 import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
-import dev.portico.core.spi.Endpoint;
+import dev.portico.core.upstream.Endpoint;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

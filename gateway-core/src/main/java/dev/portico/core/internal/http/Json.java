@@ -1,4 +1,4 @@
-package dev.portico.core.internal;
+package dev.portico.core.internal.http;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;

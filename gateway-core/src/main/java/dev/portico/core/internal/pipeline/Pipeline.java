@@ -1,22 +1,24 @@
-package dev.portico.core.internal;
+package dev.portico.core.internal.pipeline;
 
 import dev.portico.core.AttributeKey;
+import dev.portico.core.Completion;
 import dev.portico.core.Context;
 import dev.portico.core.Filter;
 import dev.portico.core.Gateway;
+import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
-import dev.portico.core.Upstream;
+import dev.portico.core.internal.http.ProxyHeaders;
+import dev.portico.core.internal.http.TrustedProxies;
+import dev.portico.core.internal.routing.Router;
 import dev.portico.core.spi.CallOptions;
-import dev.portico.core.spi.Endpoint;
+import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.CallListener;
+import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.SendOptions;
-
-import dev.portico.core.Completion;
-import dev.portico.core.GatewayException;
-import dev.portico.core.spi.GatewayExchange;
+import dev.portico.core.upstream.Upstream;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -24,10 +26,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -37,9 +39,9 @@ import java.util.function.Function;
  * One request's context and its pipeline, in two stages: the edge filters, for every request, around the routing
  * step (or the refusal the request already has); then the matched route's filters around its target.
  */
-public final class Exchange implements Context, GatewayExchange {
+public final class Pipeline implements Context, GatewayExchange {
 
-    private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
+    private static final System.Logger LOG = System.getLogger(Pipeline.class.getName());
 
     private final Gateway gateway;
     private final Router router;
@@ -58,7 +60,7 @@ public final class Exchange implements Context, GatewayExchange {
     private List<Consumer<Completion>> listeners;
     private CompletionStage<Response> response;
 
-    public Exchange(Gateway gateway, Router router, TrustedProxies trustedProxies, InetSocketAddress peer,
+    public Pipeline(Gateway gateway, Router router, TrustedProxies trustedProxies, InetSocketAddress peer,
                     InetSocketAddress local, UpstreamClient client) {
         this.gateway = gateway;
         this.router = router;
@@ -74,7 +76,7 @@ public final class Exchange implements Context, GatewayExchange {
      * failure becomes its JSON error response before it reaches the edge filters, which therefore see every answer
      * as a response; its cause is kept for the completion.
      */
-    public Exchange start(Filter[] edge, Request request, GatewayException refusal) {
+    public Pipeline start(Filter[] edge, Request request, GatewayException refusal) {
         this.original = request;
         response = new Link(edge, 0, r -> answer(r, refusal)).proceed(request).handle(this::respond);
         return this;
@@ -175,7 +177,7 @@ public final class Exchange implements Context, GatewayExchange {
 
         @Override
         public Context context() {
-            return Exchange.this;
+            return Pipeline.this;
         }
 
         @Override

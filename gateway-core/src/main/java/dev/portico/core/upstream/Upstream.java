@@ -1,7 +1,7 @@
-package dev.portico.core;
+package dev.portico.core.upstream;
 
-import dev.portico.core.spi.Endpoint;
 import dev.portico.core.upstream.CallListener;
+import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.LoadBalancer;
 
 import java.net.URI;

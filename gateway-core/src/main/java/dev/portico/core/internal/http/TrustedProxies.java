@@ -1,4 +1,4 @@
-package dev.portico.core.internal;
+package dev.portico.core.internal.http;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

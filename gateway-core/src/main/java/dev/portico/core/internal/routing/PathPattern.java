@@ -1,4 +1,4 @@
-package dev.portico.core.internal;
+package dev.portico.core.internal.routing;
 
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,4 +1,4 @@
-package dev.portico.core.internal;
+package dev.portico.core.internal.routing;
 
 import dev.portico.core.Filter;
 import dev.portico.core.GatewayException;
