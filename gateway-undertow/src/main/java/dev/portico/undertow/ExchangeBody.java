@@ -59,8 +59,17 @@ final class ExchangeBody implements Body {
         }
     }
 
-    HttpServerExchange exchange() {
-        return exchange;
+    /**
+     * Opens the body as the exchange's request channel, bounded by {@code maxBytes} (413 beyond), for streaming it
+     * upstream; returns {@code null} when {@code body} is not this exchange's own or was already read.
+     */
+    static StreamSourceChannel open(HttpServerExchange exchange, Body body, long maxBytes) {
+        if (!(body instanceof ExchangeBody streamed) || streamed.exchange != exchange || !streamed.claim()) {
+            return null;
+        }
+        exchange.setMaxEntitySize(maxBytes);
+        exchange.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), maxBytes));
+        return exchange.getRequestChannel();
     }
 
     /** Marks the body as taken by a transfer; returns {@code false} when it was already read. */

@@ -10,6 +10,10 @@ import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.Requests;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.undertow.internal.client.ConnectionPool;
+import dev.portico.undertow.internal.client.ExchangeClient;
+import dev.portico.undertow.internal.client.UpstreamBody;
+import dev.portico.undertow.internal.client.WorkerClient;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
@@ -219,7 +223,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         Head head = head(exchange, gateway);
         GatewayException refused = refusal != null ? refusal : head.refusal();
         InetSocketAddress local = exchange.getConnection().getLocalAddress(InetSocketAddress.class);
-        ExchangeClient client = new ExchangeClient(pool, exchange, gateway);
+        ExchangeClient client = new ExchangeClient(pool, exchange, gateway, (body, max) -> ExchangeBody.open(exchange, body, max));
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
             GatewayExchange run = refused == null
                     ? Exchanges.start(gateway, head.request(), exchange.getSourceAddress(), local, client)

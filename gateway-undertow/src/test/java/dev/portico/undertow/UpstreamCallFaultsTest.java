@@ -3,6 +3,7 @@ package dev.portico.undertow;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.upstream.Upstream;
+import dev.portico.undertow.internal.client.UpstreamCall;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,4 @@
-package dev.portico.undertow;
+package dev.portico.undertow.internal.client;
 
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
@@ -7,7 +7,6 @@ import dev.portico.core.internal.body.BufferedBody;
 import dev.portico.core.spi.CallOptions;
 import dev.portico.core.upstream.Endpoint;
 import io.undertow.connector.PooledByteBuffer;
-import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import org.xnio.channels.StreamSourceChannel;
 
@@ -31,7 +30,7 @@ final class RequestWriter {
 
     private final UpstreamCall call;
     private final UpstreamConnection connection;
-    private final HttpServerExchange server;
+    private final ClientBodySource bodies;
     private final Request request;
     private final Endpoint endpoint;
     private final CallOptions options;
@@ -51,11 +50,11 @@ final class RequestWriter {
     private boolean requesting;
     private boolean requestAgain;
 
-    RequestWriter(UpstreamCall call, UpstreamConnection connection, HttpServerExchange server, Request request,
+    RequestWriter(UpstreamCall call, UpstreamConnection connection, ClientBodySource bodies, Request request,
                   Endpoint endpoint, CallOptions options) {
         this.call = call;
         this.connection = connection;
-        this.server = server;
+        this.bodies = bodies;
         this.request = request;
         this.endpoint = endpoint;
         this.options = options;
@@ -69,11 +68,9 @@ final class RequestWriter {
     /** Starts writing; call once, on the connection's IO thread. */
     void start() throws IOException {
         Body b = request.body();
-        if (b.length() != 0 && b instanceof ExchangeBody streamed && streamed.exchange() == server && streamed.claim()) {
-            long max = options.maxRequestBody();
-            server.setMaxEntitySize(max);
-            server.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), max));
-            clientBody = server.getRequestChannel();
+        StreamSourceChannel streamed = b.length() != 0 && bodies != null ? bodies.open(b, options.maxRequestBody()) : null;
+        if (streamed != null) {
+            clientBody = streamed;
             chunkedUpload = b.length() < 0;
             uploadLeft = b.length();
             unsentHead = head(b.length());

@@ -1,4 +1,4 @@
-package dev.portico.undertow;
+package dev.portico.undertow.internal.client;
 
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * the connection's end) is decoded here; the connection goes back to the pool once the body is read to its end, and
  * is closed if the body is abandoned, stalls past the body idle timeout, or breaks its framing.
  */
-final class UpstreamBody implements Body {
+public final class UpstreamBody implements Body {
 
     private enum State { UNREAD, READING, DONE, ABANDONED }
 
@@ -299,7 +299,7 @@ final class UpstreamBody implements Body {
     }
 
     /** Streams the body to the client's response, which it ends; call on the exchange's IO thread. */
-    void transferTo(HttpServerExchange server) {
+    public void transferTo(HttpServerExchange server) {
         if (!begin()) {
             server.endExchange();
             return;

@@ -1,4 +1,4 @@
-package dev.portico.undertow;
+package dev.portico.undertow.internal.client;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Request;
@@ -11,21 +11,24 @@ import io.undertow.server.HttpServerExchange;
 import java.util.concurrent.CompletionStage;
 
 /** The upstream transport for the requests of one client exchange, on that exchange's IO thread. */
-final class ExchangeClient implements UpstreamClient {
+public final class ExchangeClient implements UpstreamClient {
 
     private final ConnectionPool pool;
     private final HttpServerExchange exchange;
     private final Gateway gateway;
+    private final ClientBodySource bodies;
 
-    ExchangeClient(ConnectionPool pool, HttpServerExchange exchange, Gateway gateway) {
+    /** A transport for the calls of one client exchange, whose own request body {@code bodies} opens. */
+    public ExchangeClient(ConnectionPool pool, HttpServerExchange exchange, Gateway gateway, ClientBodySource bodies) {
         this.pool = pool;
         this.exchange = exchange;
         this.gateway = gateway;
+        this.bodies = bodies;
     }
 
     @Override
     public CompletionStage<Response> send(Endpoint endpoint, Request request, CallOptions options) {
-        return new UpstreamCall(pool, exchange, exchange.getIoThread(), endpoint, request, options,
+        return new UpstreamCall(pool, exchange, bodies, exchange.getIoThread(), endpoint, request, options,
                 gateway.maxResponseHeaderSize(), gateway.bodyIdleTimeout()).start();
     }
 }

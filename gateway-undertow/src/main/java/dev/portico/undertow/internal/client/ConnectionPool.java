@@ -1,4 +1,4 @@
-package dev.portico.undertow;
+package dev.portico.undertow.internal.client;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.upstream.Endpoint;
@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * thread that owns it and the pool needs no locks; idle ones are capped per endpoint, closed after an expiry, and
  * closed at once when the upstream closes them or sends anything while they sit idle.
  */
-final class ConnectionPool implements AutoCloseable {
+public final class ConnectionPool implements AutoCloseable {
 
     private static final OptionMap OPTIONS = OptionMap.builder().set(Options.TCP_NODELAY, true).getMap();
     private static final long RESOLVED_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -38,7 +38,8 @@ final class ConnectionPool implements AutoCloseable {
     private volatile long idleNanos;
     private volatile boolean closed;
 
-    ConnectionPool(Gateway gateway) {
+    /** A pool with the idle cap and expiry of this gateway. */
+    public ConnectionPool(Gateway gateway) {
         this(gateway.maxIdleConnections(), gateway.idleConnectionTimeout().toNanos());
     }
 
@@ -48,7 +49,7 @@ final class ConnectionPool implements AutoCloseable {
     }
 
     /** Takes the pool settings of a gateway swapped in: they apply to connections released from now on. */
-    void settings(Gateway gateway) {
+    public void settings(Gateway gateway) {
         this.maxIdle = gateway.maxIdleConnections();
         this.idleNanos = gateway.idleConnectionTimeout().toNanos();
     }
@@ -58,7 +59,7 @@ final class ConnectionPool implements AutoCloseable {
     }
 
     /** Returns how many upstream connections are open, idle or in use. */
-    int openConnections() {
+    public int openConnections() {
         return open.size();
     }
 

@@ -1,4 +1,4 @@
-package dev.portico.undertow;
+package dev.portico.undertow.internal.client;
 
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
@@ -26,18 +26,19 @@ import java.util.function.Consumer;
  * gateway itself, ends the call with a 502 or 504 and closes the connection; a reused connection that fails before
  * answering is retried once on a new one when the body can be sent again.
  */
-final class UpstreamCall {
+public final class UpstreamCall {
 
     /** The steps of a call, where tests inject faults. */
-    enum Step { CONNECTED, WRITING, REQUEST_SENT, HEAD_READ, BODY_READ }
+    public enum Step { CONNECTED, WRITING, REQUEST_SENT, HEAD_READ, BODY_READ }
 
     private static final System.Logger LOG = System.getLogger(UpstreamCall.class.getName());
 
     /** A fault injector for tests: called at each step, it may throw. */
-    static volatile Consumer<Step> faults;
+    public static volatile Consumer<Step> faults;
 
     private final ConnectionPool pool;
     private final HttpServerExchange server;
+    private final ClientBodySource bodies;
     private final XnioIoThread thread;
     private final Endpoint endpoint;
     private final String upstreamName;
@@ -64,11 +65,15 @@ final class UpstreamCall {
     private long timeoutNanos;
     private boolean watched;
 
-    /** A call on {@code thread}, for the client exchange {@code server}, or for none ({@code null}). */
-    UpstreamCall(ConnectionPool pool, HttpServerExchange server, XnioIoThread thread, Endpoint endpoint,
-                 Request request, CallOptions options, int maxHead, Duration bodyIdleTimeout) {
+    /**
+     * A call on {@code thread}, for the client exchange {@code server} whose own body {@code bodies} opens, or for
+     * none ({@code null} both).
+     */
+    UpstreamCall(ConnectionPool pool, HttpServerExchange server, ClientBodySource bodies, XnioIoThread thread,
+                 Endpoint endpoint, Request request, CallOptions options, int maxHead, Duration bodyIdleTimeout) {
         this.pool = pool;
         this.server = server;
+        this.bodies = bodies;
         this.thread = thread;
         this.endpoint = endpoint;
         this.upstreamName = options.upstream();
@@ -194,7 +199,7 @@ final class UpstreamCall {
         c.source.getReadSetter().set(channel -> guarded(this::readHead));
         c.source.resumeReads();
         step(Step.WRITING);
-        writer = new RequestWriter(this, c, server, request, endpoint, options);
+        writer = new RequestWriter(this, c, bodies, request, endpoint, options);
         writer.start();
     }
 

@@ -1,4 +1,4 @@
-package dev.portico.undertow;
+package dev.portico.undertow.internal.client;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Request;
@@ -16,13 +16,14 @@ import java.util.function.Supplier;
  * The upstream transport for calls made outside any client request (health checks, key refreshes): each call runs
  * on the calling IO thread, or on one the worker picks, and shares the per-thread pools with the proxy's own calls.
  */
-final class WorkerClient implements UpstreamClient {
+public final class WorkerClient implements UpstreamClient {
 
     private final ConnectionPool pool;
     private final Supplier<Gateway> gateway;
     private final Supplier<XnioWorker> worker;
 
-    WorkerClient(ConnectionPool pool, Supplier<Gateway> gateway, Supplier<XnioWorker> worker) {
+    /** A transport for calls outside client requests, with the settings of the gateway served now. */
+    public WorkerClient(ConnectionPool pool, Supplier<Gateway> gateway, Supplier<XnioWorker> worker) {
         this.pool = pool;
         this.gateway = gateway;
         this.worker = worker;
@@ -32,7 +33,7 @@ final class WorkerClient implements UpstreamClient {
     public CompletionStage<Response> send(Endpoint endpoint, Request request, CallOptions options) {
         XnioIoThread thread = Thread.currentThread() instanceof XnioIoThread current ? current : ioThread();
         Gateway settings = gateway.get();
-        return new UpstreamCall(pool, null, thread, endpoint, request, options, settings.maxResponseHeaderSize(),
+        return new UpstreamCall(pool, null, null, thread, endpoint, request, options, settings.maxResponseHeaderSize(),
                 settings.bodyIdleTimeout()).start();
     }
 
