@@ -2,9 +2,9 @@ package dev.portico.undertow;
 
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
+import dev.portico.undertow.internal.client.ResponseEnd;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
-import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
 import org.xnio.channels.StreamSinkChannel;
@@ -196,27 +196,7 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
         if (sink == null) {
             sink = exchange.getResponseChannel();
         }
-        try {
-            sink.shutdownWrites();
-            if (!sink.flush()) {
-                sink.getWriteSetter().set(ChannelListeners.flushingChannelListener(
-                        channel -> responseSent(), ChannelListeners.closingChannelExceptionHandler()));
-                sink.resumeWrites();
-            } else {
-                responseSent();
-            }
-        } catch (IOException e) {
-            IoUtils.safeClose(exchange.getConnection());
-        }
-    }
-
-    /** Ends the exchange once the response is out; a request body that was not read whole closes the connection. */
-    private void responseSent() {
-        sink.getWriteSetter().set(null);
-        if (!exchange.isRequestComplete()) {
-            IoUtils.safeClose(exchange.getConnection());
-            exchange.endExchange();
-        }
+        ResponseEnd.end(exchange, sink);
     }
 
     private void failed(Throwable failure) {

@@ -4,7 +4,6 @@ import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
 import dev.portico.core.internal.body.Bodies;
 import io.undertow.server.HttpServerExchange;
-import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 
@@ -373,30 +372,7 @@ public final class UpstreamBody implements Body {
 
         private void finishResponse() {
             connection.source.getReadSetter().set(null);
-            try {
-                sink.shutdownWrites();
-                if (!sink.flush()) {
-                    sink.getWriteSetter().set(ChannelListeners.flushingChannelListener(
-                            channel -> responseSent(), ChannelListeners.closingChannelExceptionHandler()));
-                    sink.resumeWrites();
-                } else {
-                    responseSent();
-                }
-            } catch (IOException e) {
-                IoUtils.safeClose(server.getConnection());
-            }
-        }
-
-        /**
-         * Ends the exchange once the response is out. When the upstream answered before the whole request arrived,
-         * Undertow would wait to drain the rest of it; the connection is closed instead, since it cannot be reused.
-         */
-        private void responseSent() {
-            sink.getWriteSetter().set(null);
-            if (!server.isRequestComplete()) {
-                IoUtils.safeClose(server.getConnection());
-                server.endExchange();
-            }
+            ResponseEnd.end(server, sink);
         }
     }
 
