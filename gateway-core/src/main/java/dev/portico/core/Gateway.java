@@ -1,5 +1,6 @@
 package dev.portico.core;
 
+import dev.portico.core.auth.IdentityHeaders;
 import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.ConcurrencyLimit;
 import dev.portico.core.internal.CoreAccess;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -58,6 +60,7 @@ public final class Gateway implements AutoCloseable {
     private final Duration idleConnectionTimeout;
     private final TrustedProxies trustedProxies;
     private final List<String> clientIpHeaders;
+    private final List<String> identityHeaders;
 
     private Gateway(Builder b) {
         this.routes = List.copyOf(b.routes);
@@ -80,6 +83,7 @@ public final class Gateway implements AutoCloseable {
         this.idleConnectionTimeout = b.idleConnectionTimeout;
         this.trustedProxies = new TrustedProxies(b.trustedProxies);
         this.clientIpHeaders = b.clientIpHeaders;
+        this.identityHeaders = identityHeaders(b);
     }
 
     /** Returns a new builder. */
@@ -122,6 +126,7 @@ public final class Gateway implements AutoCloseable {
         Pipeline exchange = new Pipeline(this, router, trustedProxies, peer, local, client);
         try {
             request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);
+            request = ProxyHeaders.stripIdentity(request, identityHeaders);
             request = ProxyHeaders.stripConnectionOptions(request);
         } catch (RuntimeException e) {
             refusal = refusal != null ? refusal : GatewayException.badRequest("the request headers could not be read");
@@ -238,6 +243,30 @@ public final class Gateway implements AutoCloseable {
         return clientIpHeaders;
     }
 
+    /**
+     * Returns the identity headers removed from every incoming request before any filter runs: those named with
+     * {@link Builder#identityHeaders} and those every {@link IdentityHeaders} filter (edge, global or route) sets.
+     */
+    public List<String> identityHeaders() {
+        return identityHeaders;
+    }
+
+    private static List<String> identityHeaders(Builder b) {
+        Set<String> names = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        names.addAll(b.identityHeaders);
+        List<Filter> all = new ArrayList<>(b.edgeFilters);
+        all.addAll(b.filters);
+        for (Route route : b.routes) {
+            all.addAll(route.filters());
+        }
+        for (Filter filter : all) {
+            if (filter instanceof IdentityHeaders setter) {
+                names.addAll(setter.identityHeaders());
+            }
+        }
+        return List.copyOf(names);
+    }
+
     /** A builder of {@link Gateway}; {@link #build()} validates the whole description. */
     public static final class Builder {
 
@@ -259,6 +288,7 @@ public final class Gateway implements AutoCloseable {
         private int maxIdleConnections = 64;
         private Duration idleConnectionTimeout = Duration.ofSeconds(4);
         private final List<String> trustedProxies = new ArrayList<>();
+        private final List<String> identityHeaders = new ArrayList<>();
         private List<String> clientIpHeaders = List.of("X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
                 "X-Cluster-Client-IP", "Fastly-Client-IP");
 
@@ -293,6 +323,18 @@ public final class Gateway implements AutoCloseable {
          */
         public Builder resource(AutoCloseable resource) {
             resources.add(Objects.requireNonNull(resource, "resource"));
+            return this;
+        }
+
+        /**
+         * Names headers that carry the caller's identity to services (such as {@code X-User-Id}): they are removed
+         * from every incoming request, on every route, before any filter runs, so only the gateway sets them. Filters
+         * that implement {@link IdentityHeaders} add theirs without being named here.
+         */
+        public Builder identityHeaders(String... names) {
+            for (String name : names) {
+                identityHeaders.add(Objects.requireNonNull(name, "name"));
+            }
             return this;
         }
 

@@ -160,6 +160,19 @@ public final class ProxyHeaders {
     }
 
     /**
+     * Returns the request without the identity headers the gateway itself sets (such as {@code X-User-Id}), in any
+     * case and any count, whoever the peer is; the same instance when there is none.
+     */
+    public static Request stripIdentity(Request request, List<String> identityHeaders) {
+        if (identityHeaders.isEmpty()) {
+            return request;
+        }
+        Headers in = request.headers();
+        Headers out = without(in, name -> listed(identityHeaders, name));
+        return out == in ? request : request.toBuilder().headers(out).build();
+    }
+
+    /**
      * Returns the request without the client's {@code Connection} header and the fields it names (RFC 9110 7.6.1),
      * removed at the edge so that a client cannot name a field that a filter adds later; {@code Host} and the
      * forwarding headers, which the gateway rewrites itself, stay. The same instance when there is no

@@ -1,0 +1,2 @@
+/** Authentication and authorization: who the caller is ({@link dev.portico.core.auth.Principal}) and what it may do. */
+package dev.portico.core.auth;
