@@ -81,8 +81,10 @@ final class DemoServer implements AutoCloseable {
             exchange.setPersistent(false);
             respond(exchange, tooLarge());
         } else {
+            // a body that arrives after the first read completes outside the dispatch: dispatch again, or Undertow
+            // ends the exchange (an empty 200) when the callback returns, before a delayed reply is written
             exchange.getRequestReceiver().receiveFullBytes(
-                    (ex, body) -> respond(ex, answer(ex, body)),
+                    (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> respond(ex, answer(ex, body))),
                     (ex, failure) -> {
                         ex.setPersistent(false);
                         respond(ex, failure instanceof RequestTooBigException ? tooLarge()

@@ -2,7 +2,10 @@ package dev.portico.examples.mobile;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import static dev.portico.examples.mobile.Http.error;
@@ -51,6 +54,27 @@ class SlowOrFailingServiceTest {
             assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
             assertThat(error(response)).isEqualTo("gateway_timeout");
             assertThat(elapsed).isGreaterThanOrEqualTo(Duration.ofMillis(90)).isLessThan(Duration.ofSeconds(1));
+        }
+    }
+
+    /** A delayed service must still answer a body that arrives after its first read, not end the exchange empty. */
+    @Test
+    void aDelayedServiceAnswersABodyThatArrivesLate() throws Exception {
+        try (MobileDemo demo = MobileDemo.start(new DemoConfig(0, Duration.ofMillis(50), Duration.ofSeconds(2), null));
+             Socket client = new Socket("127.0.0.1", demo.port())) {
+            client.setSoTimeout(10_000);
+            String body = "{\"productId\":\"p1\",\"quantity\":1}";
+            OutputStream out = client.getOutputStream();
+            out.write(("POST /api/orders HTTP/1.1\r\nHost: x\r\nX-User-Id: alice\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            Thread.sleep(200); // the gateway sends the head on; the service reads it before the body exists
+            out.write(body.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+
+            String response = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertThat(response).startsWith("HTTP/1.1 201").contains("\"userId\":\"alice\"");
         }
     }
 }
