@@ -1,26 +1,35 @@
 package dev.portico.examples;
 
 import dev.portico.examples.mobile.DemoConfig;
+import dev.portico.examples.mobile.DemoTokens;
 import dev.portico.examples.mobile.MobileDemo;
 
 import java.io.UncheckedIOException;
+import java.time.Duration;
 
-/** Entry point of the examples jar: the mobile demo by default, or the benchmark proxy with {@code bench-proxy}. */
+/**
+ * Entry point of the examples jar: the mobile demo by default, the benchmark proxy with {@code bench-proxy}, or
+ * {@code token USER}, which prints a demo token for that user (valid for an hour, signed with DEMO_JWT_SECRET).
+ */
 public final class Main {
 
-    private static final String USAGE = "usage: java -jar gateway-examples.jar [bench-proxy]";
+    private static final String USAGE = "usage: java -jar gateway-examples.jar [bench-proxy | token USER]";
 
     private Main() {
     }
 
     public static void main(String[] args) {
         boolean benchProxy = args.length == 1 && args[0].equals("bench-proxy");
-        if (args.length > 0 && !benchProxy) {
+        boolean token = args.length == 2 && args[0].equals("token") && !args[1].isBlank();
+        if (args.length > 0 && !benchProxy && !token) {
             System.err.println(USAGE);
             System.exit(2);
         }
         try {
-            if (benchProxy) {
+            if (token) {
+                System.out.println(DemoTokens.issue(DemoConfig.fromEnvironment(System.getenv()).jwtSecret(), args[1],
+                        Duration.ofHours(1)));
+            } else if (benchProxy) {
                 BenchProxy.startFromEnvironment(System.getenv());
             } else {
                 startMobileDemo();

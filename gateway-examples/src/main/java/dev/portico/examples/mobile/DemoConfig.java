@@ -1,5 +1,6 @@
 package dev.portico.examples.mobile;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -14,10 +15,17 @@ import java.util.Set;
  * @param routeTimeout the upstream timeout of every route ({@code DEMO_ROUTE_TIMEOUT_MS}, default 2000)
  * @param failService  {@code user}, {@code product} or {@code order} to make that service answer 500, or
  *                     {@code null} ({@code DEMO_FAIL_SERVICE}, default none)
+ * @param jwtSecret    the HS256 key of the demo's tokens, as UTF-8 bytes, at least 32 of them ({@code DEMO_JWT_SECRET},
+ *                     default {@link #DEFAULT_JWT_SECRET})
  */
-public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService) {
+public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService,
+                         String jwtSecret) {
+
+    /** The demo's token key when {@code DEMO_JWT_SECRET} is unset: documented, so set your own outside a demo. */
+    public static final String DEFAULT_JWT_SECRET = "portico-demo-secret-change-me-in-production";
 
     private static final Set<String> SERVICES = Set.of("user", "product", "order");
+    private static final int MIN_SECRET_BYTES = 32;
 
     public DemoConfig {
         if (gatewayPort < 0 || gatewayPort > 65535) {
@@ -34,6 +42,16 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
         if (failService != null && !SERVICES.contains(failService)) {
             throw new IllegalArgumentException("failService: " + failService + " (expected: user, product or order)");
         }
+        Objects.requireNonNull(jwtSecret, "jwtSecret");
+        if (jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+            throw new IllegalArgumentException("jwtSecret: " + jwtSecret.getBytes(StandardCharsets.UTF_8).length
+                    + " bytes (expected: at least " + MIN_SECRET_BYTES + ")");
+        }
+    }
+
+    /** Returns settings with the default token key. */
+    public DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService) {
+        this(gatewayPort, backendDelay, routeTimeout, failService, DEFAULT_JWT_SECRET);
     }
 
     /** Returns the defaults: port 8080, no delay, a 2 s route timeout and no failing service. */
@@ -49,7 +67,21 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
                 Duration.ofMillis(number(env, "DEMO_BACKEND_DELAY_MS", 0, 0, Integer.MAX_VALUE)),
                 Duration.ofMillis(number(env, "DEMO_ROUTE_TIMEOUT_MS", defaults.routeTimeout().toMillis(), 1,
                         Integer.MAX_VALUE)),
-                service(env, "DEMO_FAIL_SERVICE"));
+                service(env, "DEMO_FAIL_SERVICE"),
+                secret(env, "DEMO_JWT_SECRET"));
+    }
+
+    private static String secret(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isEmpty()) {
+            return DEFAULT_JWT_SECRET;
+        }
+        if (value.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+            // the value is a secret: say how long it is, never what it is
+            throw new IllegalArgumentException(name + ": " + value.getBytes(StandardCharsets.UTF_8).length
+                    + " bytes (expected: at least " + MIN_SECRET_BYTES + ")");
+        }
+        return value;
     }
 
     /** Returns whether the named service ({@code user}, {@code product} or {@code order}) answers 500. */

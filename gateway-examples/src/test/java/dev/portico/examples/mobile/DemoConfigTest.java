@@ -59,4 +59,16 @@ class DemoConfigTest {
                 .isThrownBy(() -> new DemoConfig(8080, Duration.ZERO, Duration.ofSeconds(2), "payments"))
                 .withMessage("failService: payments (expected: user, product or order)");
     }
+
+    @Test
+    void readsTheJwtSecretAndRefusesAShortOneWithoutEchoingIt() {
+        String secret = "a-secret-of-at-least-thirty-two-bytes";
+        assertThat(DemoConfig.fromEnvironment(Map.of("DEMO_JWT_SECRET", secret)).jwtSecret()).isEqualTo(secret);
+        assertThat(DemoConfig.defaults().jwtSecret()).isEqualTo(DemoConfig.DEFAULT_JWT_SECRET);
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("DEMO_JWT_SECRET", "short-secret")))
+                .withMessage("DEMO_JWT_SECRET: 12 bytes (expected: at least 32)")
+                .withMessageNotContaining("short-secret");
+    }
 }
