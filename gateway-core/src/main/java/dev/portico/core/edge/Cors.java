@@ -73,7 +73,7 @@ public final class Cors implements Filter {
     }
 
     /** Returns whether this {@code Origin} value is allowed: one of the origins, or matched by an origin pattern. */
-    public boolean allowsOrigin(String origin) {
+    boolean allowsOrigin(String origin) {
         if (origin == null) {
             return false;
         }

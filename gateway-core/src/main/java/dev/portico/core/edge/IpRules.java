@@ -38,7 +38,7 @@ public final class IpRules implements Filter {
     }
 
     /** Returns whether a client at this address may pass: in no deny block, and in an allow block if any is set. */
-    public boolean permits(InetSocketAddress client) {
+    boolean permits(InetSocketAddress client) {
         if (client == null || client.getAddress() == null) {
             return false;
         }

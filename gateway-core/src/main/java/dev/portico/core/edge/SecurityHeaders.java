@@ -37,11 +37,6 @@ public final class SecurityHeaders implements Filter {
         return new Builder();
     }
 
-    /** Returns the headers this filter adds. */
-    public Headers headers() {
-        return headers;
-    }
-
     @Override
     public CompletionStage<Response> filter(Request request, Chain chain) {
         return chain.proceed(request).thenApply(this::apply);

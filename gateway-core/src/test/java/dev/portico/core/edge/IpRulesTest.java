@@ -67,6 +67,21 @@ class IpRulesTest {
     }
 
     @Test
+    void matchesPrefixesThatEndInsideAByteAndNeverAcrossFamilies() {
+        IpRules rules = IpRules.builder().allow("172.16.0.0/12", "fd00::/7").deny("172.16.5.4").build();
+        IpRules everyone = IpRules.builder().allow("0.0.0.0/0").build();
+
+        assertThat(rules.permits(Http.address("172.31.255.255", 1))).isTrue();
+        assertThat(rules.permits(Http.address("172.32.0.1", 1))).isFalse();
+        assertThat(rules.permits(Http.address("172.16.5.4", 1))).isFalse();
+        assertThat(rules.permits(Http.address("fdff::1", 1))).isTrue();
+        assertThat(rules.permits(Http.address("fe00::1", 1))).isFalse();
+        assertThat(rules.permits(Http.address("::ffff:172.16.0.1", 1))).isTrue();
+        assertThat(everyone.permits(Http.address("198.51.100.1", 1))).isTrue();
+        assertThat(everyone.permits(Http.address("2001:db8::1", 1))).isFalse();
+    }
+
+    @Test
     void decidesOnTheClientNamedByATrustedProxy() {
         Gateway gateway = gateway(Gateway.builder().trustedProxies("192.0.2.0/24"));
 
