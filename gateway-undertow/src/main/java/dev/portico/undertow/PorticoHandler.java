@@ -188,10 +188,13 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         Gateway gateway = current.gateway;
         exchange.putAttachment(BodyStreamer.STALL_TIMEOUT, gateway.bodyIdleTimeout());
         HeaderValues transferEncoding = exchange.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
-        GatewayException refusal = transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
+        String version = exchange.getProtocol().toString(); // Undertow reads HTTP/d.d other than 0.9-2.0 as 1.1
+        GatewayException refusal = !version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")
+                ? new GatewayException(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are supported")
+                : transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
         if (refusal != null) {
-            // Undertow has framed the body its own way already: close after the answer, so no byte of it, nor a
-            // request behind it, is ever read from this connection
+            // Undertow has framed the body its own way already (or under a version we do not speak): close after the
+            // answer, so no byte of it, nor a request behind it, is ever read from this connection
             exchange.setPersistent(false);
         } else if (!exchange.isRequestComplete()) {
             // bounds the pauses in every read of the body: the gateway's, or Undertow's drain after an early answer
