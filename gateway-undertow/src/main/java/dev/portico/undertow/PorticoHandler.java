@@ -21,6 +21,7 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.undertow.util.Protocols;
 import io.undertow.util.SameThreadExecutor;
 import org.xnio.XnioWorker;
 
@@ -188,8 +189,11 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         Gateway gateway = current.gateway;
         exchange.putAttachment(BodyStreamer.STALL_TIMEOUT, gateway.bodyIdleTimeout());
         HeaderValues transferEncoding = exchange.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
-        String version = exchange.getProtocol().toString(); // Undertow reads HTTP/d.d other than 0.9-2.0 as 1.1
-        GatewayException refusal = !version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")
+        // Undertow's HTTP/1 parser reads HTTP/d.d other than 0.9-2.0 as 1.1 and refuses "HTTP/2.0" itself, so 2.0
+        // here is a real HTTP/2 connection's; what is left to refuse is HTTP/0.9
+        HttpString version = exchange.getProtocol();
+        GatewayException refusal = !version.equals(Protocols.HTTP_1_1) && !version.equals(Protocols.HTTP_1_0)
+                && !version.equals(Protocols.HTTP_2_0)
                 ? new GatewayException(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are supported")
                 : transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
         if (refusal != null) {
