@@ -115,15 +115,15 @@ public final class Jwks implements JwtKeys, AutoCloseable {
 
     /**
      * Returns the pinned algorithm of the key with this id from the keys fetched last, or {@code null}; an unknown id
-     * starts a fetch in the background (at most one per {@code minRefreshInterval}), so a retry may find it. Never
-     * blocks.
+     * starts a fetch in the background (at most one per {@code minRefreshInterval}), so a retry may find it. A
+     * {@code null} id finds the set's only key, if it holds exactly one. Never blocks.
      */
     @Override
     public Algorithm algorithm(String kid) {
         KeySet current = keys;
         Algorithm found = kid == null ? current.only() : current.byKid().get(kid);
-        if (found == null) {
-            refreshSoon();
+        if (found == null && (kid != null || current.byKid().isEmpty())) {
+            refreshSoon();                  // no fetch for a kid-less token while keys are held
         }
         return found;
     }
