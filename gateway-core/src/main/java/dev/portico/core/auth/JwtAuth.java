@@ -47,6 +47,8 @@ public final class JwtAuth implements Filter, IdentityHeaders {
     /** The longest token accepted, in characters; longer ones are refused before any decoding. */
     static final int MAX_TOKEN_LENGTH = 8192;
 
+    private static final List<String> SCOPE_CLAIMS = List.of("scope", "scp");
+
     /** The realm of the JWT filter that ran for a request, for {@link Authorize}'s challenges. */
     static final AttributeKey<String> REALM = AttributeKey.of("portico.auth.realm", String.class);
 
@@ -330,7 +332,7 @@ public final class JwtAuth implements Filter, IdentityHeaders {
 
     private static Set<String> scopes(Map<String, Object> claims) {
         Set<String> scopes = new LinkedHashSet<>();
-        for (String name : List.of("scope", "scp")) {
+        for (String name : SCOPE_CLAIMS) {
             Object value = claims.get(name);
             if (value instanceof String text) {
                 for (String scope : text.split(" ")) {
