@@ -10,7 +10,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The Java snippets in README.md and docs/guide.md are quoted verbatim from compiled sources. */
+/** The Java snippets in README.md, docs/guide.md and docs/auth.md are quoted verbatim from compiled sources. */
 class DocSnippetsTest {
 
     private static final Path ROOT = Path.of("..");
@@ -27,6 +27,15 @@ class DocSnippetsTest {
     void guideSnippetsAreGuideExamples() throws IOException {
         List<String> snippets = javaBlocks(ROOT.resolve("docs/guide.md"));
         String source = Files.readString(EXAMPLES.resolve("guide/GuideExamples.java"));
+        assertThat(snippets).isNotEmpty().allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
+    @Test
+    void authSnippetsAreAuthKeyAndEdgeExamples() throws IOException {
+        List<String> snippets = javaBlocks(ROOT.resolve("docs/auth.md"));
+        String source = Files.readString(EXAMPLES.resolve("guide/AuthExamples.java"))
+                + Files.readString(EXAMPLES.resolve("guide/KeyExamples.java"))
+                + Files.readString(EXAMPLES.resolve("guide/EdgeExamples.java"));
         assertThat(snippets).isNotEmpty().allSatisfy(snippet -> assertThat(source).contains(snippet));
     }
 
