@@ -4,9 +4,12 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Handler;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
+import dev.portico.core.auth.JwtAuth;
+import dev.portico.core.edge.Cors;
 import dev.portico.core.filter.Filters;
 import dev.portico.core.upstream.Upstream;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -38,13 +41,32 @@ public final class MobileGateway {
     private MobileGateway() {
     }
 
-    /** Returns the gateway for these services, with the route timeout of {@code config}. */
+    /**
+     * Returns the gateway for these services, with the route timeout and token key of {@code config}: the user and
+     * order routes require a demo token and tell the services its {@code sub} in {@code X-User-Id}, the only identity
+     * they trust; CORS is open to {@code http://localhost:3000}.
+     */
     public static Gateway build(DemoConfig config, Services services) {
         Upstream users = Upstream.of("user-service", services.users());
         Upstream products = Upstream.of("product-service", services.products());
         Upstream orders = Upstream.of("order-service", services.orders());
         Duration timeout = config.routeTimeout();
+        JwtAuth caller = JwtAuth.builder()
+                .hs256(config.jwtSecret().getBytes(StandardCharsets.UTF_8))
+                .issuer(DemoTokens.ISSUER)
+                .audience(DemoTokens.AUDIENCE)
+                .clockSkew(Duration.ofSeconds(30))
+                .claimHeader("sub", "X-User-Id")
+                .realm("mobile")
+                .build();
+        Cors cors = Cors.builder()
+                .allowOrigin("http://localhost:3000")
+                .allowMethods("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+                .allowHeaders("Authorization", "Content-Type")
+                .maxAge(Duration.ofMinutes(10))
+                .build();
         return Gateway.builder()
+                .edgeFilter(cors)
                 .maxBodySize(MAX_BODY_SIZE)
                 .route(Route.get("/api/products").id("products")
                         .filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
@@ -53,9 +75,9 @@ public final class MobileGateway {
                 .route(Route.get("/api/v1/products/{id}").id("product-v1")
                         .filter(Filters.rewritePath("/products/{id}")).timeout(timeout).to(products))
                 .route(Route.get("/api/users/me").id("me")
-                        .filter(Filters.stripPrefix(1)).timeout(timeout).to(users))
+                        .filter(caller).filter(Filters.stripPrefix(1)).timeout(timeout).to(users))
                 .route(Route.any("/api/orders").methods("GET", "POST").id("orders")
-                        .filter(Filters.stripPrefix(1)).timeout(timeout).to(orders))
+                        .filter(caller).filter(Filters.stripPrefix(1)).timeout(timeout).to(orders))
                 .route(Route.get("/health").id("health").handler(HEALTH))
                 .build();
     }

@@ -46,6 +46,11 @@ final class Http {
         return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Returns an Authorization value with a demo token for {@code user}, signed with the default demo key. */
+    static String bearer(String user) {
+        return "Bearer " + DemoTokens.issue(DemoConfig.DEFAULT_JWT_SECRET, user, Duration.ofHours(1));
+    }
+
     /** Parses a response body as JSON. */
     static JsonElement json(HttpResponse<String> response) {
         return JsonParser.parseString(response.body());

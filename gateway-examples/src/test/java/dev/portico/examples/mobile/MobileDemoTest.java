@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 import static dev.portico.examples.mobile.Http.error;
 import static dev.portico.examples.mobile.Http.json;
@@ -74,7 +75,7 @@ class MobileDemoTest {
 
     @Test
     void returnsTheUserThatXUserIdNames() throws Exception {
-        HttpResponse<String> response = http.get("/api/users/me", "X-User-Id", "bob");
+        HttpResponse<String> response = http.get("/api/users/me", "Authorization", Http.bearer("bob"));
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("{\"id\":\"bob\",\"name\":\"Bob Marley\",\"email\":\"bob@example.com\"}");
@@ -82,15 +83,64 @@ class MobileDemoTest {
 
     @Test
     void passesTheUserServicesErrorsThrough() throws Exception {
-        assertThat(http.get("/api/users/me", "X-User-Id", "mallory").statusCode()).isEqualTo(404);
-        HttpResponse<String> missing = http.get("/api/users/me");
-        assertThat(missing.statusCode()).isEqualTo(400);
-        assertThat(error(missing)).isEqualTo("bad_request");
+        assertThat(http.get("/api/users/me", "Authorization", Http.bearer("mallory")).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void theUserAndOrderRoutesRequireAToken() throws Exception {
+        for (HttpResponse<String> response : List.of(http.get("/api/users/me"), http.get("/api/orders"),
+                http.post("/api/orders", "{\"productId\":\"p1\",\"quantity\":1}"))) {
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(error(response)).isEqualTo("unauthorized");
+            assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+                    challenge -> assertThat(challenge).startsWith("Bearer realm=\"mobile\""));
+        }
+    }
+
+    @Test
+    void aTokenSignedWithAnotherKeyOrForAnotherAudienceIsRefused() throws Exception {
+        String otherKey = DemoTokens.issue("another-secret-of-at-least-thirty-two-bytes", "alice", Duration.ofHours(1));
+        String otherAudience = com.auth0.jwt.JWT.create().withIssuer(DemoTokens.ISSUER).withAudience("web-app")
+                .withSubject("alice").withExpiresAt(java.time.Instant.now().plusSeconds(600))
+                .sign(com.auth0.jwt.algorithms.Algorithm.HMAC256(
+                        DemoConfig.DEFAULT_JWT_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+        for (String token : List.of(otherKey, otherAudience)) {
+            HttpResponse<String> response = http.get("/api/users/me", "Authorization", "Bearer " + token);
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+                    challenge -> assertThat(challenge).contains("error=\"invalid_token\""));
+            assertThat(response.body()).doesNotContain(token);
+        }
+    }
+
+    @Test
+    void aForgedXUserIdNeverChoosesTheUser() throws Exception {
+        HttpResponse<String> response = http.get("/api/users/me", "Authorization", Http.bearer("alice"),
+                "X-User-Id", "bob", "x-user-id", "carol");
+
+        assertThat(json(response).getAsJsonObject().get("id").getAsString()).isEqualTo("alice");
+    }
+
+    @Test
+    void corsIsOpenToTheLocalWebAppOnly() throws Exception {
+        HttpResponse<String> preflight = http.send("OPTIONS", "/api/orders", null, "Origin", "http://localhost:3000",
+                "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization,content-type");
+        assertThat(preflight.statusCode()).isEqualTo(204);
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://localhost:3000");
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers").orElse("").toLowerCase())
+                .contains("authorization");
+        assertThat(preflight.headers().allValues("Vary").toString()).contains("Origin");
+
+        HttpResponse<String> actual = http.get("/api/products", "Origin", "http://localhost:3000");
+        assertThat(actual.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://localhost:3000");
+        HttpResponse<String> other = http.get("/api/products", "Origin", "https://evil.example");
+        assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
     }
 
     @Test
     void listsOnlyTheCallersOrders() throws Exception {
-        HttpResponse<String> response = http.get("/api/orders", "X-User-Id", "alice");
+        HttpResponse<String> response = http.get("/api/orders", "Authorization", Http.bearer("alice"));
 
         assertThat(response.statusCode()).isEqualTo(200);
         JsonArray orders = json(response).getAsJsonArray();
@@ -104,7 +154,7 @@ class MobileDemoTest {
     void placesAnOrderForXUserIdIgnoringTheBodysUserId() throws Exception {
         HttpResponse<String> response = http.post("/api/orders",
                 "{\"productId\":\"p4\",\"quantity\":3,\"userId\":\"alice\"}",
-                "X-User-Id", "carol", "Content-Type", "application/json");
+                "Authorization", Http.bearer("carol"), "Content-Type", "application/json");
 
         assertThat(response.statusCode()).isEqualTo(201);
         JsonObject order = json(response).getAsJsonObject();
@@ -114,9 +164,9 @@ class MobileDemoTest {
         assertThat(order.get("totalCents").getAsLong()).isEqualTo(3 * 3499);
         String id = order.get("id").getAsString();
 
-        JsonArray carols = json(http.get("/api/orders", "X-User-Id", "carol")).getAsJsonArray();
+        JsonArray carols = json(http.get("/api/orders", "Authorization", Http.bearer("carol"))).getAsJsonArray();
         assertThat(carols).anySatisfy(o -> assertThat(o.getAsJsonObject().get("id").getAsString()).isEqualTo(id));
-        JsonArray alices = json(http.get("/api/orders", "X-User-Id", "alice")).getAsJsonArray();
+        JsonArray alices = json(http.get("/api/orders", "Authorization", Http.bearer("alice"))).getAsJsonArray();
         assertThat(alices).noneSatisfy(o -> assertThat(o.getAsJsonObject().get("id").getAsString()).isEqualTo(id));
     }
 
@@ -141,7 +191,7 @@ class MobileDemoTest {
         "{\"productId\":\"p1\",\"quantity\":true}",
         "{\"productId\":\"p1\",\"quantity\":5,\"quantity\":-5}"})
     void rejectsAnInvalidOrderWith400(String body) throws Exception {
-        HttpResponse<String> response = http.post("/api/orders", body, "X-User-Id", "bob");
+        HttpResponse<String> response = http.post("/api/orders", body, "Authorization", Http.bearer("bob"));
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
@@ -149,16 +199,8 @@ class MobileDemoTest {
     }
 
     @Test
-    void rejectsAnOrderWithoutXUserIdWith400() throws Exception {
-        HttpResponse<String> response = http.post("/api/orders", "{\"productId\":\"p1\",\"quantity\":1}");
-
-        assertThat(response.statusCode()).isEqualTo(400);
-        assertThat(error(response)).isEqualTo("bad_request");
-    }
-
-    @Test
     void rejectsABodyOverOneMebibyteWith413() throws Exception {
-        HttpResponse<String> response = http.post("/api/orders", "x".repeat(1024 * 1024 + 1), "X-User-Id", "bob");
+        HttpResponse<String> response = http.post("/api/orders", "x".repeat(1024 * 1024 + 1), "Authorization", Http.bearer("bob"));
 
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(error(response)).isEqualTo("payload_too_large");
@@ -188,7 +230,7 @@ class MobileDemoTest {
         assertThat(products.headers().firstValue("Allow")).hasValue("GET, HEAD");
         assertThat(error(products)).isEqualTo("method_not_allowed");
 
-        HttpResponse<String> orders = http.send("PUT", "/api/orders", "{}", "X-User-Id", "bob");
+        HttpResponse<String> orders = http.send("PUT", "/api/orders", "{}", "Authorization", Http.bearer("bob"));
         assertThat(orders.statusCode()).isEqualTo(405);
         assertThat(orders.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
     }
@@ -196,7 +238,7 @@ class MobileDemoTest {
     @Test
     void treatsATrailingSlashAsAnUnknownRoute() throws Exception {
         for (String target : new String[] {"/api/products/", "/health/", "/api/users/me/"}) {
-            HttpResponse<String> response = http.get(target, "X-User-Id", "bob");
+            HttpResponse<String> response = http.get(target, "Authorization", Http.bearer("bob"));
             assertThat(response.statusCode()).as(target).isEqualTo(404);
             assertThat(error(response)).as(target).isEqualTo("not_found");
         }
@@ -207,9 +249,9 @@ class MobileDemoTest {
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
         assertThat(http.get("/api/products/p1", "traceparent", TRACEPARENT).headers().firstValue("X-Trace-Id"))
                 .hasValue(traceId);
-        assertThat(http.get("/api/users/me", "traceparent", TRACEPARENT, "X-User-Id", "alice")
+        assertThat(http.get("/api/users/me", "traceparent", TRACEPARENT, "Authorization", Http.bearer("alice"))
                 .headers().firstValue("X-Trace-Id")).hasValue(traceId);
-        assertThat(http.get("/api/orders", "traceparent", TRACEPARENT, "X-User-Id", "alice")
+        assertThat(http.get("/api/orders", "traceparent", TRACEPARENT, "Authorization", Http.bearer("alice"))
                 .headers().firstValue("X-Trace-Id")).hasValue(traceId);
     }
 

@@ -21,7 +21,7 @@ class SlowOrFailingServiceTest {
             HttpResponse<String> products = http.get("/api/products");
             assertThat(products.statusCode()).isEqualTo(500);
             assertThat(error(products)).isEqualTo("internal_error");
-            assertThat(http.get("/api/users/me", "X-User-Id", "alice").statusCode()).isEqualTo(200);
+            assertThat(http.get("/api/users/me", "Authorization", Http.bearer("alice")).statusCode()).isEqualTo(200);
             assertThat(http.get("/health").statusCode()).isEqualTo(200);
         }
     }
@@ -65,7 +65,7 @@ class SlowOrFailingServiceTest {
             client.setSoTimeout(10_000);
             String body = "{\"productId\":\"p1\",\"quantity\":1}";
             OutputStream out = client.getOutputStream();
-            out.write(("POST /api/orders HTTP/1.1\r\nHost: x\r\nX-User-Id: alice\r\nContent-Type: application/json\r\n"
+            out.write(("POST /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: " + Http.bearer("alice") + "\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             Thread.sleep(200); // the gateway sends the head on; the service reads it before the body exists
