@@ -5,6 +5,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.auth.ApiKeyAuth;
 import dev.portico.core.auth.Jwks;
+import dev.portico.core.auth.JwtAuth;
 import dev.portico.core.auth.Principal;
 import dev.portico.core.upstream.Upstream;
 
@@ -27,7 +28,9 @@ public final class KeyExamples {
 
         return Gateway.builder()
                 .resource(jwks)                                   // gateway.close() stops its refresh thread
-                .route(Route.get("/api/orders/**").to(orders))    // with JwtAuth.builder().keys(jwks)
+                .route(Route.get("/api/orders/**")
+                        .filter(JwtAuth.builder().keys(jwks).issuer("https://id.example.com").audience("orders").build())
+                        .to(orders))
                 .build();
     }
 
