@@ -2,12 +2,17 @@ package dev.portico.examples;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
+import dev.portico.core.auth.JwtAuth;
 import dev.portico.core.upstream.Upstream;
 import dev.portico.undertow.PorticoServer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** The benchmark proxy: a plain gateway on loopback that forwards every request unchanged to one upstream. */
+/**
+ * The benchmark proxy: a plain gateway on loopback that forwards every request unchanged to one upstream; with
+ * {@code BENCH_JWT_SECRET} set it first requires a valid HS256 token signed with that secret's UTF-8 bytes.
+ */
 public final class BenchProxy {
 
     private static final int DEFAULT_PORT = 19104;
@@ -18,19 +23,40 @@ public final class BenchProxy {
 
     /** Returns a gateway that forwards any method on any path, with its query and headers, to {@code upstreamUrl}. */
     public static Gateway gateway(String upstreamUrl) {
+        return gateway(upstreamUrl, null);
+    }
+
+    /**
+     * Returns the bench gateway; with a {@code jwtSecret}, every request must carry a valid HS256 token signed with
+     * its UTF-8 bytes ({@code exp} required), else 401.
+     */
+    public static Gateway gateway(String upstreamUrl, String jwtSecret) {
         Upstream upstream = Upstream.of("bench-upstream", upstreamUrl);
-        return Gateway.builder().route(Route.any("/**").id("bench").to(upstream)).build();
+        Route.Builder route = Route.any("/**").id("bench");
+        if (jwtSecret != null) {
+            route.filter(JwtAuth.builder().hs256(jwtSecret.getBytes(StandardCharsets.UTF_8)).build());
+        }
+        return Gateway.builder().route(route.to(upstream)).build();
     }
 
     /** Starts the proxy on {@code 127.0.0.1:port} (0 picks a free port). */
     public static PorticoServer start(int port, String upstreamUrl) {
-        return PorticoServer.builder(gateway(upstreamUrl)).host("127.0.0.1").port(port).start();
+        return start(port, upstreamUrl, null);
     }
 
-    /** Starts the proxy from {@code BENCH_PORT} and {@code BENCH_UPSTREAM} and closes it when the JVM shuts down. */
+    /** Starts the proxy on {@code 127.0.0.1:port}, requiring tokens signed with {@code jwtSecret} unless null. */
+    public static PorticoServer start(int port, String upstreamUrl, String jwtSecret) {
+        return PorticoServer.builder(gateway(upstreamUrl, jwtSecret)).host("127.0.0.1").port(port).start();
+    }
+
+    /**
+     * Starts the proxy from {@code BENCH_PORT}, {@code BENCH_UPSTREAM} and {@code BENCH_JWT_SECRET} and closes it
+     * when the JVM shuts down.
+     */
     static void startFromEnvironment(Map<String, String> env) {
         String upstream = env.getOrDefault("BENCH_UPSTREAM", DEFAULT_UPSTREAM);
-        PorticoServer server = start(port(env.get("BENCH_PORT")), upstream);
+        String secret = env.get("BENCH_JWT_SECRET");
+        PorticoServer server = start(port(env.get("BENCH_PORT")), upstream, secret == null || secret.isEmpty() ? null : secret);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-proxy-shutdown"));
         System.out.println("Bench proxy: http://127.0.0.1:" + server.port() + " -> " + upstream);
     }

@@ -1,5 +1,7 @@
 package dev.portico.examples;
 
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
 import dev.portico.undertow.PorticoServer;
 import io.undertow.Undertow;
 import io.undertow.util.HttpString;
@@ -12,7 +14,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,5 +61,30 @@ class BenchProxyTest {
         assertThat(response.body()).isEqualTo(PAYLOAD);
         assertThat(response.headers().firstValue("X-Backend")).hasValue("yes");
         assertThat(seen.get()).isEqualTo("GET /bench/a%20b?x=1&y=%2F&z=a+b run-7");
+    }
+
+    @Test
+    void withAJwtSecretItRequiresAValidTokenWithAnExpiry() throws Exception {
+        String secret = "bench-secret-of-at-least-thirty-two-bytes";
+        backend = Undertow.builder().addHttpListener(0, "127.0.0.1")
+                .setHandler(exchange -> exchange.getResponseSender().send("ok")).build();
+        backend.start();
+        int backendPort = ((InetSocketAddress) backend.getListenerInfo().get(0).getAddress()).getPort();
+        proxy = BenchProxy.start(0, "http://127.0.0.1:" + backendPort, secret);
+        Algorithm key = Algorithm.HMAC256(secret.getBytes(StandardCharsets.UTF_8));
+        String valid = JWT.create().withSubject("bench").withExpiresAt(Instant.now().plusSeconds(600)).sign(key);
+        String noExpiry = JWT.create().withSubject("bench").sign(key);
+
+        assertThat(get("Bearer " + valid).statusCode()).isEqualTo(200);
+        assertThat(get("Bearer " + noExpiry).statusCode()).isEqualTo(401);
+        assertThat(get(null).statusCode()).isEqualTo(401);
+    }
+
+    private HttpResponse<String> get(String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/"));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }
