@@ -7,11 +7,13 @@ import dev.portico.core.upstream.Upstream;
 import dev.portico.undertow.PorticoServer;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * The benchmark proxy: a plain gateway on loopback that forwards every request unchanged to one upstream; with
- * {@code BENCH_JWT_SECRET} set it first requires a valid HS256 token signed with that secret's UTF-8 bytes.
+ * {@code BENCH_JWT_SECRET} set it first requires a valid HS256 token signed with that secret's UTF-8 bytes, and with
+ * {@code BENCH_JWT_KEY} (a PEM public key file, see {@link BenchKeys}) an RS256 or ES256 one.
  */
 public final class BenchProxy {
 
@@ -31,10 +33,15 @@ public final class BenchProxy {
      * its UTF-8 bytes ({@code exp} required), else 401.
      */
     public static Gateway gateway(String upstreamUrl, String jwtSecret) {
+        return gateway(upstreamUrl, jwtSecret == null ? null
+                : JwtAuth.builder().hs256(jwtSecret.getBytes(StandardCharsets.UTF_8)).build());
+    }
+
+    private static Gateway gateway(String upstreamUrl, JwtAuth auth) {
         Upstream upstream = Upstream.of("bench-upstream", upstreamUrl);
         Route.Builder route = Route.any("/**").id("bench");
-        if (jwtSecret != null) {
-            route.filter(JwtAuth.builder().hs256(jwtSecret.getBytes(StandardCharsets.UTF_8)).build());
+        if (auth != null) {
+            route.filter(auth);
         }
         return Gateway.builder().route(route.to(upstream)).build();
     }
@@ -56,7 +63,12 @@ public final class BenchProxy {
     static void startFromEnvironment(Map<String, String> env) {
         String upstream = env.getOrDefault("BENCH_UPSTREAM", DEFAULT_UPSTREAM);
         String secret = env.get("BENCH_JWT_SECRET");
-        PorticoServer server = start(port(env.get("BENCH_PORT")), upstream, secret == null || secret.isEmpty() ? null : secret);
+        String keyFile = env.get("BENCH_JWT_KEY");
+        JwtAuth auth = keyFile != null && !keyFile.isEmpty() ? BenchKeys.verifier(Path.of(keyFile))
+                : secret != null && !secret.isEmpty() ? JwtAuth.builder().hs256(secret.getBytes(StandardCharsets.UTF_8)).build()
+                : null;
+        PorticoServer server = PorticoServer.builder(gateway(upstream, auth)).host("127.0.0.1")
+                .port(port(env.get("BENCH_PORT"))).start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-proxy-shutdown"));
         System.out.println("Bench proxy: http://127.0.0.1:" + server.port() + " -> " + upstream);
     }

@@ -5,6 +5,7 @@ import dev.portico.examples.mobile.DemoTokens;
 import dev.portico.examples.mobile.MobileDemo;
 
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -13,7 +14,8 @@ import java.time.Duration;
  */
 public final class Main {
 
-    private static final String USAGE = "usage: java -jar gateway-examples.jar [bench-proxy | token USER]";
+    private static final String USAGE =
+            "usage: java -jar gateway-examples.jar [bench-proxy | token USER | bench-keys FILE RS256|ES256]";
 
     private Main() {
     }
@@ -21,12 +23,15 @@ public final class Main {
     public static void main(String[] args) {
         boolean benchProxy = args.length == 1 && args[0].equals("bench-proxy");
         boolean token = args.length == 2 && args[0].equals("token") && !args[1].isBlank();
-        if (args.length > 0 && !benchProxy && !token) {
+        boolean benchKeys = args.length == 3 && args[0].equals("bench-keys");
+        if (args.length > 0 && !benchProxy && !token && !benchKeys) {
             System.err.println(USAGE);
             System.exit(2);
         }
         try {
-            if (token) {
+            if (benchKeys) {
+                System.out.println(BenchKeys.create(Path.of(args[1]), args[2]));
+            } else if (token) {
                 System.out.println(DemoTokens.issue(DemoConfig.fromEnvironment(System.getenv()).jwtSecret(), args[1],
                         Duration.ofHours(1)));
             } else if (benchProxy) {

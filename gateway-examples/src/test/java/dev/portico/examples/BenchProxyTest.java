@@ -2,11 +2,17 @@ package dev.portico.examples;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
+import dev.portico.core.Gateway;
+import dev.portico.core.Route;
+import dev.portico.core.upstream.Upstream;
 import dev.portico.undertow.PorticoServer;
 import io.undertow.Undertow;
 import io.undertow.util.HttpString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -15,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
@@ -78,6 +85,24 @@ class BenchProxyTest {
         assertThat(get("Bearer " + valid).statusCode()).isEqualTo(200);
         assertThat(get("Bearer " + noExpiry).statusCode()).isEqualTo(401);
         assertThat(get(null).statusCode()).isEqualTo(401);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"RS256", "ES256"})
+    void withAPublicKeyFileItRequiresTokensSignedWithItsPrivateHalf(String algorithm, @TempDir Path dir) throws Exception {
+        backend = Undertow.builder().addHttpListener(0, "127.0.0.1")
+                .setHandler(exchange -> exchange.getResponseSender().send("ok")).build();
+        backend.start();
+        int backendPort = ((InetSocketAddress) backend.getListenerInfo().get(0).getAddress()).getPort();
+        Path key = dir.resolve("bench.pem");
+        String token = BenchKeys.create(key, algorithm);
+        String stranger = BenchKeys.create(dir.resolve("other.pem"), algorithm);
+        proxy = PorticoServer.builder(Gateway.builder().route(Route.any("/**").filter(BenchKeys.verifier(key))
+                .to(Upstream.of("backend", "http://127.0.0.1:" + backendPort))).build()).port(0).start();
+
+        assertThat(JWT.decode(token).getAlgorithm()).isEqualTo(algorithm);
+        assertThat(get("Bearer " + token).statusCode()).isEqualTo(200);
+        assertThat(get("Bearer " + stranger).statusCode()).isEqualTo(401);
     }
 
     private HttpResponse<String> get(String authorization) throws Exception {
