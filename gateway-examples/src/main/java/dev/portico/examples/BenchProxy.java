@@ -33,11 +33,11 @@ public final class BenchProxy {
      * its UTF-8 bytes ({@code exp} required), else 401.
      */
     public static Gateway gateway(String upstreamUrl, String jwtSecret) {
-        return gateway(upstreamUrl, jwtSecret == null ? null
+        return proxy(upstreamUrl, jwtSecret == null ? null
                 : JwtAuth.builder().hs256(jwtSecret.getBytes(StandardCharsets.UTF_8)).build());
     }
 
-    private static Gateway gateway(String upstreamUrl, JwtAuth auth) {
+    private static Gateway proxy(String upstreamUrl, JwtAuth auth) {
         Upstream upstream = Upstream.of("bench-upstream", upstreamUrl);
         Route.Builder route = Route.any("/**").id("bench");
         if (auth != null) {
@@ -67,7 +67,7 @@ public final class BenchProxy {
         JwtAuth auth = keyFile != null && !keyFile.isEmpty() ? BenchKeys.verifier(Path.of(keyFile))
                 : secret != null && !secret.isEmpty() ? JwtAuth.builder().hs256(secret.getBytes(StandardCharsets.UTF_8)).build()
                 : null;
-        PorticoServer server = PorticoServer.builder(gateway(upstream, auth)).host("127.0.0.1")
+        PorticoServer server = PorticoServer.builder(proxy(upstream, auth)).host("127.0.0.1")
                 .port(port(env.get("BENCH_PORT"))).start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-proxy-shutdown"));
         System.out.println("Bench proxy: http://127.0.0.1:" + server.port() + " -> " + upstream);
