@@ -71,6 +71,7 @@ public final class JwtAuth implements Filter, IdentityHeaders {
     private final String realm;
     private final String challenge;
     private final boolean optional;
+    private final VerifiedTokens verified;
 
     private JwtAuth(Builder b, JwtKeys keys) {
         this.keys = keys;
@@ -94,6 +95,7 @@ public final class JwtAuth implements Filter, IdentityHeaders {
         this.realm = b.realm;
         this.challenge = "Bearer realm=\"" + b.realm + '"';
         this.optional = b.optional;
+        this.verified = b.cacheSize > 0 ? new VerifiedTokens(b.cacheSize) : null;
     }
 
     /** Returns a builder; name at least one key ({@code hs256}, {@code rs256}, {@code es256}, ... or {@code keys}). */
@@ -119,7 +121,7 @@ public final class JwtAuth implements Filter, IdentityHeaders {
                 return CompletableFuture.failedFuture(GatewayException.unauthorized(challenge,
                         "a bearer token is required"));
             }
-            principal = verify(token);
+            principal = verified(token);
         } catch (Invalid e) {
             return CompletableFuture.failedFuture(GatewayException.unauthorized(challenge
                     + ", error=\"invalid_token\", error_description=\"" + e.getMessage() + '"', e.getMessage()));
@@ -197,6 +199,20 @@ public final class JwtAuth implements Filter, IdentityHeaders {
     }
 
     /** Checks a token's shape, then its key and algorithm, then its signature, then its claims. */
+    /** Returns the principal of a token, from the cache of verified tokens when it was verified recently. */
+    private Principal verified(String token) {
+        if (verified == null) {
+            return verify(token);
+        }
+        long now = System.nanoTime();
+        Principal principal = verified.get(token, now);
+        if (principal == null) {
+            principal = verify(token);
+            verified.put(token, principal, now, principal.claim("exp") instanceof Number exp ? exp.longValue() : -1);
+        }
+        return principal;
+    }
+
     private Principal verify(String token) {
         checkShape(token);
         DecodedJWT jwt;
@@ -453,6 +469,7 @@ public final class JwtAuth implements Filter, IdentityHeaders {
         private Duration clockSkew = Duration.ofSeconds(30);
         private boolean requireExpiry = true;
         private final List<String> requiredClaims = new ArrayList<>();
+        private int cacheSize = 10_000;
         private final List<ClaimCheck> claimChecks = new ArrayList<>();
         private final List<PrincipalCheck> principalChecks = new ArrayList<>();
         private String subjectClaim = "sub";
@@ -696,6 +713,19 @@ public final class JwtAuth implements Filter, IdentityHeaders {
         }
 
         /** Sets the realm named in {@code WWW-Authenticate} (default {@code api}). */
+        /**
+         * Sets how many verified tokens are remembered (default 10,000; 0 remembers none), so that a client sending
+         * the same token again is not decoded and verified again: each is remembered until its {@code exp}, at most
+         * a minute, which bounds how long a key withdrawn from a JWKS goes on verifying tokens it signed.
+         */
+        public Builder cacheSize(int tokens) {
+            if (tokens < 0) {
+                throw new IllegalArgumentException("cacheSize: " + tokens + " (expected: >= 0)");
+            }
+            this.cacheSize = tokens;
+            return this;
+        }
+
         public Builder realm(String realm) {
             this.realm = Objects.requireNonNull(realm, "realm");
             return this;

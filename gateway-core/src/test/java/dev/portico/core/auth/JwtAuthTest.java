@@ -162,6 +162,46 @@ class JwtAuthTest {
         }
     }
 
+    // ---- the cache of verified tokens
+
+    @Test
+    void aTokenSentAgainIsNotVerifiedAgain() {
+        CountingKeys keys = new CountingKeys(Algorithm.HMAC256(SECRET));
+        JwtAuth jwt = JwtAuth.builder().keys(keys).build();
+        String token = hs256(t -> t);
+
+        assertThat(bearer(jwt, token).status()).isEqualTo(200);
+        assertThat(bearer(jwt, token).status()).isEqualTo(200);
+
+        assertThat(keys.lookups).as("one verification for two requests").hasValue(1);
+        assertThat(seen.get().subject()).isEqualTo("alice");
+    }
+
+    @Test
+    void withoutACacheEveryRequestIsVerified() {
+        CountingKeys keys = new CountingKeys(Algorithm.HMAC256(SECRET));
+        JwtAuth jwt = JwtAuth.builder().keys(keys).cacheSize(0).build();
+        String token = hs256(t -> t);
+
+        bearer(jwt, token);
+        bearer(jwt, token);
+
+        assertThat(keys.lookups).hasValue(2);
+    }
+
+    @Test
+    void aCachedTokenIsRefusedOnceItExpires() throws InterruptedException {
+        JwtAuth jwt = JwtAuth.builder().hs256(SECRET).clockSkew(Duration.ZERO).build();
+        String token = hs256(t -> t.withExpiresAt(Instant.now().plusMillis(1500)));
+        assertThat(bearer(jwt, token).status()).isEqualTo(200);
+        upstream.takeCall();
+        seen.set(null);
+
+        Thread.sleep(2100);
+
+        assertRefused(bearer(jwt, token), "expired");
+    }
+
     // ---- accepting
 
     @Test
