@@ -258,22 +258,22 @@ public final class JwtAuth implements Filter, IdentityHeaders {
             throw new Invalid("the token's header or claims cannot be read");
         }
         for (String name : requiredClaims) {
-            if (lookup(claims, name) == null) {
+            if (Principal.claimAt(claims, name) == null) {
                 throw new Invalid("the token lacks the claim " + name);
             }
         }
         for (ClaimCheck check : claimChecks) {
-            Object value = lookup(claims, check.name());
+            Object value = Principal.claimAt(claims, check.name());
             if (value == null || !passes(check.test(), value)) {
                 throw new Invalid("the token's claim " + check.name() + " is not accepted");
             }
         }
-        if (!(lookup(claims, subjectClaim) instanceof String subject) || subject.isEmpty()) {
+        if (!(Principal.claimAt(claims, subjectClaim) instanceof String subject) || subject.isEmpty()) {
             throw new Invalid("the token has no subject (" + subjectClaim + ")");
         }
         Principal principal = Principal.builder(subject, "jwt")
                 .scopes(scopes(claims))
-                .plan(planClaim != null && lookup(claims, planClaim) instanceof String plan ? plan : null)
+                .plan(planClaim != null && Principal.claimAt(claims, planClaim) instanceof String plan ? plan : null)
                 .claims(claims)
                 .build();
         for (PrincipalCheck check : principalChecks) {
@@ -361,22 +361,6 @@ public final class JwtAuth implements Filter, IdentityHeaders {
             }
         }
         return scopes;
-    }
-
-    /** Returns the claim at a dotted path, as {@link Principal#claim} finds it. */
-    private static Object lookup(Map<String, Object> claims, String path) {
-        Object direct = claims.get(path);
-        if (direct != null) {
-            return direct;
-        }
-        Object value = claims;
-        for (String part : path.split("\\.", -1)) {
-            if (!(value instanceof Map<?, ?> map)) {
-                return null;
-            }
-            value = map.get(part);
-        }
-        return value;
     }
 
     /** Returns a claim as a header value: scalars as text, lists of scalars joined by commas; else {@code null}. */

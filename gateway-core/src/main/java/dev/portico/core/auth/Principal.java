@@ -77,7 +77,11 @@ public final class Principal {
      * own name holds a dot is found too.
      */
     public Object claim(String path) {
-        Objects.requireNonNull(path, "path");
+        return claimAt(claims, Objects.requireNonNull(path, "path"));
+    }
+
+    /** Returns the value at a dotted path in claims, or {@code null}; a top-level name holding a dot is found too. */
+    static Object claimAt(Map<String, ?> claims, String path) {
         Object direct = claims.get(path);
         if (direct != null) {
             return direct;
