@@ -65,12 +65,17 @@ final class BenchKeys {
 
     /** Returns a JWT filter that requires tokens signed with the private half of the PEM public key in {@code file}. */
     static JwtAuth verifier(Path file) {
+        return verifier(file, 10_000);
+    }
+
+    /** The same, remembering at most {@code cacheSize} verified tokens (0: verifying every request's token). */
+    static JwtAuth verifier(Path file, int cacheSize) {
         try {
             String pem = Files.readString(file, StandardCharsets.US_ASCII);
             byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
             PublicKey key = decode(der);
-            return key instanceof RSAPublicKey rsa ? JwtAuth.builder().rs256(rsa).build()
-                    : JwtAuth.builder().es256((ECPublicKey) key).build();
+            return key instanceof RSAPublicKey rsa ? JwtAuth.builder().rs256(rsa).cacheSize(cacheSize).build()
+                    : JwtAuth.builder().es256((ECPublicKey) key).cacheSize(cacheSize).build();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }

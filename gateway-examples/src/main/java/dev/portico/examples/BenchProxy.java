@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * The benchmark proxy: a plain gateway on loopback that forwards every request unchanged to one upstream; with
  * {@code BENCH_JWT_SECRET} set it first requires a valid HS256 token signed with that secret's UTF-8 bytes, and with
- * {@code BENCH_JWT_KEY} (a PEM public key file, see {@link BenchKeys}) an RS256 or ES256 one.
+ * {@code BENCH_JWT_KEY} (a PEM public key file, see {@link BenchKeys}) an RS256 or ES256 one; {@code BENCH_JWT_CACHE=0}
+ * verifies every request's token anew, to measure each algorithm's own cost.
  */
 public final class BenchProxy {
 
@@ -64,8 +65,10 @@ public final class BenchProxy {
         String upstream = env.getOrDefault("BENCH_UPSTREAM", DEFAULT_UPSTREAM);
         String secret = env.get("BENCH_JWT_SECRET");
         String keyFile = env.get("BENCH_JWT_KEY");
-        JwtAuth auth = keyFile != null && !keyFile.isEmpty() ? BenchKeys.verifier(Path.of(keyFile))
-                : secret != null && !secret.isEmpty() ? JwtAuth.builder().hs256(secret.getBytes(StandardCharsets.UTF_8)).build()
+        int cache = "0".equals(env.get("BENCH_JWT_CACHE")) ? 0 : 10_000;
+        JwtAuth auth = keyFile != null && !keyFile.isEmpty() ? BenchKeys.verifier(Path.of(keyFile), cache)
+                : secret != null && !secret.isEmpty()
+                ? JwtAuth.builder().hs256(secret.getBytes(StandardCharsets.UTF_8)).cacheSize(cache).build()
                 : null;
         PorticoServer server = PorticoServer.builder(proxy(upstream, auth)).host("127.0.0.1")
                 .port(port(env.get("BENCH_PORT"))).start();
