@@ -174,7 +174,7 @@ class EdgeHardeningTest {
         assertThat(reached).isEmpty();
     }
 
-    /** The gateway applies no transfer coding but chunked, so one that precedes chunked is not implemented. */
+    /** The gateway applies no transfer coding but chunked, so one that precedes chunked gets 501. */
     @ParameterizedTest(name = "Transfer-Encoding: {0}")
     @ValueSource(strings = {"gzip, chunked", "identity, chunked", "GZIP,CHUNKED", "foo , chunked"})
     void transferEncodingWithAnotherCodingBeforeChunkedGets501AndNothingBehindItIsServed(String coding) throws Exception {

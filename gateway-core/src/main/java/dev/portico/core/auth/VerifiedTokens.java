@@ -11,12 +11,14 @@ import java.util.concurrent.TimeUnit;
 final class VerifiedTokens {
 
     private static final long MAX_AGE_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final long PURGE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private record Entry(Principal principal, long until) {
     }
 
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
     private final int capacity;
+    private volatile long lastPurge = System.nanoTime() - PURGE_NANOS;
 
     VerifiedTokens(int capacity) {
         this.capacity = capacity;
@@ -45,7 +47,11 @@ final class VerifiedTokens {
             return;
         }
         if (entries.size() >= capacity) {
-            entries.values().removeIf(entry -> now - entry.until >= 0);
+            // a scan of every entry, at most once a second: not on each request while the cache is full
+            if (now - lastPurge >= PURGE_NANOS) {
+                lastPurge = now;
+                entries.values().removeIf(entry -> now - entry.until >= 0);
+            }
             if (entries.size() >= capacity) {
                 return; // full of fresh tokens: verify this one each time rather than grow
             }

@@ -78,7 +78,8 @@ public final class Pipeline implements Context, GatewayExchange {
      */
     public Pipeline start(Filter[] edge, Request request, GatewayException refusal) {
         this.original = request;
-        response = new Link(edge, 0, r -> answer(r, refusal)).proceed(request).handle(this::respond);
+        response = edge.length == 0 ? answer(request, refusal) // answer() already turns failures into responses
+                : new Link(edge, 0, r -> answer(r, refusal)).proceed(request).handle(this::respond);
         return this;
     }
 
@@ -87,7 +88,7 @@ public final class Pipeline implements Context, GatewayExchange {
         CompletionStage<Response> routed;
         try {
             routed = refusal != null ? CompletableFuture.failedFuture(refusal) : route(request);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             routed = CompletableFuture.failedFuture(e);
         }
         return routed.handle(this::respond);
