@@ -1,0 +1,275 @@
+package dev.portico.redis;
+
+import dev.portico.core.GatewayException;
+import dev.portico.core.internal.Checks;
+import dev.portico.core.ratelimit.Decision;
+import dev.portico.core.ratelimit.Plan;
+import dev.portico.core.ratelimit.RateLimiter;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link RateLimiter} whose buckets live in Redis, so that every gateway sharing that Redis enforces one combined
+ * limit; when Redis cannot answer within the call timeout, it applies the failure policy it was built with, and it
+ * counts in Redis again as soon as Redis answers, with no restart.
+ *
+ * <pre>{@code
+ * RedisRateLimiter limiter = RedisRateLimiter.builder("redis://redis.internal:6379")
+ *         .failOpen()
+ *         .build();
+ * }</pre>
+ *
+ * <p>Each bucket is one Redis key, {@code <prefix><plan name>@<digest of its limits>:<key>}, updated by Bucket4j's
+ * compare-and-swap script and set to expire once the bucket would be full again plus {@code idleExpiry}. One
+ * connection carries every call, made at {@link Builder#build()}, which fails if Redis cannot be reached then;
+ * Lettuce reconnects by itself after a later outage. Nothing ever blocks the calling thread.
+ */
+public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
+
+    /** The default start of every key this limiter writes. */
+    public static final String DEFAULT_KEY_PREFIX = "portico:rl:";
+    /** The default longest wait for Redis in one call. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
+
+    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final String keyPrefix;
+    private final long timeoutNanos;
+    private final boolean failClosed;
+    private final RateLimiter fallback;
+    private final RedisClient ownedClient;
+    private final ClientResources ownedResources;
+    private final StatefulRedisConnection<String, byte[]> connection;
+    private final AsyncProxyManager<String> buckets;
+    private final Map<Plan, PlanBuckets> plans = new ConcurrentHashMap<>();
+    private final OutageLog outages;
+
+    private RedisRateLimiter(Builder b, RedisClient client, ClientResources resources,
+            StatefulRedisConnection<String, byte[]> connection) {
+        this.keyPrefix = b.keyPrefix;
+        this.timeoutNanos = b.timeout.toNanos();
+        this.failClosed = b.failClosed;
+        this.fallback = b.fallback;
+        this.ownedClient = b.client == null ? client : null;
+        this.ownedResources = resources;
+        this.connection = connection;
+        this.buckets = Bucket4jLettuce.casBasedBuilder(connection)
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(b.idleExpiry))
+                .build()
+                .asAsync();
+        this.outages = new OutageLog("Redis rate limiter (" + policyName() + ")", LOG_INTERVAL_NANOS);
+    }
+
+    /** Returns a builder of a limiter on the Redis at this URI, such as {@code redis://host:6379/0}. */
+    public static Builder builder(String uri) {
+        return new Builder(RedisURI.create(Objects.requireNonNull(uri, "uri")), null);
+    }
+
+    /** Returns a builder of a limiter on the Redis at this URI. */
+    public static Builder builder(RedisURI uri) {
+        return new Builder(Objects.requireNonNull(uri, "uri"), null);
+    }
+
+    /**
+     * Returns a builder of a limiter that opens its connection with this client, shared with the rest of the
+     * application and left open by {@link #close()}; the client keeps its own options.
+     */
+    public static Builder builder(RedisClient client) {
+        return new Builder(null, Objects.requireNonNull(client, "client"));
+    }
+
+    /**
+     * Takes one permit in Redis; when Redis fails or does not answer within the timeout, completes as the failure
+     * policy says: unmetered, the fallback's decision, or a 503 {@code rate_limiter_unavailable}.
+     */
+    @Override
+    public CompletionStage<Decision> tryAcquire(String key, Plan plan) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(plan, "plan");
+        PlanBuckets planBuckets = plans.computeIfAbsent(plan, p -> new PlanBuckets(keyPrefix, p));
+        CompletableFuture<Decision> call;
+        try {
+            call = buckets.builder()
+                    .build(planBuckets.redisKey(key), planBuckets.configuration())
+                    .asVerbose()
+                    .tryConsumeAndReturnRemaining(1)
+                    .thenApply(planBuckets::decision);
+        } catch (RuntimeException failure) {
+            call = CompletableFuture.failedFuture(failure);
+        }
+        return call.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
+                .handle((decision, failure) -> {
+                    if (failure == null) {
+                        outages.succeeded();
+                        return CompletableFuture.completedFuture(decision);
+                    }
+                    outages.failed(failure);
+                    return whileDown(key, plan);
+                })
+                .thenCompose(decision -> decision);
+    }
+
+    /** Closes the connection, and the client and its threads when this limiter made them. */
+    @Override
+    public void close() {
+        connection.close();
+        if (ownedClient != null) {
+            ownedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        if (ownedResources != null) {
+            ownedResources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    private CompletionStage<Decision> whileDown(String key, Plan plan) {
+        if (failClosed) {
+            return CompletableFuture.failedFuture(new GatewayException(503, "rate_limiter_unavailable",
+                    "rate limits cannot be checked now; try again later"));
+        }
+        if (fallback != null) {
+            return fallback.tryAcquire(key, plan);
+        }
+        return CompletableFuture.completedFuture(Decision.unmetered(plan.limits().get(0)));
+    }
+
+    private String policyName() {
+        return failClosed ? "fail closed" : fallback != null ? "fail open to a local limit" : "fail open";
+    }
+
+    /**
+     * Builds a {@link RedisRateLimiter}; a failure policy must be chosen: {@link #failOpen()}, {@link
+     * #failOpen(RateLimiter)} or {@link #failClosed()}.
+     */
+    public static final class Builder {
+
+        private final RedisURI uri;
+        private final RedisClient client;
+        private String keyPrefix = DEFAULT_KEY_PREFIX;
+        private Duration idleExpiry = Duration.ofSeconds(10);
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private Duration connectTimeout = Duration.ofSeconds(2);
+        private boolean policyChosen;
+        private boolean failClosed;
+        private RateLimiter fallback;
+
+        private Builder(RedisURI uri, RedisClient client) {
+            this.uri = uri;
+            this.client = client;
+        }
+
+        /** Sets the start of every key this limiter writes (default {@code portico:rl:}). */
+        public Builder keyPrefix(String keyPrefix) {
+            this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
+            return this;
+        }
+
+        /**
+         * Sets how long a bucket stays in Redis after it would be full again (default 10 seconds); a full bucket
+         * is the same as none, so this only absorbs clock differences between gateways.
+         */
+        public Builder idleExpiry(Duration idleExpiry) {
+            Objects.requireNonNull(idleExpiry, "idleExpiry");
+            if (idleExpiry.isNegative()) {
+                throw new IllegalArgumentException("idleExpiry: " + idleExpiry + " (expected: >= 0)");
+            }
+            this.idleExpiry = idleExpiry;
+            return this;
+        }
+
+        /** Sets the longest a call waits for Redis before the failure policy applies (default 50 ms). */
+        public Builder timeout(Duration timeout) {
+            this.timeout = Checks.positive(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Sets the longest a connection attempt may take (default 2 seconds), at {@link #build()} and on reconnect;
+         * ignored for a client passed in, which keeps its own options.
+         */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = Checks.positive(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        /** While Redis fails, allows every request without counting it ({@link Decision#unmetered}). */
+        public Builder failOpen() {
+            return policy(false, null);
+        }
+
+        /** While Redis fails, asks {@code fallback} instead, such as a local limiter with a per-gateway share. */
+        public Builder failOpen(RateLimiter fallback) {
+            return policy(false, Objects.requireNonNull(fallback, "fallback"));
+        }
+
+        /** While Redis fails, refuses every request with 503 {@code rate_limiter_unavailable}. */
+        public Builder failClosed() {
+            return policy(true, null);
+        }
+
+        /**
+         * Connects to Redis and returns the limiter; throws {@link IllegalStateException} naming the address when
+         * Redis cannot be reached, and when no failure policy was chosen.
+         */
+        public RedisRateLimiter build() {
+            if (!policyChosen) {
+                throw new IllegalStateException(
+                        "a failure policy is required: failOpen(), failOpen(fallback) or failClosed()");
+            }
+            ClientResources resources = null;
+            RedisClient redis = client;
+            if (redis == null) {
+                resources = ClientResources.builder()
+                        .reconnectDelay(Delay.exponential(Duration.ofMillis(5), Duration.ofSeconds(1), 2,
+                                TimeUnit.MILLISECONDS))
+                        .build();
+                redis = RedisClient.create(resources, uri);
+                redis.setOptions(ClientOptions.builder()
+                        .autoReconnect(true)
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .timeoutOptions(TimeoutOptions.enabled(timeout))
+                        .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
+                        .build());
+            }
+            try {
+                StatefulRedisConnection<String, byte[]> connection =
+                        redis.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+                return new RedisRateLimiter(this, redis, resources, connection);
+            } catch (RuntimeException failure) {
+                if (client == null) {
+                    redis.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                    resources.shutdown(0, 2, TimeUnit.SECONDS);
+                }
+                String where = uri != null ? uri.toString() : "the client's Redis";
+                throw new IllegalStateException("cannot connect to Redis at " + where + ": " + failure.getMessage(),
+                        failure);
+            }
+        }
+
+        private Builder policy(boolean closed, RateLimiter fallback) {
+            this.policyChosen = true;
+            this.failClosed = closed;
+            this.fallback = fallback;
+            return this;
+        }
+    }
+}
