@@ -3,8 +3,10 @@ package dev.portico.redis;
 import dev.portico.core.GatewayException;
 import dev.portico.core.internal.Checks;
 import dev.portico.core.ratelimit.Decision;
+import dev.portico.core.ratelimit.Limit;
 import dev.portico.core.ratelimit.Plan;
 import dev.portico.core.ratelimit.RateLimiter;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
@@ -26,7 +28,9 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A {@link RateLimiter} whose buckets live in Redis, so that every gateway sharing that Redis enforces one combined
@@ -52,6 +56,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
 
     private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final BucketConfiguration WARM_UP = BucketConfiguration.builder()
+            .addLimit(PlanBuckets.bandwidth(Limit.of(1, Duration.ofMillis(1))))
+            .build();
 
     private final String keyPrefix;
     private final long timeoutNanos;
@@ -138,6 +145,24 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
         if (ownedResources != null) {
             ownedResources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Takes a permit from a short-lived bucket of its own, so that the classes and the script of a call are loaded
+     * before the first request, which would otherwise risk the timeout.
+     */
+    private void warmUp(Duration wait) {
+        try {
+            buckets.builder()
+                    .build(keyPrefix + "warm-up", WARM_UP)
+                    .tryConsume(1)
+                    .get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while warming up", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Redis does not answer: " + e, e);
         }
     }
 
@@ -250,11 +275,16 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                         .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
                         .build());
             }
+            StatefulRedisConnection<String, byte[]> connection = null;
             try {
-                StatefulRedisConnection<String, byte[]> connection =
-                        redis.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-                return new RedisRateLimiter(this, redis, resources, connection);
+                connection = redis.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+                RedisRateLimiter limiter = new RedisRateLimiter(this, redis, resources, connection);
+                limiter.warmUp(connectTimeout);
+                return limiter;
             } catch (RuntimeException failure) {
+                if (connection != null) {
+                    connection.close();
+                }
                 if (client == null) {
                     redis.shutdown(Duration.ZERO, Duration.ofSeconds(2));
                     resources.shutdown(0, 2, TimeUnit.SECONDS);

@@ -133,9 +133,12 @@ class RedisRateLimiterTest {
 
         RedisClient client = RedisClient.create(redis.uri());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
-            List<String> keys = connection.sync().keys("test-expiry:*");
+            List<String> keys = connection.sync().keys("test-expiry:per*");
             assertThat(keys).singleElement().asString()
                     .matches("test-expiry:per%3Asecond@[0-9a-f]{8}:203\\.0\\.113\\.9");
+            assertThat(connection.sync().keys("*")).as("every key is prefixed, the build's warm-up key too")
+                    .contains("test-expiry:warm-up")
+                    .allSatisfy(k -> assertThat(k).matches("(portico:rl:|test-expiry:).+"));
             long ttl = connection.sync().pttl(keys.get(0));
             assertThat(ttl).isPositive().isLessThanOrEqualTo(2_500);
 
