@@ -5,6 +5,7 @@ import dev.portico.core.ratelimit.Limit;
 import dev.portico.core.ratelimit.Plan;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.BucketState;
 import io.github.bucket4j.ConfigurationBuilder;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.VerboseResult;
@@ -51,36 +52,56 @@ final class PlanBuckets {
         return keyStart.concat(key);
     }
 
-    /** Returns the decision for one consumption: the binding limit is the one with the fewest permits left. */
+    /**
+     * Returns the decision for one consumption: the binding limit is the one with the fewest permits left (of two
+     * with as few, the one whole again later), as for the local limiter.
+     */
     Decision decision(VerboseResult<ConsumptionProbe> result) {
         ConsumptionProbe probe = result.getValue();
-        long[] left = result.getDiagnostics().getAvailableTokensPerEachBandwidth();
+        BucketState state = result.getState();
+        long wholeBucket = probe.getNanosToWaitForReset();
         int binding = 0;
-        for (int i = 1; i < left.length; i++) {
-            if (left[i] < left[binding]) {
+        long bindingLeft = Long.MAX_VALUE;
+        long bindingReset = 0;
+        for (int i = 0; i < limits.size(); i++) {
+            long left = state.getCurrentSize(i);
+            long reset = resetNanos(limits.get(i), left, state.getRoundingError(i), wholeBucket);
+            if (left < bindingLeft || left == bindingLeft && reset > bindingReset) {
                 binding = i;
+                bindingLeft = left;
+                bindingReset = reset;
             }
         }
         Limit limit = limits.get(binding);
-        Duration reset = reset(limit, left[binding], probe.getNanosToWaitForReset());
         return probe.isConsumed()
-                ? Decision.allowed(limit, left[binding], reset)
-                : Decision.refused(limit, Duration.ofNanos(probe.getNanosToWaitForRefill()), reset);
+                ? Decision.allowed(limit, bindingLeft, Duration.ofNanos(bindingReset))
+                : Decision.refused(limit, Duration.ofNanos(probe.getNanosToWaitForRefill()),
+                        Duration.ofNanos(bindingReset));
     }
 
     /**
-     * Returns the time until {@code limit}'s budget is whole again: never later than the whole bucket's, one period at
-     * most for a renewed limit, and in proportion to the permits missing for a smooth one.
+     * Returns the nanoseconds until {@code limit}'s budget is whole again, never later than the whole bucket's: in
+     * proportion to the permits missing for a smooth limit; for a renewed one, the whole bucket's time when it is
+     * the plan's only limit, else at most one period (the store does not say when the bucket was made).
      */
-    private static Duration reset(Limit limit, long left, long wholeBucketNanos) {
-        if (left >= limit.permits()) {
-            return Duration.ZERO;
+    private static long resetNanos(Limit limit, long left, long roundingError, long wholeBucketNanos) {
+        long missing = limit.permits() - left;
+        if (missing <= 0) {
+            return 0;
         }
-        long periodNanos = limit.period().toNanos();
+        long period = saturatedNanos(limit.period());
         long own = limit.isSmooth()
-                ? (long) Math.ceil((double) (limit.permits() - Math.max(0, left)) / limit.permits() * periodNanos)
-                : periodNanos;
-        return Duration.ofNanos(Math.min(own, wholeBucketNanos));
+                ? (long) Math.ceil(Math.max(0, ((double) missing * period - roundingError) / limit.permits()))
+                : period;
+        return Math.min(own, wholeBucketNanos);
+    }
+
+    private static long saturatedNanos(Duration period) {
+        try {
+            return period.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** Escapes {@code %} and {@code :} in a plan name, so that a name cannot run into the key after it. */
@@ -95,7 +116,7 @@ final class PlanBuckets {
     private static String fingerprint(List<Limit> limits) {
         StringBuilder text = new StringBuilder();
         for (Limit limit : limits) {
-            text.append(limit.permits()).append('/').append(limit.period().toNanos())
+            text.append(limit.permits()).append('/').append(limit.period())
                     .append(limit.isSmooth() ? "s" : "i").append(',');
         }
         CRC32 crc = new CRC32();
