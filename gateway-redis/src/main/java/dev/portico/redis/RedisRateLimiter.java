@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -68,6 +69,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final ClientResources ownedResources;
     private final StatefulRedisConnection<String, byte[]> connection;
     private final AsyncProxyManager<String> buckets;
+    private final Executor policyThreads;
     private final Map<Plan, PlanBuckets> plans = new ConcurrentHashMap<>();
     private final OutageLog outages;
 
@@ -80,6 +82,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         this.ownedClient = b.client == null ? client : null;
         this.ownedResources = resources;
         this.connection = connection;
+        this.policyThreads = client.getResources().eventExecutorGroup();
         this.buckets = Bucket4jLettuce.casBasedBuilder(connection)
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(b.idleExpiry))
                 .build()
@@ -107,7 +110,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     /**
      * Takes one permit in Redis; when Redis fails or does not answer within the timeout, completes as the failure
-     * policy says: unmetered, the fallback's decision, or a 503 {@code rate_limiter_unavailable}.
+     * policy says: unmetered, the fallback's decision, or a 503 {@code rate_limiter_unavailable}. The stage
+     * completes on one of Lettuce's threads, never on the caller's.
      */
     @Override
     public CompletionStage<Decision> tryAcquire(String key, Plan plan) {
@@ -131,9 +135,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                         return CompletableFuture.completedFuture(decision);
                     }
                     outages.failed(failure);
-                    return whileDown(key, plan);
+                    return CompletableFuture.supplyAsync(() -> whileDown(key, plan), policyThreads)
+                            .thenCompose(stage -> stage);
                 })
-                .thenCompose(decision -> decision);
+                .thenCompose(stage -> stage);
     }
 
     /** Closes the connection, and the client and its threads when this limiter made them. */
