@@ -21,7 +21,7 @@ public final class TransformExamples {
 
     static Gateway responseShape(Upstream orders) {
         JsonTransform mobileOrder = JsonTransform.response()
-                .rename("items[].sku", "productId")               // in every element of items
+                .rename("items[].sku", "productId")                 // in every element of items
                 .remove("customer.internalNotes")                   // nested fields by dotted path
                 .map("items[].priceCents", cents -> new JsonPrimitive(cents.getAsLong() / 100.0))
                 .set("meta.schema", "mobile-order/1")               // adds the missing meta object
