@@ -46,6 +46,12 @@ class DocSnippetsTest {
         assertThat(snippets).isNotEmpty().allSatisfy(snippet -> assertThat(source).contains(snippet));
     }
 
+    @Test
+    void transformationSnippetsAreTransformExamples() throws IOException {
+        String source = Files.readString(EXAMPLES.resolve("guide/TransformExamples.java"));
+        assertThat(javaBlocks(ROOT.resolve("docs/transformation.md"))).hasSize(5).allSatisfy(s -> assertThat(source).contains(s));
+    }
+
     private static List<String> javaBlocks(Path markdown) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder block = null;

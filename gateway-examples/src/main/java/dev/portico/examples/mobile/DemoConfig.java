@@ -17,9 +17,16 @@ import java.util.Set;
  *                     {@code null} ({@code DEMO_FAIL_SERVICE}, default none)
  * @param jwtSecret    the HS256 key of the demo's tokens, as UTF-8 bytes, at least 32 of them ({@code DEMO_JWT_SECRET},
  *                     default {@link #DEFAULT_JWT_SECRET})
+ * @param rateLimitPerMinute the requests a minute each client IP may make on the public product routes, and each
+ *                     token's {@code sub} on the authenticated routes ({@code DEMO_RATE_LIMIT_PER_MINUTE}, default 600)
+ * @param redisUrl     the Redis that holds the rate limits, such as {@code redis://127.0.0.1:6379}, or {@code null}
+ *                     for limits local to the process ({@code REDIS_URL}, default none)
  */
 public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService,
-                         String jwtSecret) {
+                         String jwtSecret, long rateLimitPerMinute, String redisUrl) {
+
+    /** The requests a minute each client or user may make when {@code DEMO_RATE_LIMIT_PER_MINUTE} is unset. */
+    public static final long DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 
     /** The demo's token key when {@code DEMO_JWT_SECRET} is unset: documented, so set your own outside a demo. */
     public static final String DEFAULT_JWT_SECRET = "portico-demo-secret-change-me-in-production";
@@ -47,11 +54,30 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
             throw new IllegalArgumentException("jwtSecret: " + jwtSecret.getBytes(StandardCharsets.UTF_8).length
                     + " bytes (expected: at least " + MIN_SECRET_BYTES + ")");
         }
+        if (rateLimitPerMinute < 1) {
+            throw new IllegalArgumentException("rateLimitPerMinute: " + rateLimitPerMinute + " (expected: >= 1)");
+        }
     }
 
-    /** Returns settings with the default token key. */
+    /** Returns settings with the default rate limit, local to the process. */
+    public DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService,
+                      String jwtSecret) {
+        this(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, DEFAULT_RATE_LIMIT_PER_MINUTE, null);
+    }
+
+    /** Returns settings with the default token key and rate limit, local to the process. */
     public DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService) {
         this(gatewayPort, backendDelay, routeTimeout, failService, DEFAULT_JWT_SECRET);
+    }
+
+    /** Returns these settings with another rate limit a minute. */
+    public DemoConfig withRateLimitPerMinute(long perMinute) {
+        return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, perMinute, redisUrl);
+    }
+
+    /** Returns these settings with the rate limits in this Redis ({@code null}: local to the process). */
+    public DemoConfig withRedisUrl(String url) {
+        return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, rateLimitPerMinute, url);
     }
 
     /** Returns the defaults: port 8080, no delay, a 2 s route timeout and no failing service. */
@@ -68,7 +94,9 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
                 Duration.ofMillis(number(env, "DEMO_ROUTE_TIMEOUT_MS", defaults.routeTimeout().toMillis(), 1,
                         Integer.MAX_VALUE)),
                 service(env, "DEMO_FAIL_SERVICE"),
-                secret(env, "DEMO_JWT_SECRET"));
+                secret(env, "DEMO_JWT_SECRET"),
+                number(env, "DEMO_RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_MINUTE, 1, Integer.MAX_VALUE),
+                redisUrl(env, "REDIS_URL"));
     }
 
     private static String secret(Map<String, String> env, String name) {
@@ -80,6 +108,15 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
             // the value is a secret: say how long it is, never what it is
             throw new IllegalArgumentException(name + ": " + value.getBytes(StandardCharsets.UTF_8).length
                     + " bytes (expected: at least " + MIN_SECRET_BYTES + ")");
+        }
+        return value;
+    }
+
+    private static String redisUrl(Map<String, String> env, String name) {
+        String value = value(env, name);
+        if (value != null && !value.startsWith("redis://") && !value.startsWith("rediss://")) {
+            // a URL may carry a password: name the variable and the expected form, never echo the value
+            throw new IllegalArgumentException(name + ": expected redis://HOST:PORT or rediss://HOST:PORT");
         }
         return value;
     }

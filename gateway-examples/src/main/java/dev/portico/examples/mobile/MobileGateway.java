@@ -72,7 +72,11 @@ public final class MobileGateway {
                         .filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
                 .route(Route.get("/api/products/{id}").id("product")
                         .filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
-                .route(Route.get("/api/v1/products/{id}").id("product-v1")
+                .route(Route.get("/api/v1/products/{id}").id("product-v1") // the legacy shape, deprecated
+                        .filter(dev.portico.core.version.Deprecation
+                                .builder(java.time.Instant.parse("2025-01-01T00:00:00Z"))
+                                .link(java.net.URI.create("https://developer.mobile.example/deprecation/v1")).build())
+                        .filter(dev.portico.core.transform.JsonTransform.response().rename("name", "title").build())
                         .filter(Filters.rewritePath("/products/{id}")).timeout(timeout).to(products))
                 .route(Route.get("/api/users/me").id("me")
                         .filter(caller).filter(Filters.stripPrefix(1)).timeout(timeout).to(users))

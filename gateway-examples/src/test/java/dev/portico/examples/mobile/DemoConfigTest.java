@@ -71,4 +71,26 @@ class DemoConfigTest {
                 .withMessage("DEMO_JWT_SECRET: 12 bytes (expected: at least 32)")
                 .withMessageNotContaining("short-secret");
     }
+
+    @Test
+    void readsTheRateLimitAndTheRedisUrl() {
+        DemoConfig config = DemoConfig.fromEnvironment(Map.of(
+                "DEMO_RATE_LIMIT_PER_MINUTE", "30", "REDIS_URL", "redis://127.0.0.1:6379"));
+
+        assertThat(config.rateLimitPerMinute()).isEqualTo(30);
+        assertThat(config.redisUrl()).isEqualTo("redis://127.0.0.1:6379");
+        assertThat(DemoConfig.defaults().rateLimitPerMinute()).isEqualTo(600);
+        assertThat(DemoConfig.defaults().redisUrl()).isNull();
+    }
+
+    @Test
+    void refusesAnInvalidRateLimitOrRedisUrlWithoutEchoingTheUrl() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("DEMO_RATE_LIMIT_PER_MINUTE", "0")))
+                .withMessageStartingWith("DEMO_RATE_LIMIT_PER_MINUTE: 0");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("REDIS_URL", "http://user:hunter2@cache:6379")))
+                .withMessage("REDIS_URL: expected redis://HOST:PORT or rediss://HOST:PORT")
+                .withMessageNotContaining("hunter2");
+    }
 }
