@@ -11,7 +11,10 @@ import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.VerboseResult;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.zip.CRC32;
 
@@ -20,6 +23,8 @@ import java.util.zip.CRC32;
  * consumption's result becomes a {@link Decision}.
  */
 final class PlanBuckets {
+
+    private static final int MAX_KEY_LENGTH = 128;
 
     private final List<Limit> limits;
     private final BucketConfiguration configuration;
@@ -47,9 +52,22 @@ final class PlanBuckets {
         return configuration;
     }
 
-    /** Returns the Redis key of this plan's bucket for {@code key}: prefix, plan name and fingerprint, key. */
+    /**
+     * Returns the Redis key of this plan's bucket for {@code key}: prefix, plan name and fingerprint, then the key
+     * itself, or its SHA-256 digest when it is longer than 128 characters, so that a client cannot make Redis hold
+     * large keys.
+     */
     String redisKey(String key) {
-        return keyStart.concat(key);
+        return keyStart.concat(key.length() > MAX_KEY_LENGTH ? digest(key) : key);
+    }
+
+    private static String digest(String key) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return "#" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
     }
 
     /**

@@ -92,7 +92,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     /** Returns a builder of a limiter on the Redis at this URI, such as {@code redis://host:6379/0}. */
     public static Builder builder(String uri) {
-        return new Builder(RedisURI.create(Objects.requireNonNull(uri, "uri")), null);
+        Objects.requireNonNull(uri, "uri");
+        try {
+            return new Builder(RedisURI.create(uri), null);
+        } catch (RuntimeException e) {
+            // the text may hold a password: never repeat it
+            throw new IllegalArgumentException("uri: not a Redis URI (expected: redis://[[user:]password@]host"
+                    + "[:port][/database], rediss://... or redis-sentinel://...)");
+        }
     }
 
     /** Returns a builder of a limiter on the Redis at this URI. */

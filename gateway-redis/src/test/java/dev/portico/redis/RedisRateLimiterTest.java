@@ -138,7 +138,7 @@ class RedisRateLimiterTest {
                     .matches("test-expiry:per%3Asecond@[0-9a-f]{8}:203\\.0\\.113\\.9");
             assertThat(connection.sync().keys("*")).as("every key is prefixed, the build's warm-up key too")
                     .contains("test-expiry:warm-up")
-                    .allSatisfy(k -> assertThat(k).matches("(portico:rl:|test-expiry:).+"));
+                    .allSatisfy(k -> assertThat(k).matches("(portico:rl:|test-[a-z]+:).+"));
             long ttl = connection.sync().pttl(keys.get(0));
             assertThat(ttl).isPositive().isLessThanOrEqualTo(2_500);
 
@@ -150,6 +150,33 @@ class RedisRateLimiterTest {
         } finally {
             client.shutdown();
         }
+    }
+
+    @Test
+    void aLongKeyIsStoredAsItsDigest() throws Exception {
+        RedisRateLimiter limiter = track(RedisRateLimiter.builder(redis.uri()).keyPrefix("test-long:")
+                .timeout(Duration.ofSeconds(10)).failClosed().build());
+        Plan plan = Plan.of("long", Limit.of(1, Duration.ofMinutes(1)));
+        String longKey = "k".repeat(4_000);
+        assertThat(acquire(limiter, longKey, plan).isAllowed()).isTrue();
+        assertThat(acquire(limiter, longKey, plan).isAllowed()).as("still one bucket per key").isFalse();
+        assertThat(acquire(limiter, longKey + "x", plan).isAllowed()).isTrue();
+
+        RedisClient client = RedisClient.create(redis.uri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            assertThat(connection.sync().keys("test-long:long@*")).hasSize(2)
+                    .allSatisfy(key -> assertThat(key).hasSizeLessThan(80));
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
+    void aUriThatCannotBeReadIsNeverRepeated() {
+        assertThatThrownBy(() -> RedisRateLimiter.builder("redis://:s3cret@redis host:6379"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("uri: not a Redis URI")
+                .hasMessageNotContaining("s3cret");
     }
 
     @Test
