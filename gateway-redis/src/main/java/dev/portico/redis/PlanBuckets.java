@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32;
 
 /**
@@ -27,7 +28,7 @@ final class PlanBuckets {
     private static final int MAX_KEY_LENGTH = 128;
 
     private final List<Limit> limits;
-    private final BucketConfiguration configuration;
+    private final CompletableFuture<BucketConfiguration> configuration;
     private final String keyStart;
 
     PlanBuckets(String prefix, Plan plan) {
@@ -36,7 +37,7 @@ final class PlanBuckets {
         for (Limit limit : limits) {
             builder.addLimit(bandwidth(limit));
         }
-        this.configuration = builder.build();
+        this.configuration = CompletableFuture.completedFuture(builder.build());
         this.keyStart = prefix + escape(plan.name()) + '@' + fingerprint(limits) + ':';
     }
 
@@ -48,7 +49,8 @@ final class PlanBuckets {
                 : capacity.refillIntervally(limit.permits(), limit.period())).build();
     }
 
-    BucketConfiguration configuration() {
+    /** Returns the plan's bucket configuration, already complete, as Bucket4j's asynchronous builder takes it. */
+    CompletableFuture<BucketConfiguration> configuration() {
         return configuration;
     }
 

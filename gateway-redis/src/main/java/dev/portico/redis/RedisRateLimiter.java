@@ -57,9 +57,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
 
     private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final BucketConfiguration WARM_UP = BucketConfiguration.builder()
-            .addLimit(PlanBuckets.bandwidth(Limit.of(1, Duration.ofMillis(1))))
-            .build();
+    private static final CompletableFuture<BucketConfiguration> WARM_UP = CompletableFuture.completedFuture(
+            BucketConfiguration.builder().addLimit(PlanBuckets.bandwidth(Limit.of(1, Duration.ofMillis(1)))).build());
 
     private final String keyPrefix;
     private final long timeoutNanos;
@@ -128,7 +127,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         CompletableFuture<Decision> call;
         try {
             call = buckets.builder()
-                    .build(planBuckets.redisKey(key), planBuckets.configuration())
+                    .build(planBuckets.redisKey(key), planBuckets::configuration)
                     .asVerbose()
                     .tryConsumeAndReturnRemaining(1)
                     .thenApply(planBuckets::decision);
@@ -167,7 +166,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private void warmUp(Duration wait) {
         try {
             buckets.builder()
-                    .build(keyPrefix + "warm-up", WARM_UP)
+                    .build(keyPrefix + "warm-up", () -> WARM_UP)
                     .tryConsume(1)
                     .get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
