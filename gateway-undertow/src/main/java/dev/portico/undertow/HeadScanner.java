@@ -97,6 +97,22 @@ final class HeadScanner {
                 int n = (int) Math.min(remaining, to - i);
                 i += n;
                 skipped(n);
+            } else if (state == OTHER_FIELD) { // most of a head: find the line's end, nothing else
+                while (i < to && buffer.get(i) != '\n') {
+                    i++;
+                }
+                if (i < to) {
+                    i++;
+                    state = FIELD_START;
+                }
+            } else if (state == REQUEST_LINE) {
+                byte b = 0;
+                while (i < to && (b = buffer.get(i++)) != '\n') {
+                    versionMatch = matchVersion(versionMatch, b);
+                }
+                if (b == '\n') {
+                    requestLineEnd();
+                }
             } else {
                 next(buffer.get(i++));
             }
@@ -105,14 +121,8 @@ final class HeadScanner {
 
     private void next(byte b) {
         switch (state) {
-            case REQUEST_LINE -> requestLine(b);
             case FIELD_START -> fieldStart(b);
             case FIELD_NAME -> fieldName(b);
-            case OTHER_FIELD -> {
-                if (b == '\n') {
-                    state = FIELD_START;
-                }
-            }
             case LENGTH_VALUE, CODING_VALUE -> value(b);
             case HEAD_END -> {
                 if (b == '\n') {
@@ -152,20 +162,21 @@ final class HeadScanner {
         }
     }
 
-    private void requestLine(byte b) {
-        if (b == '\n') {
-            heads++;
-            if (versionMatch == VERSION.length) {
-                state = FIELD_START;
-            } else {
-                refused = heads; // answered 505, then the connection closes: nothing after it matters
-                state = STOPPED;
-            }
-        } else if (versionMatch < VERSION.length
-                && (versionMatch == MINOR ? b == '0' || b == '1' : b == VERSION[versionMatch])) {
-            versionMatch++;
+    /** Returns how much of {@link #VERSION} ends at {@code b}, from how much ended at the byte before it. */
+    private static int matchVersion(int matched, byte b) {
+        if (matched < VERSION.length && (matched == MINOR ? b == '0' || b == '1' : b == VERSION[matched])) {
+            return matched + 1;
+        }
+        return b == ' ' ? 1 : 0; // the pattern has no other space: no partial match to fall back to
+    }
+
+    private void requestLineEnd() {
+        heads++;
+        if (versionMatch == VERSION.length) {
+            state = FIELD_START;
         } else {
-            versionMatch = b == ' ' ? 1 : 0; // the pattern has no other space: no partial match to fall back to
+            refused = heads; // answered 505, then the connection closes: nothing after it matters
+            state = STOPPED;
         }
     }
 

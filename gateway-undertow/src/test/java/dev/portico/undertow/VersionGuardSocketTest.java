@@ -131,6 +131,20 @@ class VersionGuardSocketTest {
         assertThat(reached).hasSize(7);
     }
 
+    /**
+     * Undertow answers a request without a valid {@code Host} itself, before the handler, and closes the connection:
+     * the requests the handler counts never fall out of step with the heads the guard counts.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "Host: a\r\nHost: b\r\n", "Host: x:99999\r\n"})
+    void aRequestUndertowAnswersItselfClosesTheConnection(String host) throws Exception {
+        List<RawHttp.Reply> replies = exchange("GET /api/items HTTP/1.1\r\n" + host + "\r\n" + FIRST.get(0)
+                + "GET /api/items HTTP/3.0\r\nHost: x\r\n\r\n" + FIRST.get(0));
+
+        assertThat(replies).extracting(RawHttp.Reply::status).containsExactly(400);
+        assertThat(reached).isEmpty();
+    }
+
     /** A mounted handler has no connection setup to hook: Undertow's parser reads HTTP/3.0 as 1.1 before it runs. */
     @Test
     void aHandlerMountedInAnotherUndertowServerServesWhatItsParserReadsAsHttp11() throws Exception {
