@@ -39,6 +39,12 @@ class DocSnippetsTest {
         assertThat(snippets).isNotEmpty().allSatisfy(snippet -> assertThat(source).contains(snippet));
     }
 
+    @Test
+    void aggregationSnippetsAreAggregationExamples() throws IOException {
+        String source = Files.readString(EXAMPLES.resolve("guide/AggregationExamples.java"));
+        assertThat(javaBlocks(ROOT.resolve("docs/aggregation.md"))).hasSize(8).allSatisfy(s -> assertThat(source).contains(s));
+    }
+
     private static List<String> javaBlocks(Path markdown) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder block = null;
