@@ -39,10 +39,6 @@ final class JsonPath {
         return new JsonPath(text, segments);
     }
 
-    String text() {
-        return text;
-    }
-
     String first() {
         return segments[0];
     }

@@ -166,7 +166,7 @@ final class Run {
         JsonPath rest = path.rest();
         JsonElement values = rest == null ? source.raw : rest.get(source.raw);
         if (values == null || !values.isJsonArray()) {
-            throw new Template.Unusable("no array at " + path + " to fan out over");
+            throw new Template.Unusable("no array at " + path + " to fan out over", false);
         }
         JsonArray array = values.getAsJsonArray();
         int count = Math.min(array.size(), part.maxCalls());
@@ -210,7 +210,7 @@ final class Run {
         try {
             return template.render(values, encoding);
         } catch (Template.Unusable e) {
-            if (e.getMessage().startsWith("no value")) {
+            if (e.missing()) {
                 return null;
             }
             throw e;

@@ -1,6 +1,5 @@
 package dev.portico.core.aggregate;
 
-import com.google.gson.JsonElement;
 import dev.portico.core.internal.http.Paths;
 
 import java.util.ArrayList;
@@ -112,10 +111,6 @@ final class Template {
         return false;
     }
 
-    List<Piece> pieces() {
-        return pieces;
-    }
-
     /** How a value is written into the result: as a path segment, a query value or as it is. */
     enum Encoding { SEGMENT, QUERY, NONE }
 
@@ -140,13 +135,13 @@ final class Template {
             }
             String value = values.value(piece);
             if (value == null) {
-                throw new Unusable("no value for {" + piece.text + "}");
+                throw new Unusable("no value for {" + piece.text + "}", true);
             }
             if (encoding == Encoding.SEGMENT && (value.isEmpty() || value.equals(".") || value.equals(".."))) {
-                throw new Unusable("{" + piece.text + "} is not a usable path segment");
+                throw new Unusable("{" + piece.text + "} is not a usable path segment", false);
             }
             if (encoding == Encoding.NONE && !headerSafe(value)) {
-                throw new Unusable("{" + piece.text + "} is not a usable header value");
+                throw new Unusable("{" + piece.text + "} is not a usable header value", false);
             }
             out.append(switch (encoding) {
                 case SEGMENT -> Paths.encodeSegment(value);
@@ -155,11 +150,6 @@ final class Template {
             });
         }
         return out.toString();
-    }
-
-    /** The string form of a JSON value read by a placeholder, or {@code null} when it is not a scalar. */
-    static String text(JsonElement value) {
-        return JsonPath.scalar(value);
     }
 
     @Override
@@ -181,8 +171,16 @@ final class Template {
     static final class Unusable extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        Unusable(String message) {
+        private final boolean missing;
+
+        Unusable(String message, boolean missing) {
             super(message, null, false, false);
+            this.missing = missing;
+        }
+
+        /** Returns whether the placeholder had no value at all, rather than an unusable one. */
+        boolean missing() {
+            return missing;
         }
     }
 }
