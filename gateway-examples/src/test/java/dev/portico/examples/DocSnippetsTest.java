@@ -45,6 +45,12 @@ class DocSnippetsTest {
         assertThat(javaBlocks(ROOT.resolve("docs/transformation.md"))).hasSize(5).allSatisfy(s -> assertThat(source).contains(s));
     }
 
+    @Test
+    void aggregationSnippetsAreAggregationExamples() throws IOException {
+        String source = Files.readString(EXAMPLES.resolve("guide/AggregationExamples.java"));
+        assertThat(javaBlocks(ROOT.resolve("docs/aggregation.md"))).hasSize(8).allSatisfy(s -> assertThat(source).contains(s));
+    }
+
     private static List<String> javaBlocks(Path markdown) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder block = null;

@@ -4,6 +4,8 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Handler;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
+import dev.portico.core.aggregate.Aggregator;
+import dev.portico.core.aggregate.Part;
 import dev.portico.core.auth.JwtAuth;
 import dev.portico.core.edge.Cors;
 import dev.portico.core.filter.Filters;
@@ -82,7 +84,20 @@ public final class MobileGateway {
                         .filter(caller).filter(Filters.stripPrefix(1)).timeout(timeout).to(users))
                 .route(Route.any("/api/orders").methods("GET", "POST").id("orders")
                         .filter(caller).filter(Filters.stripPrefix(1)).timeout(timeout).to(orders))
+                .route(dashboard(caller, users, orders, products, timeout))
                 .route(Route.get("/health").id("health").handler(HEALTH))
                 .build();
+    }
+
+    /**
+     * {@code GET /api/dashboard}: the caller's user, orders and the recommended products, fetched in parallel within
+     * one route timeout; a part that fails is {@code null} and marks the answer {@code X-Gateway-Partial: true}.
+     */
+    private static Route.Builder dashboard(JwtAuth caller, Upstream users, Upstream orders, Upstream products, Duration timeout) {
+        return Route.get("/api/dashboard").id("dashboard").filter(caller).timeout(timeout).handler(Aggregator.builder()
+                .part("user", Part.get(users, "/users/{sub}").optional())
+                .part("orders", Part.get(orders, "/orders").optional())             // X-User-Id is forwarded
+                .part("recommendations", Part.get(products, "/products").optional())
+                .build());
     }
 }
