@@ -39,6 +39,13 @@ class DocSnippetsTest {
         assertThat(snippets).isNotEmpty().allSatisfy(snippet -> assertThat(source).contains(snippet));
     }
 
+    @Test
+    void rateLimitSnippetsAreRateLimitExamples() throws IOException {
+        List<String> snippets = javaBlocks(ROOT.resolve("docs/rate-limiting.md"));
+        String source = Files.readString(EXAMPLES.resolve("guide/RateLimitExamples.java"));
+        assertThat(snippets).isNotEmpty().allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
     private static List<String> javaBlocks(Path markdown) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder block = null;
