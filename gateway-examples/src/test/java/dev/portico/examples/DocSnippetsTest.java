@@ -52,6 +52,19 @@ class DocSnippetsTest {
         assertThat(javaBlocks(ROOT.resolve("docs/transformation.md"))).hasSize(5).allSatisfy(s -> assertThat(source).contains(s));
     }
 
+    @Test
+    void aggregationSnippetsAreAggregationExamples() throws IOException {
+        String source = Files.readString(EXAMPLES.resolve("guide/AggregationExamples.java"));
+        assertThat(javaBlocks(ROOT.resolve("docs/aggregation.md"))).hasSize(8).allSatisfy(s -> assertThat(source).contains(s));
+    }
+
+    @Test
+    void rateLimitSnippetsAreRateLimitExamples() throws IOException {
+        List<String> snippets = javaBlocks(ROOT.resolve("docs/rate-limiting.md"));
+        String source = Files.readString(EXAMPLES.resolve("guide/RateLimitExamples.java"));
+        assertThat(snippets).isNotEmpty().allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
     private static List<String> javaBlocks(Path markdown) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder block = null;

@@ -59,6 +59,9 @@ final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnectio
         if (accepted == null) {
             return; // another IO thread took it
         }
+        // under Undertow's parser, which reads versions it does not know as HTTP/1.1; the handler finds it as the
+        // connection's original source (PorticoServer sets no option that would wrap it first)
+        accepted.getSourceChannel().setConduit(new VersionGuard(accepted.getSourceChannel().getConduit()));
         connections.handleEvent(accepted);
         if (files != null && due(lastCheck, CHECK_INTERVAL)) {
             try {

@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An Undertow {@link HttpHandler} that serves a built {@link Gateway}: mount it at the root of a server, or under a
  * prefix of an existing one, where its routes see the path below the prefix. Mounted, it enforces the gateway's
  * request limits, body limits and the idle timeout between body bytes itself; the connection-level timeouts
- * ({@code idleTimeout} between requests, {@code requestHeaderTimeout}) are the hosting server's options.
+ * ({@code idleTimeout} between requests, {@code requestHeaderTimeout}) are the hosting server's options, and it
+ * cannot refuse the HTTP versions that Undertow's parser reads as HTTP/1.1 ({@code HTTP/1.2}, {@code HTTP/3.0}):
+ * only {@link PorticoServer} sees request lines before that parser.
  *
  * <pre>{@code
  * HttpHandler api = PorticoHandler.of(gateway);
@@ -181,6 +183,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         if (worker == null) {
             worker = exchange.getIoThread().getWorker();
         }
+        boolean versionRefused = VersionGuard.refuses(exchange); // first: it counts the connection's requests
         Served current = hold();
         exchange.addExchangeCompleteListener((ex, next) -> {
             current.release();
@@ -189,11 +192,11 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         Gateway gateway = current.gateway;
         exchange.putAttachment(BodyStreamer.STALL_TIMEOUT, gateway.bodyIdleTimeout());
         HeaderValues transferEncoding = exchange.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
-        // Undertow's HTTP/1 parser reads HTTP/d.d other than 0.9-2.0 as 1.1 and refuses "HTTP/2.0" itself, so 2.0
-        // here is a real HTTP/2 connection's; what is left to refuse is HTTP/0.9
+        // Undertow's HTTP/1 parser reads HTTP/d.d other than 0.9-2.0 as 1.1, which only a PorticoServer connection's
+        // VersionGuard sees, and refuses "HTTP/2.0" itself, so 2.0 here is a real HTTP/2 connection's
         HttpString version = exchange.getProtocol();
-        GatewayException refusal = !version.equals(Protocols.HTTP_1_1) && !version.equals(Protocols.HTTP_1_0)
-                && !version.equals(Protocols.HTTP_2_0)
+        GatewayException refusal = versionRefused
+                || !version.equals(Protocols.HTTP_1_1) && !version.equals(Protocols.HTTP_1_0) && !version.equals(Protocols.HTTP_2_0)
                 ? new GatewayException(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are supported")
                 : transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
         if (refusal != null) {

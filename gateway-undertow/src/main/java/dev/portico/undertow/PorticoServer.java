@@ -58,7 +58,8 @@ public final class PorticoServer implements AutoCloseable {
                 .set(UndertowOptions.DECODE_URL, false)
                 .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) gateway.idleTimeout().toMillis())
-                .set(UndertowOptions.IDLE_TIMEOUT, (int) gateway.idleTimeout().toMillis())
+                // no IDLE_TIMEOUT: on HTTP/1 it only wraps the connection's source in an IdleTimeoutConduit that is
+                // never given the timeout, and would hide the VersionGuard beneath it (IdleBodyConduit is the body's)
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) gateway.requestHeaderTimeout().toMillis())
                 .getMap();
         XnioWorker started = null;

@@ -32,7 +32,8 @@ import java.util.function.LongSupplier;
  * the generations rotate early, and the keys that made no request since the last rotation lose their bucket and
  * start again with a full budget. Under such a flood the limiter therefore admits more than the limits for those
  * keys, rather than refusing keys it has no room for or growing without bound. Keys longer than 128 characters are
- * held as their SHA-256 digest.
+ * held as their SHA-256 digest. A limit of more than one permit a nanosecond is beyond Bucket4j and refused with an
+ * {@link IllegalArgumentException} when its plan is first used.
  */
 public final class LocalRateLimiter implements RateLimiter {
 
@@ -42,6 +43,8 @@ public final class LocalRateLimiter implements RateLimiter {
     private static final int MAX_KEY_LENGTH = 128;
 
     private final ConcurrentHashMap<Plan, PlanBuckets> plans = new ConcurrentHashMap<>();
+    /** The plan used last: a filter passes the same instance every time, and a plan's hash is not cached. */
+    private volatile PlanBuckets recent;
     private final TimeMeter time;
     private final int maxKeys;
 
@@ -69,9 +72,10 @@ public final class LocalRateLimiter implements RateLimiter {
 
     /** Takes one permit, synchronously. */
     Decision decide(String key, Plan plan) {
-        PlanBuckets buckets = plans.get(plan);
-        if (buckets == null) {
+        PlanBuckets buckets = recent;
+        if (buckets == null || buckets.plan() != plan) {
             buckets = plans.computeIfAbsent(plan, p -> new PlanBuckets(p, time, maxKeys));
+            recent = buckets;
         }
         return buckets.acquire(key.length() > MAX_KEY_LENGTH ? digest(key) : key);
     }

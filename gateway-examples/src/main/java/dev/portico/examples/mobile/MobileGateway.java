@@ -4,12 +4,22 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Handler;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
+import dev.portico.core.aggregate.Aggregator;
+import dev.portico.core.aggregate.Part;
 import dev.portico.core.auth.JwtAuth;
 import dev.portico.core.edge.Cors;
 import dev.portico.core.filter.Filters;
+import dev.portico.core.ratelimit.LocalRateLimiter;
+import dev.portico.core.ratelimit.RateLimit;
+import dev.portico.core.ratelimit.RateLimitKey;
+import dev.portico.core.ratelimit.RateLimiter;
+import dev.portico.core.transform.JsonTransform;
 import dev.portico.core.upstream.Upstream;
+import dev.portico.core.version.Deprecation;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -44,20 +54,22 @@ public final class MobileGateway {
     /**
      * Returns the gateway for these services, with the route timeout and token key of {@code config}: the user and
      * order routes require a demo token and tell the services its {@code sub} in {@code X-User-Id}, the only identity
-     * they trust; CORS is open to {@code http://localhost:3000}.
+     * they trust; each client address (on the public routes) and each user (wherever a token was sent) may make
+     * {@code config.rateLimitPerMinute()} requests a minute; CORS is open to {@code http://localhost:3000}.
      */
     public static Gateway build(DemoConfig config, Services services) {
+        RateLimiter limiter = LocalRateLimiter.create();
         Upstream users = Upstream.of("user-service", services.users());
         Upstream products = Upstream.of("product-service", services.products());
         Upstream orders = Upstream.of("order-service", services.orders());
         Duration timeout = config.routeTimeout();
-        JwtAuth caller = JwtAuth.builder()
-                .hs256(config.jwtSecret().getBytes(StandardCharsets.UTF_8))
-                .issuer(DemoTokens.ISSUER)
-                .audience(DemoTokens.AUDIENCE)
-                .clockSkew(Duration.ofSeconds(30))
-                .claimHeader("sub", "X-User-Id")
-                .realm("mobile")
+        JwtAuth caller = demoTokens(config).build();
+        // the public routes read a token when there is one, so that its requests count against the user's budget
+        JwtAuth callerIfAny = demoTokens(config).optional(true).build();
+        RateLimit limit = RateLimit.by(RateLimitKey.subject().or(RateLimitKey.clientIp()))
+                .name("demo")
+                .limit(config.rateLimitPerMinute(), Duration.ofMinutes(1))
+                .limiter(limiter)
                 .build();
         Cors cors = Cors.builder()
                 .allowOrigin("http://localhost:3000")
@@ -69,20 +81,43 @@ public final class MobileGateway {
                 .edgeFilter(cors)
                 .maxBodySize(MAX_BODY_SIZE)
                 .route(Route.get("/api/products").id("products")
-                        .filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
+                        .filter(callerIfAny).filter(limit).filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
                 .route(Route.get("/api/products/{id}").id("product")
-                        .filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
+                        .filter(callerIfAny).filter(limit).filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
                 .route(Route.get("/api/v1/products/{id}").id("product-v1") // the legacy shape, deprecated
-                        .filter(dev.portico.core.version.Deprecation
-                                .builder(java.time.Instant.parse("2025-01-01T00:00:00Z"))
-                                .link(java.net.URI.create("https://developer.mobile.example/deprecation/v1")).build())
-                        .filter(dev.portico.core.transform.JsonTransform.response().rename("name", "title").build())
+                        .filter(callerIfAny).filter(limit)
+                        .filter(Deprecation.builder(Instant.parse("2025-01-01T00:00:00Z"))
+                                .link(URI.create("https://developer.mobile.example/deprecation/v1")).build())
+                        .filter(JsonTransform.response().rename("name", "title").build())
                         .filter(Filters.rewritePath("/products/{id}")).timeout(timeout).to(products))
                 .route(Route.get("/api/users/me").id("me")
-                        .filter(caller).filter(Filters.stripPrefix(1)).timeout(timeout).to(users))
+                        .filter(caller).filter(limit).filter(Filters.stripPrefix(1)).timeout(timeout).to(users))
                 .route(Route.any("/api/orders").methods("GET", "POST").id("orders")
-                        .filter(caller).filter(Filters.stripPrefix(1)).timeout(timeout).to(orders))
+                        .filter(caller).filter(limit).filter(Filters.stripPrefix(1)).timeout(timeout).to(orders))
+                .route(dashboard(caller, users, orders, products, timeout).filter(limit))
                 .route(Route.get("/health").id("health").handler(HEALTH))
                 .build();
+    }
+
+    private static JwtAuth.Builder demoTokens(DemoConfig config) {
+        return JwtAuth.builder()
+                .hs256(config.jwtSecret().getBytes(StandardCharsets.UTF_8))
+                .issuer(DemoTokens.ISSUER)
+                .audience(DemoTokens.AUDIENCE)
+                .clockSkew(Duration.ofSeconds(30))
+                .claimHeader("sub", "X-User-Id")
+                .realm("mobile");
+    }
+
+    /**
+     * {@code GET /api/dashboard}: the caller's user, orders and the recommended products, fetched in parallel within
+     * one route timeout; a part that fails is {@code null} and marks the answer {@code X-Gateway-Partial: true}.
+     */
+    private static Route.Builder dashboard(JwtAuth caller, Upstream users, Upstream orders, Upstream products, Duration timeout) {
+        return Route.get("/api/dashboard").id("dashboard").filter(caller).timeout(timeout).handler(Aggregator.builder()
+                .part("user", Part.get(users, "/users/{sub}").optional())
+                .part("orders", Part.get(orders, "/orders").optional())             // X-User-Id is forwarded
+                .part("recommendations", Part.get(products, "/products").optional())
+                .build());
     }
 }

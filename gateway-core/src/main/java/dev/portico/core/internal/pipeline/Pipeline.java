@@ -94,6 +94,11 @@ public final class Pipeline implements Context, GatewayExchange {
         return routed.handle(this::respond);
     }
 
+    /** Returns the gateway this request runs in, for targets that need its settings (an aggregator's defaults). */
+    public Gateway gateway() {
+        return gateway;
+    }
+
     @Override
     public CompletionStage<Response> response() {
         return response;

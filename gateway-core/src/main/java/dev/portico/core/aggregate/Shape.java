@@ -1,0 +1,264 @@
+package dev.portico.core.aggregate;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * An immutable list of operations on a JSON value, applied in the order they were added; a path is dotted names
+ * ({@code address.city}), where a number selects an array element ({@code items.0}), {@code *} every element or
+ * field value, and a name met on an array applies to each element ({@code items.id} is every item's id).
+ *
+ * <pre>{@code
+ * Shape shape = Shape.builder().unwrap("data").allow("id", "name", "address.city").rename("name", "title").build();
+ * }</pre>
+ *
+ * <p>{@link #apply} may change the value it is given; pass a {@code deepCopy()} to keep the original.
+ */
+public final class Shape implements UnaryOperator<JsonElement> {
+
+    private static final Shape IDENTITY = builder().build();
+
+    private final List<UnaryOperator<JsonElement>> operations;
+
+    private Shape(Builder b) {
+        this.operations = List.copyOf(b.operations);
+    }
+
+    /** Returns a new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the shape that changes nothing. */
+    public static Shape identity() {
+        return IDENTITY;
+    }
+
+    /** Returns the shaped value: each operation applied in turn; never {@code null} ({@code JsonNull} instead). */
+    @Override
+    public JsonElement apply(JsonElement value) {
+        JsonElement shaped = JsonPath.orNull(value);
+        for (int i = 0; i < operations.size(); i++) {
+            shaped = JsonPath.orNull(operations.get(i).apply(shaped));
+        }
+        return shaped;
+    }
+
+    /** A builder of {@link Shape}. */
+    public static final class Builder {
+
+        private final List<UnaryOperator<JsonElement>> operations = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Replaces the value by the value at this path, such as a container field ({@code data}); null when absent. */
+        public Builder unwrap(String path) {
+            JsonPath at = JsonPath.parse(path);
+            operations.add(at::get);
+            return this;
+        }
+
+        /**
+         * Replaces an array by its element at {@code index}; a negative index counts from the end ({@code -1} is the
+         * last); null when there is no such element or the value is not an array.
+         */
+        public Builder element(int index) {
+            operations.add(value -> {
+                if (!value.isJsonArray()) {
+                    return JsonNull.INSTANCE;
+                }
+                JsonArray array = value.getAsJsonArray();
+                int at = index < 0 ? array.size() + index : index;
+                return at >= 0 && at < array.size() ? array.get(at) : JsonNull.INSTANCE;
+            });
+            return this;
+        }
+
+        /** Keeps only these paths (an allow-list) and the objects and arrays that lead to them. */
+        public Builder allow(String... paths) {
+            Node tree = new Node();
+            for (String path : Objects.requireNonNull(paths, "paths")) {
+                tree.add(JsonPath.parse(path).segments(), 0);
+            }
+            operations.add(tree::keep);
+            return this;
+        }
+
+        /** Removes these paths (a deny-list); a path that is absent changes nothing. */
+        public Builder deny(String... paths) {
+            for (String path : Objects.requireNonNull(paths, "paths")) {
+                JsonPath at = JsonPath.parse(path);
+                String name = at.last();
+                operations.add(value -> {
+                    at.forEachParent(value, false, object -> {
+                        if (name.equals(JsonPath.ANY)) {
+                            new ArrayList<>(object.keySet()).forEach(object::remove);
+                        } else {
+                            object.remove(name);
+                        }
+                    });
+                    return value;
+                });
+            }
+            return this;
+        }
+
+        /** Renames the field at this path to {@code name}, in the same object and at the same position. */
+        public Builder rename(String path, String name) {
+            JsonPath at = JsonPath.parse(path);
+            Objects.requireNonNull(name, "name");
+            String from = at.last();
+            if (from.equals(JsonPath.ANY) || name.isEmpty()) {
+                throw new IllegalArgumentException("rename: " + path + " to \"" + name
+                        + "\" (expected: a path ending in a field name, and a new name)");
+            }
+            operations.add(value -> {
+                at.forEachParent(value, false, object -> rename(object, from, name));
+                return value;
+            });
+            return this;
+        }
+
+        /** Sets the field at this path to a copy of {@code value}, adding the objects that lead to it if missing. */
+        public Builder set(String path, JsonElement value) {
+            JsonPath at = JsonPath.parse(path);
+            Objects.requireNonNull(value, "value");
+            String name = at.last();
+            if (name.equals(JsonPath.ANY)) {
+                throw new IllegalArgumentException("set: " + path + " (expected: a path ending in a field name)");
+            }
+            operations.add(root -> {
+                at.forEachParent(root, true, object -> object.add(name, value.deepCopy()));
+                return root;
+            });
+            return this;
+        }
+
+        /** Applies {@code shape} to each element of the array at this path (an absent or non-array value is kept). */
+        public Builder map(String path, Shape shape) {
+            JsonPath at = JsonPath.parse(path);
+            Objects.requireNonNull(shape, "shape");
+            String name = at.last();
+            operations.add(root -> {
+                at.forEachParent(root, false, object -> {
+                    JsonElement array = object.get(name);
+                    if (array != null && array.isJsonArray()) {
+                        object.add(name, each(array.getAsJsonArray(), shape));
+                    }
+                });
+                return root;
+            });
+            return this;
+        }
+
+        /** Applies {@code shape} to each element of the value, when it is an array. */
+        public Builder map(Shape shape) {
+            Objects.requireNonNull(shape, "shape");
+            operations.add(value -> value.isJsonArray() ? each(value.getAsJsonArray(), shape) : value);
+            return this;
+        }
+
+        /** Adds an operation of your own; it may change the value it is given and returns the result. */
+        public Builder then(UnaryOperator<JsonElement> operation) {
+            operations.add(Objects.requireNonNull(operation, "operation"));
+            return this;
+        }
+
+        /** Returns the shape. */
+        public Shape build() {
+            return new Shape(this);
+        }
+
+        private static JsonArray each(JsonArray array, Shape shape) {
+            JsonArray shaped = new JsonArray(array.size());
+            for (JsonElement element : array) {
+                shaped.add(shape.apply(element));
+            }
+            return shaped;
+        }
+
+        private static void rename(JsonObject object, String from, String to) {
+            if (!object.has(from) || from.equals(to)) {
+                return;
+            }
+            List<Map.Entry<String, JsonElement>> fields = new ArrayList<>(object.entrySet());
+            for (Map.Entry<String, JsonElement> field : fields) {
+                object.remove(field.getKey());
+            }
+            for (Map.Entry<String, JsonElement> field : fields) {
+                String key = field.getKey();
+                if (key.equals(from)) {
+                    object.add(to, field.getValue());
+                } else if (!key.equals(to)) {
+                    object.add(key, field.getValue());
+                }
+            }
+        }
+    }
+
+    /** An allow-list as a tree: a node either keeps its whole value or keeps only its children. */
+    private static final class Node {
+        private boolean whole;
+        private final Map<String, Node> children = new LinkedHashMap<>();
+
+        void add(List<String> segments, int at) {
+            if (at == segments.size()) {
+                whole = true;
+                return;
+            }
+            children.computeIfAbsent(segments.get(at), name -> new Node()).add(segments, at + 1);
+        }
+
+        JsonElement keep(JsonElement value) {
+            if (whole) {
+                return value;
+            }
+            if (value.isJsonArray()) {
+                return keepElements(value.getAsJsonArray());
+            }
+            if (!value.isJsonObject()) {
+                return JsonNull.INSTANCE;
+            }
+            JsonObject object = value.getAsJsonObject();
+            JsonObject kept = new JsonObject();
+            Node any = children.get(JsonPath.ANY);
+            for (Map.Entry<String, JsonElement> field : object.entrySet()) {
+                Node child = children.getOrDefault(field.getKey(), any);
+                if (child != null) {
+                    kept.add(field.getKey(), child.keep(field.getValue()));
+                }
+            }
+            return kept;
+        }
+
+        private JsonElement keepElements(JsonArray array) {
+            Node any = children.get(JsonPath.ANY);
+            boolean indexed = false;
+            JsonArray kept = new JsonArray(array.size());
+            for (int i = 0; i < array.size(); i++) {
+                Node child = children.get(Integer.toString(i));
+                indexed |= child != null;
+                if (child != null || any != null) {
+                    kept.add((child != null ? child : any).keep(array.get(i)));
+                }
+            }
+            if (indexed || any != null) {
+                return kept;
+            }
+            for (JsonElement element : array) { // names applied to an array apply to each element
+                kept.add(keep(element));
+            }
+            return kept;
+        }
+    }
+}

@@ -1,0 +1,330 @@
+package dev.portico.undertow;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Follows one HTTP/1 connection's request bytes, in order, just far enough to judge each request line's version:
+ * it scans heads byte by byte, skips a {@code Content-Length} body unread, reads only the size lines and trailers of
+ * a chunked body, and stops following for good at the first request line whose version is not exactly
+ * {@code HTTP/1.0} or {@code HTTP/1.1}, or at anything it cannot frame as Undertow does (a framing the gateway
+ * refuses, an obs-fold of a framing field, an {@code Upgrade}). Stopping only ever lets requests through.
+ *
+ * <p>It frames as Undertow 2.4 does: request heads strictly with CRLF (Undertow refuses anything else with 400 and
+ * closes), chunked bodies leniently up to each LF ({@code ChunkReader}). Not thread-safe: one connection's reads
+ * come one at a time.
+ */
+final class HeadScanner {
+
+    private static final int REQUEST_LINE = 0;
+    private static final int FIELD_START = 1;
+    private static final int FIELD_NAME = 2;
+    private static final int OTHER_FIELD = 3;
+    private static final int LENGTH_VALUE = 4;
+    private static final int CODING_VALUE = 5;
+    private static final int HEAD_END = 6;
+    private static final int BODY = 7;
+    private static final int CHUNK_SIZE = 8;
+    private static final int CHUNK_EXTENSION = 9;
+    private static final int CHUNK_END = 10;
+    private static final int TRAILER_START = 11;
+    private static final int TRAILER_NAME = 12;
+    private static final int TRAILER_VALUE = 13;
+    private static final int TRAILER_END = 14;
+    private static final int STOPPED = 15;
+
+    /** The end of an acceptable request line, {@code " HTTP/1.x\r"}; the digit at {@link #MINOR} is 0 or 1. */
+    private static final byte[] VERSION = {' ', 'H', 'T', 'T', 'P', '/', '1', '.', '?', '\r'};
+    private static final int MINOR = 8;
+
+    private static final byte[] CONTENT_LENGTH = ascii("content-length");
+    private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
+    private static final byte[] UPGRADE = ascii("upgrade");
+    private static final byte[] CHUNKED = ascii("chunked");
+    private static final int IS_LENGTH = 1;
+    private static final int IS_CODING = 2;
+    private static final int IS_UPGRADE = 4;
+
+    /** Past this, a length or chunk size is beyond anything Undertow frames (it refuses chunk sizes over 2^57). */
+    private static final long MAX_SIZE = 1L << 56;
+
+    private int state = REQUEST_LINE;
+    private long heads;
+    private long refused;
+
+    // the head being read
+    private int versionMatch;
+    private int fieldIndex;
+    private int fieldCandidates;
+    private boolean framingField;
+    private int valuePhase;
+    private long number;
+    private long length = -1;
+    private boolean chunked;
+
+    // the body being skipped, and what follows it
+    private long remaining;
+    private int afterBody;
+
+    /** Returns whether it still follows the connection. */
+    boolean following() {
+        return state != STOPPED;
+    }
+
+    /** Returns the ordinal on the connection (from 1) of the first request refused for its version, or 0. */
+    long refusedHead() {
+        return refused;
+    }
+
+    /** Returns how many of the next bytes are body bytes of known length, which it need not see. */
+    long skippable() {
+        return state == BODY ? remaining : 0;
+    }
+
+    /** Accounts for {@code count} body bytes, at most {@link #skippable()}, read without being scanned. */
+    void skipped(long count) {
+        remaining -= count;
+        if (remaining == 0) {
+            state = afterBody;
+        }
+    }
+
+    /** Follows the bytes from {@code from} to {@code to} of the buffer, the next ones read from the connection. */
+    void scan(ByteBuffer buffer, int from, int to) {
+        int i = from;
+        while (i < to && state != STOPPED) {
+            if (state == BODY) {
+                int n = (int) Math.min(remaining, to - i);
+                i += n;
+                skipped(n);
+            } else if (state == OTHER_FIELD) { // most of a head: find the line's end, nothing else
+                while (i < to && buffer.get(i) != '\n') {
+                    i++;
+                }
+                if (i < to) {
+                    i++;
+                    state = FIELD_START;
+                }
+            } else if (state == REQUEST_LINE) {
+                byte b = 0;
+                while (i < to && (b = buffer.get(i++)) != '\n') {
+                    versionMatch = matchVersion(versionMatch, b);
+                }
+                if (b == '\n') {
+                    requestLineEnd();
+                }
+            } else {
+                next(buffer.get(i++));
+            }
+        }
+    }
+
+    private void next(byte b) {
+        switch (state) {
+            case FIELD_START -> fieldStart(b);
+            case FIELD_NAME -> fieldName(b);
+            case LENGTH_VALUE, CODING_VALUE -> value(b);
+            case HEAD_END -> {
+                if (b == '\n') {
+                    headEnd();
+                } else {
+                    state = STOPPED;
+                }
+            }
+            case CHUNK_SIZE -> chunkSize(b);
+            case CHUNK_EXTENSION -> {
+                if (b == '\n') {
+                    chunkSizeEnd();
+                }
+            }
+            case CHUNK_END -> {
+                if (b == '\n') {
+                    state = CHUNK_SIZE;
+                }
+            }
+            case TRAILER_START -> {
+                if (b == '\n') {
+                    state = REQUEST_LINE;
+                } else if (b != '\r') {
+                    fieldIndex = 0;
+                    state = TRAILER_NAME;
+                    trailerName(b);
+                }
+            }
+            case TRAILER_NAME -> trailerName(b);
+            case TRAILER_VALUE -> {
+                if (b == '\n') {
+                    fieldIndex = 0;
+                    state = TRAILER_NAME;
+                }
+            }
+            case TRAILER_END -> state = b == '\n' ? REQUEST_LINE : STOPPED;
+        }
+    }
+
+    /** Returns how much of {@link #VERSION} ends at {@code b}, from how much ended at the byte before it. */
+    private static int matchVersion(int matched, byte b) {
+        if (matched < VERSION.length && (matched == MINOR ? b == '0' || b == '1' : b == VERSION[matched])) {
+            return matched + 1;
+        }
+        return b == ' ' ? 1 : 0; // the pattern has no other space: no partial match to fall back to
+    }
+
+    private void requestLineEnd() {
+        heads++;
+        if (versionMatch == VERSION.length) {
+            state = FIELD_START;
+        } else {
+            refused = heads; // answered 505, then the connection closes: nothing after it matters
+            state = STOPPED;
+        }
+    }
+
+    private void fieldStart(byte b) {
+        if (b == '\r') {
+            state = HEAD_END;
+        } else if (b == ' ' || b == '\t') {
+            // obs-fold: Undertow continues the previous field's value, which must then not be a framing one
+            state = framingField ? STOPPED : OTHER_FIELD;
+        } else if (b == '\n') {
+            state = STOPPED;
+        } else {
+            fieldIndex = 0;
+            fieldCandidates = IS_LENGTH | IS_CODING | IS_UPGRADE;
+            framingField = false;
+            state = FIELD_NAME;
+            fieldName(b);
+        }
+    }
+
+    private void fieldName(byte b) {
+        if (b == ':') {
+            int field = fieldCandidates & (fieldIndex == CONTENT_LENGTH.length ? IS_LENGTH
+                    : fieldIndex == TRANSFER_ENCODING.length ? IS_CODING : fieldIndex == UPGRADE.length ? IS_UPGRADE : 0);
+            valuePhase = 0;
+            state = field == IS_LENGTH ? LENGTH_VALUE : field == IS_CODING ? CODING_VALUE
+                    : field == IS_UPGRADE ? STOPPED : OTHER_FIELD;
+            return;
+        }
+        if (b == '\r' || b == '\n') {
+            state = STOPPED;
+            return;
+        }
+        int c = b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
+        int i = fieldIndex++;
+        if (i >= CONTENT_LENGTH.length || CONTENT_LENGTH[i] != c) {
+            fieldCandidates &= ~IS_LENGTH;
+        }
+        if (i >= TRANSFER_ENCODING.length || TRANSFER_ENCODING[i] != c) {
+            fieldCandidates &= ~IS_CODING;
+        }
+        if (i >= UPGRADE.length || UPGRADE[i] != c) {
+            fieldCandidates &= ~IS_UPGRADE;
+        }
+        if (fieldCandidates == 0) {
+            state = OTHER_FIELD;
+        }
+    }
+
+    /**
+     * Reads a Content-Length (digits) or Transfer-Encoding ({@code chunked}) value: phase 0 before it, 1 in it, 2 in
+     * the spaces after it, 3 after its CR. Anything else, or a second framing field, and it stops following.
+     */
+    private void value(byte b) {
+        boolean ows = b == ' ' || b == '\t';
+        if (valuePhase == 3) {
+            if (b != '\n' || length >= 0 || chunked) {
+                state = STOPPED;
+                return;
+            }
+            if (state == LENGTH_VALUE) {
+                length = number;
+            } else {
+                chunked = true;
+            }
+            framingField = true;
+            state = FIELD_START;
+        } else if (ows) {
+            valuePhase = valuePhase == 0 ? 0 : 2;
+        } else if (b == '\r' && valuePhase > 0 && (state == LENGTH_VALUE || fieldIndex == CHUNKED.length)) {
+            valuePhase = 3;
+        } else if (valuePhase == 2) {
+            state = STOPPED;
+        } else if (state == LENGTH_VALUE) {
+            if (b < '0' || b > '9' || (valuePhase == 1 && number >= MAX_SIZE)) {
+                state = STOPPED;
+                return;
+            }
+            number = valuePhase == 0 ? b - '0' : number * 10 + (b - '0');
+            valuePhase = 1;
+        } else {
+            int c = b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
+            if (valuePhase == 0) {
+                fieldIndex = 0;
+                valuePhase = 1;
+            }
+            if (fieldIndex >= CHUNKED.length || CHUNKED[fieldIndex] != c) {
+                state = STOPPED;
+                return;
+            }
+            fieldIndex++;
+        }
+    }
+
+    private void headEnd() {
+        versionMatch = 0;
+        if (chunked) {
+            remaining = 0;
+            state = CHUNK_SIZE;
+        } else if (length > 0) {
+            remaining = length;
+            afterBody = REQUEST_LINE;
+            state = BODY;
+        } else {
+            state = REQUEST_LINE;
+        }
+        length = -1;
+        chunked = false;
+    }
+
+    private void chunkSize(byte b) {
+        int digit = b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
+        if (digit >= 0) {
+            if (remaining >= MAX_SIZE) {
+                state = STOPPED;
+            } else {
+                remaining = remaining << 4 | digit;
+            }
+        } else if (b == '\n') {
+            chunkSizeEnd();
+        } else {
+            state = CHUNK_EXTENSION;
+        }
+    }
+
+    private void chunkSizeEnd() {
+        if (remaining == 0) {
+            state = TRAILER_START;
+        } else {
+            afterBody = CHUNK_END;
+            state = BODY;
+        }
+    }
+
+    /** A trailer field's name, as Undertow's trailer parser reads it: any byte up to ':', CR or LF. */
+    private void trailerName(byte b) {
+        if (b == '\r') {
+            state = fieldIndex == 0 ? TRAILER_END : STOPPED;
+        } else if (b == '\n') {
+            state = fieldIndex == 0 ? REQUEST_LINE : STOPPED;
+        } else if (b == ':') {
+            state = TRAILER_VALUE;
+        } else {
+            fieldIndex = 1;
+        }
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.portico.undertow;
+
+import io.undertow.server.AbstractServerConnection;
+import io.undertow.server.HttpServerExchange;
+import org.xnio.IoUtils;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.conduits.AbstractStreamSourceConduit;
+import org.xnio.conduits.ConduitReadableByteChannel;
+import org.xnio.conduits.StreamSourceConduit;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * The source of a {@link PorticoServer} connection, under Undertow's parser, that sees every byte read from the
+ * client, unchanged, and tells {@link PorticoHandler} which request to refuse for its version. Undertow reads any
+ * well-formed {@code HTTP/d.d} other than 0.9, 1.0, 1.1 and 2.0 as HTTP/1.1 without keeping the text, so the check
+ * must come before it: a {@link HeadScanner} follows the connection's heads and framing, and the handler counts
+ * the requests it starts on the connection. Both run on the connection's IO thread, one at a time.
+ */
+final class VersionGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
+
+    private final HeadScanner heads = new HeadScanner();
+    private long started;
+
+    VersionGuard(StreamSourceConduit next) {
+        super(next);
+    }
+
+    /**
+     * Returns whether the request of this exchange, the next on its connection, must be refused for its version;
+     * call once for every request as it starts. False for a connection without a guard (a mounted handler's).
+     */
+    static boolean refuses(HttpServerExchange exchange) {
+        return exchange.getConnection() instanceof AbstractServerConnection connection
+                && connection.getOriginalSourceConduit() instanceof VersionGuard guard
+                && ++guard.started == guard.heads.refusedHead();
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        int from = dst.position();
+        int n = next.read(dst);
+        if (n > 0 && heads.following()) {
+            heads.scan(dst, from, from + n);
+        }
+        return n;
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offs, int len) throws IOException {
+        if (!heads.following()) {
+            return next.read(dsts, offs, len);
+        }
+        for (int i = offs; i < offs + len; i++) {
+            if (dsts[i].hasRemaining()) {
+                return read(dsts[i]); // one buffer at a time: a short read is a valid read
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public long transferTo(long position, long count, FileChannel target) throws IOException {
+        if (!heads.following()) {
+            return next.transferTo(position, count, target);
+        }
+        long body = heads.skippable();
+        if (body > 0) { // a drained body of known length: passed on unseen
+            long n = next.transferTo(position, Math.min(count, body), target);
+            if (n > 0) {
+                heads.skipped(n);
+            }
+            return n;
+        }
+        return target.transferFrom(new ConduitReadableByteChannel(this), position, count);
+    }
+
+    @Override
+    public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
+        return heads.following()
+                ? IoUtils.transfer(new ConduitReadableByteChannel(this), count, throughBuffer, target)
+                : next.transferTo(count, throughBuffer, target);
+    }
+}
