@@ -16,6 +16,7 @@ import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.auth.Principal;
+import dev.portico.core.internal.body.Collector;
 import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.aggregate.PartResult.Outcome;
 
@@ -244,7 +245,7 @@ final class Run {
         return true;
     }
 
-    private synchronized boolean register(Slot slot, PartReader reader) {
+    private synchronized boolean register(Slot slot, Collector reader) {
         if (finished || slot.ended) {
             return false;
         }
@@ -284,7 +285,7 @@ final class Run {
             end(slot, Outcome.FAILED, null, status, tooLarge(upstream, max));
             return;
         }
-        PartReader reader = new PartReader(max, response.body().length());
+        Collector reader = new Collector(max, response.body().length());
         if (!register(slot, reader)) {
             response.body().discard();
             return;
@@ -298,7 +299,7 @@ final class Run {
                 } else {
                     item(slot, item, value, status);
                 }
-            } else if (error instanceof PartReader.TooLarge) {
+            } else if (error instanceof GatewayException g && g.status() == 413) {
                 end(slot, Outcome.FAILED, null, status, tooLarge(upstream, max));
             } else if (!(error instanceof CancellationException)) {
                 end(slot, error instanceof GatewayException g && g.status() == 504 ? Outcome.TIMED_OUT : Outcome.FAILED,
@@ -516,7 +517,7 @@ final class Run {
         final String name;
         final Part part;
         final List<CompletableFuture<?>> work = new ArrayList<>(1);
-        final List<PartReader> readers = new ArrayList<>(1);
+        final List<Collector> readers = new ArrayList<>(1);
         boolean started;
         boolean ended;
         boolean truncated;
@@ -540,7 +541,7 @@ final class Run {
                 timer.complete(null);
             }
             work.forEach(call -> call.cancel(false));
-            readers.forEach(PartReader::cancel);
+            readers.forEach(Collector::cancel);
         }
     }
 }

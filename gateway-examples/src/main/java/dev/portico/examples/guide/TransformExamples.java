@@ -13,7 +13,7 @@ import dev.portico.core.version.Deprecation;
 import java.net.URI;
 import java.time.Instant;
 
-/** The code quoted in docs/transformation.md, compiled so that it cannot rot. */
+/** The code quoted in docs/aggregation.md (its transformation and versioning sections), compiled so that it cannot rot. */
 public final class TransformExamples {
 
     private TransformExamples() {

@@ -3,7 +3,6 @@ package dev.portico.core.internal.body;
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -38,49 +37,9 @@ public final class Bodies {
             body.discard();
             return CompletableFuture.failedFuture(GatewayException.payloadTooLarge(maxBytes));
         }
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
-        body.subscribe(new Flow.Subscriber<ByteBuffer>() {
-            private final ByteArrayOutputStream out = new ByteArrayOutputStream(
-                    body.length() > 0 ? (int) Math.min(body.length(), 1 << 20) : 512);
-            private Flow.Subscription subscription;
-
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                subscription = s;
-                s.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(ByteBuffer chunk) {
-                if (result.isDone()) {
-                    return;
-                }
-                if (out.size() + (long) chunk.remaining() > maxBytes) {
-                    subscription.cancel();
-                    result.completeExceptionally(GatewayException.payloadTooLarge(maxBytes));
-                    return;
-                }
-                if (chunk.hasArray()) {
-                    out.write(chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
-                    chunk.position(chunk.limit());
-                } else {
-                    byte[] bytes = new byte[chunk.remaining()];
-                    chunk.get(bytes);
-                    out.write(bytes, 0, bytes.length);
-                }
-            }
-
-            @Override
-            public void onError(Throwable failure) {
-                result.completeExceptionally(failure);
-            }
-
-            @Override
-            public void onComplete() {
-                result.complete(out.toByteArray());
-            }
-        });
-        return result;
+        Collector collector = new Collector(maxBytes, body.length());
+        body.subscribe(collector);
+        return collector.result();
     }
 
     /** Discards a body by subscribing and cancelling at once; completes when that is done, never exceptionally. */

@@ -1,21 +1,17 @@
-package dev.portico.core.aggregate;
+package dev.portico.core.internal.body;
+
+import dev.portico.core.GatewayException;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 
-/** Reads one part's response body into memory up to a bound, and can be cancelled, which abandons the body. */
-final class PartReader implements Flow.Subscriber<ByteBuffer> {
-
-    /** The body is larger than the part's bound. */
-    static final class TooLarge extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        TooLarge() {
-            super(null, null, false, false);
-        }
-    }
+/**
+ * Reads a body's chunks into one array up to a bound, failing with 413 once they pass it; cancelling it abandons the
+ * body and cancels the result.
+ */
+public final class Collector implements Flow.Subscriber<ByteBuffer> {
 
     private final long maxBytes;
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
@@ -23,17 +19,19 @@ final class PartReader implements Flow.Subscriber<ByteBuffer> {
     private volatile Flow.Subscription subscription;
     private volatile boolean cancelled;
 
-    PartReader(long maxBytes, long length) {
+    /** Returns a collector of at most {@code maxBytes}, sized for {@code length} bytes when that is known (not -1). */
+    public Collector(long maxBytes, long length) {
         this.maxBytes = maxBytes;
-        this.out = new ByteArrayOutputStream(length > 0 ? (int) Math.min(length, maxBytes) : 512);
+        this.out = new ByteArrayOutputStream(length > 0 ? (int) Math.min(Math.min(length, maxBytes), 1 << 20) : 512);
     }
 
-    CompletableFuture<byte[]> result() {
+    /** Returns the bytes once the body ended, or the failure. */
+    public CompletableFuture<byte[]> result() {
         return result;
     }
 
     /** Stops reading: the body is abandoned and the result cancelled. */
-    void cancel() {
+    public void cancel() {
         cancelled = true;
         Flow.Subscription s = subscription;
         if (s != null) {
@@ -59,7 +57,7 @@ final class PartReader implements Flow.Subscriber<ByteBuffer> {
         }
         if (out.size() + (long) chunk.remaining() > maxBytes) {
             subscription.cancel();
-            result.completeExceptionally(new TooLarge());
+            result.completeExceptionally(GatewayException.payloadTooLarge(maxBytes));
             return;
         }
         if (chunk.hasArray()) {
