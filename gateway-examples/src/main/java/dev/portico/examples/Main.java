@@ -45,6 +45,9 @@ public final class Main {
         } catch (UncheckedIOException e) {
             System.err.println(e.getMessage() + ": " + e.getCause().getMessage());
             System.exit(1);
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage()); // such as a REDIS_URL whose Redis does not answer
+            System.exit(1);
         }
     }
 

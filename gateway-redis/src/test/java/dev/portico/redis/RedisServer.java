@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * A real {@code redis-server} on a free port, with no persistence, that a test can stop, freeze and start again on
  * the same port; it fails loudly when the binary is missing (CI installs it).
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
     private final Path binary;
     private final int port;
@@ -28,22 +28,22 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Starts a server on a free port. */
-    static RedisServer start() throws IOException, InterruptedException {
+    public static RedisServer start() throws IOException, InterruptedException {
         RedisServer server = new RedisServer(binary(), freePort());
         server.restart();
         return server;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
     /** Starts the server again on its port, waiting until it answers {@code PING}. */
-    void restart() throws IOException, InterruptedException {
+    public void restart() throws IOException, InterruptedException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("redis-server is already running on port " + port);
         }
@@ -65,18 +65,18 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Kills the server, as a crash would: its connections are closed by the kernel. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a hung Redis. */
-    void freeze() throws IOException, InterruptedException {
+    public void freeze() throws IOException, InterruptedException {
         signal("STOP");
     }
 
     /** Wakes a frozen server (SIGCONT). */
-    void thaw() throws IOException, InterruptedException {
+    public void thaw() throws IOException, InterruptedException {
         signal("CONT");
     }
 

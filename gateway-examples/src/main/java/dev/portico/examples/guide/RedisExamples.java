@@ -13,7 +13,7 @@ import io.lettuce.core.RedisClient;
 
 import java.time.Duration;
 
-/** The code quoted in docs/rate-limiting-redis.md, compiled so that it cannot rot. */
+/** The code quoted in docs/rate-limiting.md (its Redis section), compiled so that it cannot rot. */
 public final class RedisExamples {
 
     private RedisExamples() {

@@ -16,6 +16,7 @@ import dev.portico.core.ratelimit.RateLimiter;
 import dev.portico.core.transform.JsonTransform;
 import dev.portico.core.upstream.Upstream;
 import dev.portico.core.version.Deprecation;
+import dev.portico.redis.RedisRateLimiter;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ public final class MobileGateway {
      * {@code config.rateLimitPerMinute()} requests a minute; CORS is open to {@code http://localhost:3000}.
      */
     public static Gateway build(DemoConfig config, Services services) {
-        RateLimiter limiter = LocalRateLimiter.create();
+        RateLimiter limiter = limiter(config);
         Upstream users = Upstream.of("user-service", services.users());
         Upstream products = Upstream.of("product-service", services.products());
         Upstream orders = Upstream.of("order-service", services.orders());
@@ -77,7 +78,11 @@ public final class MobileGateway {
                 .allowHeaders("Authorization", "Content-Type")
                 .maxAge(Duration.ofMinutes(10))
                 .build();
-        return Gateway.builder()
+        Gateway.Builder gateway = Gateway.builder();
+        if (limiter instanceof AutoCloseable redis) {
+            gateway.resource(redis);
+        }
+        return gateway
                 .edgeFilter(cors)
                 .maxBodySize(MAX_BODY_SIZE)
                 .route(Route.get("/api/products").id("products")
@@ -97,6 +102,17 @@ public final class MobileGateway {
                 .route(dashboard(caller, users, orders, products, timeout).filter(limit))
                 .route(Route.get("/health").id("health").handler(HEALTH))
                 .build();
+    }
+
+    /**
+     * Returns the demo's limiter: local buckets, or with {@code REDIS_URL} buckets in that Redis, shared by every demo
+     * gateway that uses it; while Redis cannot be reached, each gateway counts on its own local buckets.
+     */
+    private static RateLimiter limiter(DemoConfig config) {
+        if (config.redisUrl() == null) {
+            return LocalRateLimiter.create();
+        }
+        return RedisRateLimiter.builder(config.redisUrl()).failOpen(LocalRateLimiter.create()).build();
     }
 
     private static JwtAuth.Builder demoTokens(DemoConfig config) {
