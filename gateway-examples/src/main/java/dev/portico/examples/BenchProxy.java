@@ -3,18 +3,25 @@ package dev.portico.examples;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.auth.JwtAuth;
+import dev.portico.core.ratelimit.LocalRateLimiter;
+import dev.portico.core.ratelimit.RateLimit;
+import dev.portico.core.ratelimit.RateLimitKey;
+import dev.portico.core.ratelimit.RateLimiter;
 import dev.portico.core.upstream.Upstream;
+import dev.portico.redis.RedisRateLimiter;
 import dev.portico.undertow.PorticoServer;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * The benchmark proxy: a plain gateway on loopback that forwards every request unchanged to one upstream; with
  * {@code BENCH_JWT_SECRET} set it first requires a valid HS256 token signed with that secret's UTF-8 bytes, and with
  * {@code BENCH_JWT_KEY} (a PEM public key file, see {@link BenchKeys}) an RS256 or ES256 one; {@code BENCH_JWT_CACHE=0}
- * verifies every request's token anew, to measure each algorithm's own cost.
+ * verifies every request's token anew, to measure each algorithm's own cost; {@code BENCH_RATE_LIMIT} applies that
+ * many requests a minute per client IP, in local buckets, or in Redis when {@code REDIS_URL} is set too.
  */
 public final class BenchProxy {
 
@@ -35,16 +42,41 @@ public final class BenchProxy {
      */
     public static Gateway gateway(String upstreamUrl, String jwtSecret) {
         return proxy(upstreamUrl, jwtSecret == null ? null
-                : JwtAuth.builder().hs256(jwtSecret.getBytes(StandardCharsets.UTF_8)).build());
+                : JwtAuth.builder().hs256(jwtSecret.getBytes(StandardCharsets.UTF_8)).build(), null);
     }
 
-    private static Gateway proxy(String upstreamUrl, JwtAuth auth) {
+    private static Gateway proxy(String upstreamUrl, JwtAuth auth, RateLimit limit) {
         Upstream upstream = Upstream.of("bench-upstream", upstreamUrl);
         Route.Builder route = Route.any("/**").id("bench");
         if (auth != null) {
             route.filter(auth);
         }
+        if (limit != null) {
+            route.filter(limit);
+        }
         return Gateway.builder().route(route.to(upstream)).build();
+    }
+
+    /** Returns the per-client-IP limit {@code BENCH_RATE_LIMIT} asks for, in Redis with {@code REDIS_URL}, or null. */
+    private static RateLimit rateLimit(Map<String, String> env) {
+        String perMinute = env.get("BENCH_RATE_LIMIT");
+        if (perMinute == null || perMinute.isBlank()) {
+            return null;
+        }
+        long permits;
+        try {
+            permits = Long.parseLong(perMinute.trim());
+        } catch (NumberFormatException e) {
+            permits = 0;
+        }
+        if (permits < 1) {
+            throw new IllegalArgumentException("BENCH_RATE_LIMIT: " + perMinute + " (expected: a positive integer)");
+        }
+        String redis = env.get("REDIS_URL");
+        RateLimiter limiter = redis == null || redis.isBlank() ? LocalRateLimiter.create()
+                : RedisRateLimiter.builder(redis.trim()).failClosed().build();
+        return RateLimit.by(RateLimitKey.clientIp()).name("bench").limit(permits, Duration.ofMinutes(1))
+                .limiter(limiter).build();
     }
 
     /** Starts the proxy on {@code 127.0.0.1:port} (0 picks a free port). */
@@ -58,10 +90,18 @@ public final class BenchProxy {
     }
 
     /**
-     * Starts the proxy from {@code BENCH_PORT}, {@code BENCH_UPSTREAM} and {@code BENCH_JWT_SECRET} and closes it
-     * when the JVM shuts down.
+     * Starts the proxy from {@code BENCH_PORT}, {@code BENCH_UPSTREAM}, the token variables, {@code BENCH_RATE_LIMIT}
+     * and {@code REDIS_URL}, and closes it when the JVM shuts down.
      */
     static void startFromEnvironment(Map<String, String> env) {
+        PorticoServer server = fromEnvironment(env);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-proxy-shutdown"));
+        System.out.println("Bench proxy: http://127.0.0.1:" + server.port() + " -> "
+                + env.getOrDefault("BENCH_UPSTREAM", DEFAULT_UPSTREAM));
+    }
+
+    /** Starts the proxy these environment variables describe. */
+    static PorticoServer fromEnvironment(Map<String, String> env) {
         String upstream = env.getOrDefault("BENCH_UPSTREAM", DEFAULT_UPSTREAM);
         String secret = env.get("BENCH_JWT_SECRET");
         String keyFile = env.get("BENCH_JWT_KEY");
@@ -70,10 +110,8 @@ public final class BenchProxy {
                 : secret != null && !secret.isEmpty()
                 ? JwtAuth.builder().hs256(secret.getBytes(StandardCharsets.UTF_8)).cacheSize(cache).build()
                 : null;
-        PorticoServer server = PorticoServer.builder(proxy(upstream, auth)).host("127.0.0.1")
+        return PorticoServer.builder(proxy(upstream, auth, rateLimit(env))).host("127.0.0.1")
                 .port(port(env.get("BENCH_PORT"))).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-proxy-shutdown"));
-        System.out.println("Bench proxy: http://127.0.0.1:" + server.port() + " -> " + upstream);
     }
 
     private static int port(String value) {

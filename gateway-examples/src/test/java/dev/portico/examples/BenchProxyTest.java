@@ -24,9 +24,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class BenchProxyTest {
 
@@ -68,6 +70,30 @@ class BenchProxyTest {
         assertThat(response.body()).isEqualTo(PAYLOAD);
         assertThat(response.headers().firstValue("X-Backend")).hasValue("yes");
         assertThat(seen.get()).isEqualTo("GET /bench/a%20b?x=1&y=%2F&z=a+b run-7");
+    }
+
+    @Test
+    void withBenchRateLimitEachClientIpGetsThatManyRequestsAMinute() throws Exception {
+        backend = Undertow.builder().addHttpListener(0, "127.0.0.1")
+                .setHandler(exchange -> exchange.getResponseSender().send("ok")).build();
+        backend.start();
+        int backendPort = ((InetSocketAddress) backend.getListenerInfo().get(0).getAddress()).getPort();
+        proxy = BenchProxy.fromEnvironment(Map.of("BENCH_PORT", "0", "BENCH_RATE_LIMIT", "3",
+                "BENCH_UPSTREAM", "http://127.0.0.1:" + backendPort));
+
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> allowed = get(null);
+            assertThat(allowed.statusCode()).isEqualTo(200);
+            assertThat(allowed.headers().firstValue("X-RateLimit-Remaining")).hasValue(String.valueOf(2 - i));
+        }
+        assertThat(get(null).statusCode()).isEqualTo(429);
+    }
+
+    @Test
+    void refusesABenchRateLimitThatIsNotAPositiveNumber() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BenchProxy.fromEnvironment(Map.of("BENCH_PORT", "0", "BENCH_RATE_LIMIT", "lots")))
+                .withMessage("BENCH_RATE_LIMIT: lots (expected: a positive integer)");
     }
 
     @Test
