@@ -93,8 +93,9 @@ final class PlanBuckets {
             }
         }
         Limit limit = limits.get(binding);
+        // the probe's own count, not the state's: a batched call's state is the bucket's after the whole batch
         return probe.isConsumed()
-                ? Decision.allowed(limit, bindingLeft, Duration.ofNanos(bindingReset))
+                ? Decision.allowed(limit, probe.getRemainingTokens(), Duration.ofNanos(bindingReset))
                 : Decision.refused(limit, Duration.ofNanos(probe.getNanosToWaitForRefill()),
                         Duration.ofNanos(bindingReset));
     }

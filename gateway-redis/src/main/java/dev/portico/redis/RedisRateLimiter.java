@@ -7,8 +7,10 @@ import dev.portico.core.ratelimit.Limit;
 import dev.portico.core.ratelimit.Plan;
 import dev.portico.core.ratelimit.RateLimiter;
 import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -60,6 +62,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private static final CompletableFuture<BucketConfiguration> WARM_UP = CompletableFuture.completedFuture(
             BucketConfiguration.builder().addLimit(PlanBuckets.bandwidth(Limit.of(1, Duration.ofMillis(1)))).build());
 
+    /** The most bucket proxies kept for batching; past it they are all dropped and made again as keys come. */
+    private static final int MAX_PROXIES = 10_000;
+
     private final String keyPrefix;
     private final long timeoutNanos;
     private final boolean failClosed;
@@ -70,6 +75,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final AsyncProxyManager<String> buckets;
     private final Executor policyThreads;
     private final Map<Plan, PlanBuckets> plans = new ConcurrentHashMap<>();
+    private final Map<String, AsyncBucketProxy> proxies = new ConcurrentHashMap<>();
     private final OutageLog outages;
 
     private RedisRateLimiter(Builder b, RedisClient client, ClientResources resources,
@@ -126,8 +132,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         PlanBuckets planBuckets = plans.computeIfAbsent(plan, p -> new PlanBuckets(keyPrefix, p));
         CompletableFuture<Decision> call;
         try {
-            call = buckets.builder()
-                    .build(planBuckets.redisKey(key), planBuckets::configuration)
+            call = bucket(planBuckets.redisKey(key), planBuckets)
                     .asVerbose()
                     .tryConsumeAndReturnRemaining(1)
                     .thenApply(planBuckets::decision);
@@ -145,6 +150,24 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                             .thenCompose(stage -> stage);
                 })
                 .thenCompose(stage -> stage);
+    }
+
+    /**
+     * Returns the proxy of one bucket in Redis, kept while its key is busy so that calls waiting on it are batched
+     * into one round trip (without it, concurrent calls on one hot key race their compare-and-swap and retry).
+     * The state lives in Redis, so dropping every proxy when there are too many loses nothing but the batching.
+     */
+    private AsyncBucketProxy bucket(String redisKey, PlanBuckets planBuckets) {
+        AsyncBucketProxy bucket = proxies.get(redisKey);
+        if (bucket != null) {
+            return bucket;
+        }
+        if (proxies.size() >= MAX_PROXIES) {
+            proxies.clear();
+        }
+        return proxies.computeIfAbsent(redisKey, k -> buckets.builder()
+                .withOptimization(Optimizations.batching())
+                .build(k, planBuckets::configuration));
     }
 
     /** Closes the connection, and the client and its threads when this limiter made them. */

@@ -74,6 +74,39 @@ class RedisRateLimiterTest {
                 .isFalse();
     }
 
+    /**
+     * Without batching, each acquisition costs Redis at least a read and a compare-and-swap, and more under contention
+     * on one key; batching merges the acquisitions waiting on one key into one round trip.
+     */
+    @Test
+    void aHotKeyFromManyConcurrentCallersTakesFewerRedisCommandsThanAcquisitions() throws Exception {
+        RedisRateLimiter limiter = exact();
+        Plan plan = Plan.of("hot", Limit.of(100, Duration.ofMinutes(1)));
+        RedisClient client = RedisClient.create(redis.uri());
+        try (var connection = client.connect()) {
+            connection.sync().configResetstat();
+
+            List<Decision> decisions = concurrently(400, i -> limiter, "hot-client", plan);
+
+            assertThat(decisions).filteredOn(Decision::isAllowed).hasSize(100);
+            assertThat(commandCalls(connection.sync().info("commandstats"))).isLessThan(400);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /** Sums the calls of every command in {@code INFO commandstats} but the statistics' own. */
+    private static long commandCalls(String commandStats) {
+        long calls = 0;
+        for (String line : commandStats.split("\r?\n")) {
+            if (line.startsWith("cmdstat_") && !line.startsWith("cmdstat_config") && !line.startsWith("cmdstat_info")) {
+                int start = line.indexOf("calls=") + "calls=".length();
+                calls += Long.parseLong(line.substring(start, line.indexOf(',', start)));
+            }
+        }
+        return calls;
+    }
+
     @Test
     void decisionsCountDownAndNameTheLimitWithFewestPermitsLeft() throws Exception {
         RedisRateLimiter limiter = exact();
