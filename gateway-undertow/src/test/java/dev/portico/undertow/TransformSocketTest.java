@@ -62,14 +62,14 @@ class TransformSocketTest {
         });
         Upstream app = Upstream.of("app", backend.url());
         JsonTransform shapeOrder = JsonTransform.response()
-                .rename("items[].sku", "productId")
+                .rename("items.sku", "productId")
                 .remove("customer.secret")
-                .map("items[].price", cents -> new JsonPrimitive(cents.getAsLong() / 100.0))
+                .map("items.*.price", cents -> new JsonPrimitive(cents.getAsLong() / 100.0))
                 .set("meta.version", 1)
                 .build();
         JsonTransform shapeInput = JsonTransform.request()
-                .rename("lines[].productId", "sku")
-                .add("lines[].quantity", 1)
+                .rename("lines.productId", "sku")
+                .add("lines.*.quantity", 1)
                 .remove("client.debug")
                 .maxBytes(1024)
                 .build();

@@ -2,6 +2,7 @@ package dev.portico.core.aggregate;
 
 import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.http.Paths;
+import dev.portico.core.internal.json.JsonPath;
 import dev.portico.core.upstream.SendOptions;
 import dev.portico.core.upstream.Upstream;
 

@@ -17,6 +17,7 @@ import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.auth.Principal;
 import dev.portico.core.internal.body.Collector;
+import dev.portico.core.internal.json.JsonPath;
 import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.aggregate.PartResult.Outcome;
 
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -225,10 +227,15 @@ final class Run {
             case CLAIM -> principal == null ? null : claim(principal.claim(piece.name()));
             case QUERY -> request.queryParam(piece.name());
             case HEADER -> request.header(piece.name());
-            case EACH -> JsonPath.scalar(piece.path() == null ? each : piece.path().get(each));
-            case PART -> JsonPath.scalar(piece.path().get(slots[aggregator.indexOf(piece.name())].raw));
+            case EACH -> scalar(piece.path() == null ? each : piece.path().get(each));
+            case PART -> scalar(piece.path().get(slots[aggregator.indexOf(piece.name())].raw));
             case LITERAL -> piece.text();
         };
+    }
+
+    /** Returns the string form of a scalar JSON value, or {@code null} for null, an object or an array. */
+    private static String scalar(JsonElement value) {
+        return value != null && value.isJsonPrimitive() ? value.getAsString() : null;
     }
 
     private static String claim(Object value) {
@@ -465,7 +472,7 @@ final class Run {
             }
             JsonElement body = aggregator.combiner() != null ? aggregator.combiner().combine(
                     java.util.Collections.unmodifiableMap(results)) : combine(results);
-            Response response = Response.json(200, JsonPath.orNull(body).toString());
+            Response response = Response.json(200, Objects.requireNonNullElse(body, JsonNull.INSTANCE).toString());
             result.complete(partial ? response.toBuilder().header(Aggregator.PARTIAL_HEADER, "true").build() : response);
         } catch (RuntimeException e) {
             result.completeExceptionally(e);

@@ -4,6 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import dev.portico.core.internal.json.JsonEdit;
+import dev.portico.core.internal.json.JsonPath;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,9 +48,9 @@ public final class Shape implements UnaryOperator<JsonElement> {
     /** Returns the shaped value: each operation applied in turn; never {@code null} ({@code JsonNull} instead). */
     @Override
     public JsonElement apply(JsonElement value) {
-        JsonElement shaped = JsonPath.orNull(value);
+        JsonElement shaped = Objects.requireNonNullElse(value, JsonNull.INSTANCE);
         for (int i = 0; i < operations.size(); i++) {
-            shaped = JsonPath.orNull(operations.get(i).apply(shaped));
+            shaped = Objects.requireNonNullElse(operations.get(i).apply(shaped), JsonNull.INSTANCE);
         }
         return shaped;
     }
@@ -94,77 +96,41 @@ public final class Shape implements UnaryOperator<JsonElement> {
             return this;
         }
 
-        /** Removes these paths (a deny-list); a path that is absent changes nothing. */
+        /** Removes these paths (a deny-list): fields, or the array elements a final number or {@code *} selects. */
         public Builder deny(String... paths) {
             for (String path : Objects.requireNonNull(paths, "paths")) {
-                JsonPath at = JsonPath.parse(path);
-                String name = at.last();
-                operations.add(value -> {
-                    at.forEachParent(value, false, object -> {
-                        if (name.equals(JsonPath.ANY)) {
-                            new ArrayList<>(object.keySet()).forEach(object::remove);
-                        } else {
-                            object.remove(name);
-                        }
-                    });
-                    return value;
-                });
+                operations.add(JsonEdit.remove(JsonPath.parse(path)));
             }
             return this;
         }
 
-        /** Renames the field at this path to {@code name}, in the same object and at the same position. */
+        /** Renames the field at this path, which ends in a name, to {@code name}, in the same object and position. */
         public Builder rename(String path, String name) {
-            JsonPath at = JsonPath.parse(path);
-            Objects.requireNonNull(name, "name");
-            String from = at.last();
-            if (from.equals(JsonPath.ANY) || name.isEmpty()) {
-                throw new IllegalArgumentException("rename: " + path + " to \"" + name
-                        + "\" (expected: a path ending in a field name, and a new name)");
-            }
-            operations.add(value -> {
-                at.forEachParent(value, false, object -> rename(object, from, name));
-                return value;
-            });
+            operations.add(JsonEdit.rename(JsonPath.parse(path), name));
             return this;
         }
 
-        /** Sets the field at this path to a copy of {@code value}, adding the objects that lead to it if missing. */
+        /**
+         * Sets the field at this path, which ends in a name, to a copy of {@code value}, adding the objects that lead to
+         * it if missing (a null or any other value on the way is left alone).
+         */
         public Builder set(String path, JsonElement value) {
-            JsonPath at = JsonPath.parse(path);
-            Objects.requireNonNull(value, "value");
-            String name = at.last();
-            if (name.equals(JsonPath.ANY)) {
-                throw new IllegalArgumentException("set: " + path + " (expected: a path ending in a field name)");
-            }
-            operations.add(root -> {
-                at.forEachParent(root, true, object -> object.add(name, value.deepCopy()));
-                return root;
-            });
+            operations.add(JsonEdit.set(JsonPath.parse(path), value));
             return this;
         }
 
-        /** Applies {@code shape} to each element of the array at this path (an absent or non-array value is kept). */
+        /**
+         * Applies {@code shape} to each element of the array at this path (or at each place it reaches); an absent or
+         * non-array value is kept.
+         */
         public Builder map(String path, Shape shape) {
-            JsonPath at = JsonPath.parse(path);
-            Objects.requireNonNull(shape, "shape");
-            String name = at.last();
-            operations.add(root -> {
-                at.forEachParent(root, false, object -> {
-                    JsonElement array = object.get(name);
-                    if (array != null && array.isJsonArray()) {
-                        object.add(name, each(array.getAsJsonArray(), shape));
-                    }
-                });
-                return root;
-            });
+            operations.add(JsonEdit.map(JsonPath.parse(path), eachElement(shape)));
             return this;
         }
 
         /** Applies {@code shape} to each element of the value, when it is an array. */
         public Builder map(Shape shape) {
-            Objects.requireNonNull(shape, "shape");
-            operations.add(value -> value.isJsonArray() ? each(value.getAsJsonArray(), shape) : value);
+            operations.add(eachElement(shape));
             return this;
         }
 
@@ -179,30 +145,19 @@ public final class Shape implements UnaryOperator<JsonElement> {
             return new Shape(this);
         }
 
-        private static JsonArray each(JsonArray array, Shape shape) {
-            JsonArray shaped = new JsonArray(array.size());
-            for (JsonElement element : array) {
-                shaped.add(shape.apply(element));
-            }
-            return shaped;
-        }
-
-        private static void rename(JsonObject object, String from, String to) {
-            if (!object.has(from) || from.equals(to)) {
-                return;
-            }
-            List<Map.Entry<String, JsonElement>> fields = new ArrayList<>(object.entrySet());
-            for (Map.Entry<String, JsonElement> field : fields) {
-                object.remove(field.getKey());
-            }
-            for (Map.Entry<String, JsonElement> field : fields) {
-                String key = field.getKey();
-                if (key.equals(from)) {
-                    object.add(to, field.getValue());
-                } else if (!key.equals(to)) {
-                    object.add(key, field.getValue());
+        /** Returns an operation that applies {@code shape} to each element of an array and keeps any other value. */
+        private static UnaryOperator<JsonElement> eachElement(Shape shape) {
+            Objects.requireNonNull(shape, "shape");
+            return value -> {
+                if (!value.isJsonArray()) {
+                    return value;
                 }
-            }
+                JsonArray shaped = new JsonArray(value.getAsJsonArray().size());
+                for (JsonElement element : value.getAsJsonArray()) {
+                    shaped.add(shape.apply(element));
+                }
+                return shaped;
+            };
         }
     }
 

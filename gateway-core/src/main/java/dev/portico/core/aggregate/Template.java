@@ -1,6 +1,7 @@
 package dev.portico.core.aggregate;
 
 import dev.portico.core.internal.http.Paths;
+import dev.portico.core.internal.json.JsonPath;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -8,6 +8,8 @@ import dev.portico.core.GatewayException;
 import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.internal.json.JsonEdit;
+import dev.portico.core.internal.json.JsonPath;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,16 +25,16 @@ import java.util.function.UnaryOperator;
  * order and sends the result with its new {@code Content-Length}; a body of another media type streams through
  * unchanged.
  *
- * <p>Paths name fields separated by dots; {@code []} after a name stands for every element of that array, and a
- * leading {@code []} for the elements of a document that is an array: {@code items[].price}, {@code [].name}.
- * A path that reaches nothing changes nothing. A JSON body is {@code application/json} or any {@code +json} type.
- * Over the bound, the answer is 413 for a request body and 502 for a response body; a request body that is not
- * JSON gets 400, a response body 502.
+ * <p>Paths are the aggregator's, as in {@code Shape}: dotted names ({@code customer.name}), where a number selects an
+ * array element ({@code items.0}), {@code *} every element or field value, and a name met on an array applies to
+ * each element ({@code items.price} is every item's price). A path that reaches nothing changes nothing. A JSON
+ * body is {@code application/json} or any {@code +json} type. Over the bound, the answer is 413 for a request body
+ * and 502 for a response body; a request body that is not JSON gets 400, a response body 502.
  *
  * <pre>{@code
  * Filter legacy = JsonTransform.response()
  *         .rename("name", "title")
- *         .remove("items[].internalSku")
+ *         .remove("items.internalSku")
  *         .set("meta.apiVersion", "1")
  *         .build();
  * }</pre>
@@ -163,18 +165,14 @@ public final class JsonTransform implements Filter {
             this.response = response;
         }
 
-        /** Renames the field at {@code path} to {@code name} in the same object, in place; a field so named is replaced. */
+        /** Renames the field at {@code path}, which ends in a name, to {@code name} in place, replacing one so named. */
         public Builder rename(String path, String name) {
-            Objects.requireNonNull(name, "name");
-            if (name.isEmpty() || name.indexOf('.') >= 0 || name.indexOf('[') >= 0) {
-                throw new IllegalArgumentException("name: " + name + " (expected: a field name, not a path)");
-            }
-            return edit(JsonEdit.rename(FieldPath.parse(path), name));
+            return edit(JsonEdit.rename(JsonPath.parse(path), name));
         }
 
-        /** Removes the field at {@code path}. */
+        /** Removes the field at {@code path}, or the array elements a final number or {@code *} selects. */
         public Builder remove(String path) {
-            return edit(JsonEdit.remove(FieldPath.parse(path)));
+            return edit(JsonEdit.remove(JsonPath.parse(path)));
         }
 
         /**
@@ -182,21 +180,21 @@ public final class JsonTransform implements Filter {
          * what it held and adding the objects missing on the way.
          */
         public Builder set(String path, Object value) {
-            return edit(JsonEdit.set(FieldPath.parse(path), JsonCodec.tree(Objects.requireNonNull(value, "value"))));
+            return edit(JsonEdit.set(JsonPath.parse(path), JsonCodec.tree(Objects.requireNonNull(value, "value"))));
         }
 
         /** Adds the field at {@code path} with a value where it is absent, keeping an existing one (as {@link #set} does not). */
         public Builder add(String path, Object value) {
-            return edit(JsonEdit.add(FieldPath.parse(path), JsonCodec.tree(Objects.requireNonNull(value, "value"))));
+            return edit(JsonEdit.add(JsonPath.parse(path), JsonCodec.tree(Objects.requireNonNull(value, "value"))));
         }
 
         /**
-         * Replaces each value at {@code path} (a field, or with a final {@code []} each element of an array) with the
-         * function's result, which may be the same element changed in place; {@code null} removes a field. The
-         * function must not block.
+         * Replaces each value at {@code path} (a field's whole value, or with a final number or {@code *} array
+         * elements) with the function's result, which may be the same value changed in place; {@code null} removes a
+         * field and makes an element JSON null. The function must not block.
          */
         public Builder map(String path, UnaryOperator<JsonElement> function) {
-            return edit(JsonEdit.map(FieldPath.parse(path), Objects.requireNonNull(function, "function")));
+            return edit(JsonEdit.map(JsonPath.parse(path), function));
         }
 
         /** Sets the largest body buffered to transform, in bytes; the default is {@link #DEFAULT_MAX_BYTES}. */

@@ -69,6 +69,13 @@ class ShapeTest {
     }
 
     @Test
+    void denyEndingInAnIndexOrStarRemovesArrayElements() {
+        assertThat(shaped(Shape.builder().unwrap("data").allow("orders.id").deny("orders.0"), USER))
+                .isEqualTo("{\"orders\":[{\"id\":\"o2\"}]}");
+        assertThat(shaped(Shape.builder().deny("tags.*"), "{\"tags\":[1,2],\"id\":1}")).isEqualTo("{\"tags\":[],\"id\":1}");
+    }
+
+    @Test
     void renamesAFieldInPlaceAtANestedPathAndInArrays() {
         assertThat(shaped(Shape.builder().unwrap("data").allow("id", "name", "address.zip", "orders.total")
                 .rename("name", "title").rename("address.zip", "postcode").rename("orders.*.total", "amount"), USER))
@@ -119,6 +126,7 @@ class ShapeTest {
         assertThatThrownBy(() -> Shape.builder().allow("a..b")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("a..b");
         assertThatThrownBy(() -> Shape.builder().rename("a.*", "b")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Shape.builder().set("a.0", new JsonPrimitive(1))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Shape.builder().unwrap("")).isInstanceOf(IllegalArgumentException.class);
     }
 }

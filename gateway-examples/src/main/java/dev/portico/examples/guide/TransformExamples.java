@@ -21,11 +21,11 @@ public final class TransformExamples {
 
     static Gateway responseShape(Upstream orders) {
         JsonTransform mobileOrder = JsonTransform.response()
-                .rename("items[].sku", "productId")                 // in every element of items
+                .rename("items.sku", "productId")                   // in every element of items
                 .remove("customer.internalNotes")                   // nested fields by dotted path
-                .map("items[].priceCents", cents -> new JsonPrimitive(cents.getAsLong() / 100.0))
+                .map("items.*.priceCents", cents -> new JsonPrimitive(cents.getAsLong() / 100.0))
                 .set("meta.schema", "mobile-order/1")               // adds the missing meta object
-                .add("items[].currency", "EUR")                     // only where absent
+                .add("items.currency", "EUR")                       // only where absent
                 .build();
         return Gateway.builder()
                 .route(Route.get("/api/orders/{id}").filter(mobileOrder).to(orders))
@@ -34,8 +34,8 @@ public final class TransformExamples {
 
     static Gateway requestShape(Upstream orders) {
         JsonTransform legacyInput = JsonTransform.request()
-                .rename("lines[].productId", "sku")
-                .add("lines[].quantity", 1)
+                .rename("lines.productId", "sku")
+                .add("lines.quantity", 1)
                 .maxBytes(64 * 1024)                                // 413 above; the default is 1 MiB
                 .build();
         return Gateway.builder()
