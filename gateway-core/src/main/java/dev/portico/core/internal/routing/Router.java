@@ -64,13 +64,16 @@ public final class Router {
     public Match route(Request request) {
         String path = request.path();
         String[] segments = split(path);
-        Lookup lookup = new Lookup(request, segments);
+        Lookup lookup = new Lookup(request, segments, false);
         Match match = lookup.walk(root, 0);
         if (match != null) {
             return match;
         }
-        if (lookup.allowed != null) {
-            throw GatewayException.methodNotAllowed(request.method(), lookup.allowed);
+        if (lookup.methodRefused) {
+            // only now, on the way to a 405, walk again to gather Allow: a hit never pays for the set
+            Lookup allow = new Lookup(request, segments, true);
+            allow.walk(root, 0);
+            throw GatewayException.methodNotAllowed(request.method(), allow.allowed);
         }
         throw GatewayException.notFound("no route for " + request.method() + ' ' + path);
     }
@@ -102,13 +105,16 @@ public final class Router {
         final Request request;
         final String[] segments;
         final String[] captured;
+        final boolean gatherAllowed;
         int depth;
+        boolean methodRefused;
         Set<String> allowed;
 
-        Lookup(Request request, String[] segments) {
+        Lookup(Request request, String[] segments, boolean gatherAllowed) {
             this.request = request;
             this.segments = segments;
             this.captured = new String[segments.length];
+            this.gatherAllowed = gatherAllowed;
         }
 
         Match walk(Node node, int index) {
@@ -143,12 +149,15 @@ public final class Router {
                     continue;
                 }
                 if (!route.allows(request.method())) {
-                    if (allowed == null) {
-                        allowed = new LinkedHashSet<>();
-                    }
-                    allowed.addAll(route.methods());
-                    if (route.methods().contains("GET")) {
-                        allowed.add("HEAD");
+                    methodRefused = true;
+                    if (gatherAllowed) {
+                        if (allowed == null) {
+                            allowed = new LinkedHashSet<>();
+                        }
+                        allowed.addAll(route.methods());
+                        if (route.methods().contains("GET")) {
+                            allowed.add("HEAD");
+                        }
                     }
                     continue;
                 }
