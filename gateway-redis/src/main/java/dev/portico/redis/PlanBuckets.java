@@ -1,5 +1,6 @@
 package dev.portico.redis;
 
+import dev.portico.core.internal.Digests;
 import dev.portico.core.ratelimit.Decision;
 import dev.portico.core.ratelimit.Limit;
 import dev.portico.core.ratelimit.Plan;
@@ -11,10 +12,7 @@ import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.VerboseResult;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32;
@@ -60,16 +58,7 @@ final class PlanBuckets {
      * large keys.
      */
     String redisKey(String key) {
-        return keyStart.concat(key.length() > MAX_KEY_LENGTH ? digest(key) : key);
-    }
-
-    private static String digest(String key) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return "#" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
+        return keyStart.concat(key.length() > MAX_KEY_LENGTH ? Digests.sha256Key(key) : key);
     }
 
     /**

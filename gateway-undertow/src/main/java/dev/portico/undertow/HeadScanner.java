@@ -53,6 +53,7 @@ final class HeadScanner {
     private long refused;
 
     // the head being read
+    private boolean lineStarted;
     private int versionMatch;
     private int fieldIndex;
     private int fieldCandidates;
@@ -106,6 +107,15 @@ final class HeadScanner {
                     state = FIELD_START;
                 }
             } else if (state == REQUEST_LINE) {
+                if (!lineStarted) { // RFC 9112 2.2: empty lines before a request line are no request
+                    while (i < to && (buffer.get(i) == '\r' || buffer.get(i) == '\n')) {
+                        i++;
+                    }
+                    if (i == to) {
+                        break;
+                    }
+                    lineStarted = true;
+                }
                 byte b = 0;
                 while (i < to && (b = buffer.get(i++)) != '\n') {
                     versionMatch = matchVersion(versionMatch, b);
@@ -171,6 +181,7 @@ final class HeadScanner {
     }
 
     private void requestLineEnd() {
+        lineStarted = false;
         heads++;
         if (versionMatch == VERSION.length) {
             state = FIELD_START;

@@ -90,6 +90,24 @@ class AggregationHeadersTest {
         assertThat(reply.body()).contains("\"user\":{\"id\":\"alice\"}");
     }
 
+    /**
+     * A request the model refuses to build (here a configured header value with a line break) fails its part at
+     * once, never leaving the answer to the deadline.
+     */
+    @Test
+    void aPartWhoseRequestCannotBeBuiltFailsAtOnce() throws Exception {
+        serve(Aggregator.builder().part("user", Part.get(service, "/users/{query.who}").header("X-Note", "a\r\nb"))
+                .deadline(Duration.ofSeconds(30)));
+
+        long start = System.nanoTime();
+        RawHttp.Reply reply = send("/open?who=alice");
+
+        assertThat(reply.status()).isEqualTo(502);
+        assertThat(reply.body()).contains("\"error\"").doesNotContain("Exception");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(backend.received("/users/alice")).isEmpty();
+    }
+
     @Test
     void aPathValueIsEncodedAsOneSegment() throws Exception {
         serve(Aggregator.builder().part("item", Part.get(service, "/items/{item}/{query.name}").optional())

@@ -47,6 +47,13 @@ class HeadScannerTest {
         return new Verdict(scanner.refusedHead(), scanner.following());
     }
 
+    /** A client may send a CRLF after a body (RFC 9112 2.2): it is no request line, and the next request is served. */
+    @Test
+    void emptyLinesBeforeARequestLineAreNotRequests() {
+        assertThat(scan(lengthBody("{}") + "\r\n" + GET + "\r\n\r\n" + BOGUS)).isEqualTo(new Verdict(3, false));
+        assertThat(scan("\r\n" + GET + GET)).isEqualTo(new Verdict(0, true));
+    }
+
     private static String lengthBody(String body) {
         return "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
     }

@@ -106,6 +106,16 @@ class TransformSocketTest {
                 out.put(HttpString.tryFromString("Content-Digest"), "sha-256=:abc=:");
                 exchange.getResponseSender().send(ORDER);
             }
+            case "ranged-order" -> {
+                out.put(Headers.CONTENT_TYPE, "application/json");
+                if (exchange.getRequestHeaders().contains(Headers.RANGE)) {
+                    exchange.setStatusCode(206);
+                    out.put(Headers.CONTENT_RANGE, "bytes 0-9/" + ORDER.length());
+                    exchange.getResponseSender().send(ORDER.substring(0, 10));
+                } else {
+                    exchange.getResponseSender().send(ORDER);
+                }
+            }
             case "chunked-order" -> {
                 out.put(Headers.CONTENT_TYPE, "application/json");
                 OutputStream stream = exchange.getOutputStream();
@@ -194,6 +204,27 @@ class TransformSocketTest {
         assertThat(reply.header("ETag")).isEqualTo("W/\"v7\"");
         assertThat(reply.header("Content-Digest")).isNull();
         assertThat(received.take().acceptEncoding()).isEqualTo("identity");
+    }
+
+    /** A range of a JSON document cannot be parsed, and a range of the edited one would show what remove hides. */
+    @Test
+    void asksTheUpstreamForTheWholeBodyWhenTheClientAsksForARange() throws Exception {
+        RawHttp.Reply reply = raw("GET /shaped/ranged-order HTTP/1.1\r\nHost: gw\r\nRange: bytes=0-9\r\n"
+                + "If-Range: \"v7\"\r\nConnection: close\r\n\r\n");
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.body()).isEqualTo(ORDER_SHAPED);
+        assertThat(reply.header("Content-Range")).isNull();
+    }
+
+    @Test
+    void answersAHeadWithTheHeadersAGetWouldHaveButTheUpstreamsLength() throws Exception {
+        RawHttp.Reply reply = raw("HEAD /shaped/order HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.header("ETag")).isEqualTo("W/\"v7\"");
+        assertThat(reply.header("Content-Digest")).isNull();
+        assertThat(reply.header("Content-Length")).isNotEqualTo(Integer.toString(utf8Length(ORDER)));
     }
 
     @Test

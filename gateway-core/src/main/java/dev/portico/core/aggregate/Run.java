@@ -123,6 +123,9 @@ final class Run {
             } catch (Template.Unusable e) {
                 calls = null;
                 slot.message = e.getMessage();
+            } catch (RuntimeException e) { // such as a header value the request model refuses: the part fails, now
+                calls = null;
+                slot.message = "its request could not be built";
             }
             if (calls != null) {
                 slot.pending = calls.size();

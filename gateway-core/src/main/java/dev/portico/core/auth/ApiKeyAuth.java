@@ -5,11 +5,11 @@ import dev.portico.core.Filter;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.internal.Digests;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -81,7 +81,7 @@ public final class ApiKeyAuth implements Filter {
 
     /** Returns the principal whose hash equals the key's, comparing with every hash and never stopping early. */
     private Principal match(String key) {
-        byte[] hash = sha256(key.getBytes(StandardCharsets.UTF_8));
+        byte[] hash = Digests.sha256(key.getBytes(StandardCharsets.UTF_8));
         Principal found = null;
         for (Entry entry : entries) {
             boolean equal = MessageDigest.isEqual(hash, entry.hash());
@@ -130,14 +130,6 @@ public final class ApiKeyAuth implements Filter {
         return CompletableFuture.failedFuture(GatewayException.unauthorized(challenge, message));
     }
 
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
-    }
-
     @Override
     public String toString() {
         return "ApiKeyAuth{header=" + header + (query == null ? "" : ", query=" + query) + ", keys=" + entries.size() + '}';
@@ -175,7 +167,7 @@ public final class ApiKeyAuth implements Filter {
             if (key.isBlank()) {
                 fail("key: blank (expected: a non-blank key)");
             }
-            return add(sha256(key.getBytes(StandardCharsets.UTF_8)), principal);
+            return add(Digests.sha256(key.getBytes(StandardCharsets.UTF_8)), principal);
         }
 
         /** Adds a key for a principal with this subject (the key's name), plan (or {@code null}) and scopes. */

@@ -27,6 +27,10 @@ public final class Limit {
         }
         this.permits = permits;
         this.period = Checks.positive(period, "period");
+        if (period.compareTo(Duration.ofNanos(permits)) < 0) {
+            throw new IllegalArgumentException("limit: " + permits + " permits per " + period
+                    + " (expected: at most one permit a nanosecond)");
+        }
         this.smooth = smooth;
     }
 

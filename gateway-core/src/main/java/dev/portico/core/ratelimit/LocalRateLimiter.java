@@ -1,11 +1,8 @@
 package dev.portico.core.ratelimit;
 
+import dev.portico.core.internal.Digests;
 import io.github.bucket4j.TimeMeter;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -32,8 +29,7 @@ import java.util.function.LongSupplier;
  * the generations rotate early, and the keys that made no request since the last rotation lose their bucket and
  * start again with a full budget. Under such a flood the limiter therefore admits more than the limits for those
  * keys, rather than refusing keys it has no room for or growing without bound. Keys longer than 128 characters are
- * held as their SHA-256 digest. A limit of more than one permit a nanosecond is beyond Bucket4j and refused with an
- * {@link IllegalArgumentException} when its plan is first used.
+ * held as their SHA-256 digest.
  */
 public final class LocalRateLimiter implements RateLimiter {
 
@@ -43,8 +39,6 @@ public final class LocalRateLimiter implements RateLimiter {
     private static final int MAX_KEY_LENGTH = 128;
 
     private final ConcurrentHashMap<Plan, PlanBuckets> plans = new ConcurrentHashMap<>();
-    /** The plan used last: a filter passes the same instance every time, and a plan's hash is not cached. */
-    private volatile PlanBuckets recent;
     private final TimeMeter time;
     private final int maxKeys;
 
@@ -72,27 +66,17 @@ public final class LocalRateLimiter implements RateLimiter {
 
     /** Takes one permit, synchronously. */
     Decision decide(String key, Plan plan) {
-        PlanBuckets buckets = recent;
-        if (buckets == null || buckets.plan() != plan) {
+        PlanBuckets buckets = plans.get(plan);
+        if (buckets == null) {
             buckets = plans.computeIfAbsent(plan, p -> new PlanBuckets(p, time, maxKeys));
-            recent = buckets;
         }
-        return buckets.acquire(key.length() > MAX_KEY_LENGTH ? digest(key) : key);
+        return buckets.acquire(key.length() > MAX_KEY_LENGTH ? Digests.sha256Key(key) : key);
     }
 
     /** Returns how many buckets the limiter holds for this plan. */
     int size(Plan plan) {
         PlanBuckets buckets = plans.get(plan);
         return buckets == null ? 0 : buckets.size();
-    }
-
-    private static String digest(String key) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return "#" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
     }
 
     @Override

@@ -16,6 +16,7 @@ public final class Plan {
 
     private final String name;
     private final List<Limit> limits;
+    private final int hash;
 
     private Plan(String name, List<Limit> limits) {
         this.name = Objects.requireNonNull(name, "name");
@@ -26,6 +27,7 @@ public final class Plan {
         if (this.limits.isEmpty()) {
             throw new IllegalArgumentException("plan " + name + " needs at least one limit");
         }
+        this.hash = Objects.hash(name, this.limits); // once: limiters look plans up on every request
     }
 
     /** Returns a plan of these limits, all enforced together. */
@@ -55,7 +57,7 @@ public final class Plan {
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, limits);
+        return hash;
     }
 
     @Override

@@ -43,7 +43,6 @@ final class PlanBuckets {
     private record Entry(LockFreeBucket bucket, long createdNanos) {
     }
 
-    private final Plan plan;
     private final Limit[] limits;
     private final long[] periodNanos;
     private final BucketConfiguration configuration;
@@ -53,7 +52,6 @@ final class PlanBuckets {
     private final AtomicReference<Generations> generations;
 
     PlanBuckets(Plan plan, TimeMeter time, int maxKeys) {
-        this.plan = plan;
         this.limits = plan.limits().toArray(new Limit[0]);
         this.periodNanos = new long[limits.length];
         List<Bandwidth> bandwidths = new ArrayList<>(limits.length);
@@ -74,10 +72,6 @@ final class PlanBuckets {
         this.generationCap = Math.max(1, maxKeys / 2);
         long now = time.currentTimeNanos();
         this.generations = new AtomicReference<>(new Generations(new Generation(now), new Generation(now)));
-    }
-
-    Plan plan() {
-        return plan;
     }
 
     /** Takes one permit from the bucket of {@code key}. */

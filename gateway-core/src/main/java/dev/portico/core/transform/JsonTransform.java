@@ -73,7 +73,9 @@ public final class JsonTransform implements Filter {
             return transform(request).thenCompose(chain::proceed);
         }
         boolean head = request.method().equals("HEAD");
-        return chain.proceed(request.toBuilder().header("Accept-Encoding", "identity").build())
+        // a whole, uncompressed body or none: a range of a JSON document cannot be parsed, nor edited into a range
+        return chain.proceed(request.toBuilder().header("Accept-Encoding", "identity")
+                        .removeHeader("Range").removeHeader("If-Range").build())
                 .thenCompose(answer -> transform(answer, head));
     }
 
@@ -90,7 +92,7 @@ public final class JsonTransform implements Filter {
         }
         return body.bytes(maxBytes).thenApply(bytes -> {
             byte[] edited = edit(bytes, () -> GatewayException.badRequest("the request body is not valid JSON"));
-            return request.toBuilder().body(Body.of(edited)).headers(h -> framed(h, edited.length)).build();
+            return request.toBuilder().body(Body.of(edited)).headers(h -> edited(h, edited.length)).build();
         });
     }
 
@@ -98,8 +100,9 @@ public final class JsonTransform implements Filter {
         if (answer.status() < 200 || answer.status() > 299 || !JsonCodec.isJson(answer.header("Content-Type"))) {
             return CompletableFuture.completedFuture(answer);
         }
-        if (head) { // the length of a body that is not sent is unknown after the edits
-            return CompletableFuture.completedFuture(answer.toBuilder().removeHeader("Content-Length").build());
+        if (head) { // the length of a body that is not sent is unknown after the edits; the rest is as for GET
+            return CompletableFuture.completedFuture(answer.toBuilder()
+                    .headers(h -> edited(h, -1).remove("Content-Length")).build());
         }
         Body body = answer.body();
         if (body.length() == 0) {
@@ -116,14 +119,7 @@ public final class JsonTransform implements Filter {
                 throw tooLargeIsBadGateway(failure);
             }
             byte[] edited = edit(bytes, () -> GatewayException.badGateway("the upstream's response body is not valid JSON"));
-            return answer.toBuilder().body(Body.of(edited)).headers(h -> {
-                framed(h, edited.length);
-                String etag = h.get("ETag");
-                if (etag != null && !etag.startsWith("W/")) {
-                    h.set("ETag", "W/" + etag); // the same upstream representation still gives the same bytes
-                }
-                h.remove("Content-MD5").remove("Digest").remove("Content-Digest").remove("Repr-Digest");
-            }).build();
+            return answer.toBuilder().body(Body.of(edited)).headers(h -> edited(h, edited.length)).build();
         });
     }
 
@@ -142,8 +138,21 @@ public final class JsonTransform implements Filter {
         return JsonCodec.write(document);
     }
 
-    private static void framed(Headers.Builder headers, int length) {
-        headers.remove("Transfer-Encoding").set("Content-Length", Integer.toString(length));
+    /**
+     * Makes the headers of an edited message true of its new body of {@code length} bytes (-1: not sent): its own
+     * framing, a weak {@code ETag} (the same upstream representation still gives the same bytes) and no digest of
+     * the old bytes.
+     */
+    private static Headers.Builder edited(Headers.Builder headers, int length) {
+        headers.remove("Transfer-Encoding");
+        if (length >= 0) {
+            headers.set("Content-Length", Integer.toString(length));
+        }
+        String etag = headers.get("ETag");
+        if (etag != null && !etag.startsWith("W/")) {
+            headers.set("ETag", "W/" + etag);
+        }
+        return headers.remove("Content-MD5").remove("Digest").remove("Content-Digest").remove("Repr-Digest");
     }
 
     private RuntimeException tooLargeIsBadGateway(Throwable failure) {

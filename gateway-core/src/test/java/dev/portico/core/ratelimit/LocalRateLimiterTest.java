@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The in-process limiter, on a clock the test moves: budgets, renewals, plans, several limits, bounded memory. */
@@ -228,5 +229,14 @@ class LocalRateLimiterTest {
         assertThatThrownBy(() -> LocalRateLimiter.builder().maxKeys(1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("maxKeys: 1 (expected: >= 2)");
+    }
+
+    /** Bucket4j cannot hold it; refused when made, it cannot fail every request of a running gateway with 503. */
+    @Test
+    void aLimitOverOnePermitANanosecondIsRefusedWhenMade() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Limit.of(1_000_001, Duration.ofMillis(1)))
+                .withMessage("limit: 1000001 permits per PT0.001S (expected: at most one permit a nanosecond)");
+        assertThat(Limit.of(1_000_000, Duration.ofMillis(1)).permits()).isEqualTo(1_000_000);
     }
 }

@@ -279,6 +279,7 @@ public final class Pipeline implements Context, GatewayExchange {
         answered.whenComplete((response, failure) -> {
             if (failure instanceof CancellationException) {
                 sent.cancel(false); // cancelling what the caller holds aborts the call itself
+                sent.thenAccept(late -> late.body().discard()); // or, had it answered, frees the unread answer
             }
         });
         return answered;

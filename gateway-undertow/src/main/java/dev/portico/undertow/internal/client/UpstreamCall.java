@@ -281,7 +281,9 @@ public final class UpstreamCall {
             }
         }
         report(Kind.RESPONSE, status, false);
-        result.complete(Response.builder(status).headers(head.headers).body(body).build());
+        if (!result.complete(Response.builder(status).headers(head.headers).body(body).build())) {
+            body.discard(); // cancelled as the head arrived: nobody will read the body, so free its connection
+        }
     }
 
     private void retryOrFail() {
