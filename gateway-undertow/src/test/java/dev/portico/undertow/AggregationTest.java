@@ -2,6 +2,7 @@ package dev.portico.undertow;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.aggregate.Aggregator;
@@ -20,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.portico.undertow.AggregationBackend.Answer.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -208,6 +210,27 @@ class AggregationTest {
         assertThat(response.headers().firstValue("X-Gateway-Partial")).hasValue("true");
         assertThat(took).isGreaterThanOrEqualTo(390).isLessThan(2000);
         awaitOutcome(CallOutcome.Kind.CANCELLED);
+    }
+
+    /** The JDK's one timeout thread serves every orTimeout in the process: an answer made there would hold up all. */
+    @Test
+    void theAnswerAtTheDeadlineIsNotMadeOnTheJdksTimeoutThread() throws Exception {
+        backend.on("/fast", json("1")).on("/slow", json("2").after(Duration.ofSeconds(3)));
+        AtomicReference<String> combinedOn = new AtomicReference<>();
+        serve(Aggregator.builder()
+                .part("fast", Part.get(service, "/fast"))
+                .part("slow", Part.get(service, "/slow").optional())
+                .deadline(Duration.ofMillis(300))
+                .combiner(parts -> {
+                    combinedOn.set(Thread.currentThread().getName());
+                    return new JsonPrimitive(parts.size());
+                })
+                .build());
+
+        HttpResponse<String> response = get("/agg/1");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(combinedOn.get()).isNotNull().doesNotContain("Delay");
     }
 
     @Test

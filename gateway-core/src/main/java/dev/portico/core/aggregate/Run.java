@@ -1,15 +1,9 @@
 package dev.portico.core.aggregate;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.Strictness;
-import com.google.gson.TypeAdapter;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import dev.portico.core.Context;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Headers;
@@ -18,12 +12,10 @@ import dev.portico.core.Response;
 import dev.portico.core.auth.Principal;
 import dev.portico.core.internal.body.Collector;
 import dev.portico.core.internal.json.JsonPath;
+import dev.portico.core.internal.json.StrictJson;
 import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.aggregate.PartResult.Outcome;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +27,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -45,7 +38,6 @@ import java.util.concurrent.TimeoutException;
 final class Run {
 
     private static final System.Logger LOG = System.getLogger(Aggregator.class.getName());
-    private static final TypeAdapter<JsonElement> JSON = new Gson().getAdapter(JsonElement.class);
     private static final Duration FALLBACK_DEADLINE = Duration.ofSeconds(30);
 
     private final Aggregator aggregator;
@@ -323,18 +315,9 @@ final class Run {
     }
 
     /** Parses strict JSON; an empty body is {@code null} JSON, anything invalid is {@code null}. */
+    /** Returns the part's answer as JSON ({@code null} for an empty body), or {@code null} when it is not JSON. */
     private static JsonElement parse(byte[] bytes) {
-        if (bytes.length == 0) {
-            return JsonNull.INSTANCE;
-        }
-        try {
-            JsonReader reader = new JsonReader(new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8));
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement value = JSON.read(reader);
-            return reader.peek() == JsonToken.END_DOCUMENT ? value : null;
-        } catch (IOException | JsonParseException | IllegalStateException e) {
-            return null;
-        }
+        return bytes.length == 0 ? JsonNull.INSTANCE : StrictJson.parse(bytes);
     }
 
     private void item(Slot slot, int item, JsonElement value, int status) {
@@ -511,11 +494,16 @@ final class Run {
         return combined;
     }
 
+    /**
+     * Runs {@code action} once {@code after} has passed, unless the returned timer is completed first. The action
+     * runs on the common pool, not on the JDK's one timeout thread, which every {@code orTimeout} in the process
+     * shares: answering at a deadline (shaping, combining, the filters after it) must not delay the others.
+     */
     private static CompletableFuture<Void> timer(Duration after, Runnable action) {
         CompletableFuture<Void> timer = new CompletableFuture<Void>().orTimeout(after.toNanos(), TimeUnit.NANOSECONDS);
         timer.whenComplete((done, failure) -> {
             if (failure instanceof TimeoutException) {
-                action.run();
+                ForkJoinPool.commonPool().execute(action);
             }
         });
         return timer;

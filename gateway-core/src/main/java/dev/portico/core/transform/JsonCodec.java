@@ -3,18 +3,8 @@ package dev.portico.core.transform;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import dev.portico.core.Headers;
 
-import java.io.CharArrayReader;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** Strict JSON in and out as UTF-8 bytes, and what the headers say about a body's media type and encoding. */
@@ -53,22 +43,6 @@ final class JsonCodec {
     static String encoding(Headers headers) {
         String encoding = headers.get("Content-Encoding");
         return encoding == null || encoding.isBlank() || encoding.trim().equalsIgnoreCase("identity") ? null : encoding;
-    }
-
-    /** Parses one strict JSON document in UTF-8, or returns {@code null} when the bytes are not one. */
-    static JsonElement parse(byte[] bytes) {
-        try {
-            CharBuffer text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes));
-            JsonReader reader = new JsonReader(new CharArrayReader(text.array(), text.position(), text.remaining()));
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement document = JsonParser.parseReader(reader);
-            return reader.peek() == JsonToken.END_DOCUMENT ? document : null;
-        } catch (JsonParseException | IOException e) { // CharacterCodingException is an IOException
-            return null;
-        }
     }
 
     /** Writes a document as compact UTF-8 JSON, nulls included. */

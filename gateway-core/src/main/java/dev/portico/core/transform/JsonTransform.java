@@ -10,6 +10,7 @@ import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.internal.json.JsonEdit;
 import dev.portico.core.internal.json.JsonPath;
+import dev.portico.core.internal.json.StrictJson;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -128,7 +129,7 @@ public final class JsonTransform implements Filter {
         if (bytes.length == 0) {
             return bytes;
         }
-        JsonElement document = JsonCodec.parse(bytes);
+        JsonElement document = StrictJson.parse(bytes);
         if (document == null) {
             throw invalid.get();
         }
