@@ -123,7 +123,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     /**
      * Takes one permit in Redis; when Redis fails or does not answer within the timeout, completes as the failure
      * policy says: unmetered, the fallback's decision, or a 503 {@code rate_limiter_unavailable}. The stage
-     * completes on one of Lettuce's threads, never on the caller's.
+     * completes on one of Lettuce's computation threads, never on the caller's nor on the connection's event loop.
      */
     @Override
     public CompletionStage<Decision> tryAcquire(String key, Plan plan) {
@@ -135,7 +135,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             call = bucket(planBuckets.redisKey(key), planBuckets)
                     .asVerbose()
                     .tryConsumeAndReturnRemaining(1)
-                    .thenApply(planBuckets::decision);
+                    // off the connection's event loop: the request goes on where the decision completes, and the
+                    // loop must stay free to read the other replies within their timeout
+                    .thenApplyAsync(planBuckets::decision, policyThreads);
         } catch (RuntimeException failure) {
             call = CompletableFuture.failedFuture(failure);
         }
