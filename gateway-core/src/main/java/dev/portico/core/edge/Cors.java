@@ -6,6 +6,7 @@ import dev.portico.core.GatewayException;
 import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.internal.http.Vary;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -155,15 +156,7 @@ public final class Cors implements Filter {
 
     /** Adds {@code Origin} to {@code Vary} unless it is listed already or {@code Vary} is {@code *}. */
     private static Response.Builder varyOnOrigin(Response.Builder out, Headers headers) {
-        for (String value : headers.getAll("Vary")) {
-            for (String token : value.split(",")) {
-                String name = token.trim();
-                if (name.equals("*") || name.equalsIgnoreCase("Origin")) {
-                    return out;
-                }
-            }
-        }
-        return out.addHeader("Vary", "Origin");
+        return Vary.lists(headers, "Origin") ? out : out.addHeader("Vary", "Origin");
     }
 
     /** A builder of {@link Cors}; methods default to {@code GET, HEAD, POST}, headers and exposed headers to none. */

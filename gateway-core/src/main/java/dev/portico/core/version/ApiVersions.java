@@ -6,6 +6,7 @@ import dev.portico.core.GatewayException;
 import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.internal.http.Vary;
 
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -172,28 +173,12 @@ public final class ApiVersions implements Filter {
     private Response varied(Response response) {
         Response.Builder out = null;
         for (String name : vary) {
-            if (!listed(response.headers(), name)) {
+            if (!Vary.lists(response.headers(), name)) {
                 out = out == null ? response.toBuilder() : out;
                 out.addHeader("Vary", name);
             }
         }
         return out == null ? response : out.build();
-    }
-
-    /** Returns whether a {@code Vary} value of the response lists this name or {@code *}. */
-    private static boolean listed(Headers headers, String name) {
-        for (int i = 0; i < headers.size(); i++) {
-            if (!headers.name(i).equalsIgnoreCase("Vary")) {
-                continue;
-            }
-            for (String token : headers.value(i).split(",")) {
-                String trimmed = token.trim();
-                if (trimmed.equals("*") || trimmed.equalsIgnoreCase(name)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private static boolean isDigit(char c) {
