@@ -6,6 +6,8 @@ import dev.portico.core.internal.json.JsonPath;
 import dev.portico.core.upstream.SendOptions;
 import dev.portico.core.upstream.Upstream;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -135,6 +137,7 @@ public final class Part {
         return literalQuery;
     }
 
+    /** Returns the query parameters' value templates by name, the names already form-encoded. */
     Map<String, Template> query() {
         return query;
     }
@@ -208,8 +211,8 @@ public final class Part {
 
         /** Adds a query parameter whose value is a template, such as {@code query("userId", "{sub}")}; omitted when it has no value. */
         public Builder query(String name, String value) {
-            Objects.requireNonNull(name, "name");
-            query.put(name, Template.parse(value));
+            // held form-encoded: the name is the same on every call
+            query.put(URLEncoder.encode(Objects.requireNonNull(name, "name"), StandardCharsets.UTF_8), Template.parse(value));
             return this;
         }
 

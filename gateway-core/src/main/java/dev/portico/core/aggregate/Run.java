@@ -16,7 +16,6 @@ import dev.portico.core.internal.json.StrictJson;
 import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.aggregate.PartResult.Outcome;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -187,7 +186,7 @@ final class Run {
             String value = optional(template, values, Template.Encoding.QUERY);
             if (value != null) {
                 query.append(query.length() == 0 ? "" : "&")
-                        .append(java.net.URLEncoder.encode(name, StandardCharsets.UTF_8)).append('=').append(value);
+                        .append(name).append('=').append(value);
             }
         });
         Request.Builder call = Request.builder(part.method(), rawPath)

@@ -164,6 +164,7 @@ public final class Shape implements UnaryOperator<JsonElement> {
     /** An allow-list as a tree: a node either keeps its whole value or keeps only its children. */
     private static final class Node {
         private boolean whole;
+        private boolean indexes; // whether a child is an array index: only then is an element's index looked up
         private final Map<String, Node> children = new LinkedHashMap<>();
 
         void add(List<String> segments, int at) {
@@ -171,6 +172,7 @@ public final class Shape implements UnaryOperator<JsonElement> {
                 whole = true;
                 return;
             }
+            indexes |= !segments.get(at).isEmpty() && segments.get(at).chars().allMatch(c -> c >= '0' && c <= '9');
             children.computeIfAbsent(segments.get(at), name -> new Node()).add(segments, at + 1);
         }
 
@@ -201,7 +203,7 @@ public final class Shape implements UnaryOperator<JsonElement> {
             boolean indexed = false;
             JsonArray kept = new JsonArray(array.size());
             for (int i = 0; i < array.size(); i++) {
-                Node child = children.get(Integer.toString(i));
+                Node child = indexes ? children.get(Integer.toString(i)) : null;
                 indexed |= child != null;
                 if (child != null || any != null) {
                     kept.add((child != null ? child : any).keep(array.get(i)));

@@ -21,8 +21,15 @@ final class Template {
 
     enum Kind { LITERAL, CAPTURE, SUBJECT, CLAIM, QUERY, HEADER, EACH, PART }
 
-    /** One piece: literal text, or a placeholder of a kind with a name (capture, query, header, part) and a path. */
-    record Piece(Kind kind, String name, JsonPath path, String text) {
+    /**
+     * One piece: literal text (with its percent-encoded form for a path, made once), or a placeholder of a kind with
+     * a name (capture, query, header, part) and a path.
+     */
+    record Piece(Kind kind, String name, JsonPath path, String text, String pathText) {
+
+        static Piece literal(String text) {
+            return new Piece(Kind.LITERAL, null, null, text, Paths.encodeText(text));
+        }
     }
 
     private final String text;
@@ -52,7 +59,7 @@ final class Template {
                 throw invalid(text);
             }
             if (open > at) {
-                pieces.add(new Piece(Kind.LITERAL, null, null, text.substring(at, open)));
+                pieces.add(Piece.literal(text.substring(at, open)));
             }
             pieces.add(placeholder(text, text.substring(open + 1, close)));
             at = close + 1;
@@ -61,7 +68,7 @@ final class Template {
             throw invalid(text);
         }
         if (at < text.length()) {
-            pieces.add(new Piece(Kind.LITERAL, null, null, text.substring(at)));
+            pieces.add(Piece.literal(text.substring(at)));
         }
         return new Template(text, List.copyOf(pieces));
     }
@@ -73,9 +80,9 @@ final class Template {
         int dot = inside.indexOf('.');
         if (dot < 0) {
             return switch (inside) {
-                case "sub" -> new Piece(Kind.SUBJECT, inside, null, inside);
-                case "each" -> new Piece(Kind.EACH, inside, null, inside);
-                default -> new Piece(Kind.CAPTURE, inside, null, inside);
+                case "sub" -> new Piece(Kind.SUBJECT, inside, null, inside, null);
+                case "each" -> new Piece(Kind.EACH, inside, null, inside, null);
+                default -> new Piece(Kind.CAPTURE, inside, null, inside, null);
             };
         }
         String source = inside.substring(0, dot);
@@ -84,11 +91,11 @@ final class Template {
             throw invalid(text);
         }
         return switch (source) {
-            case "query" -> new Piece(Kind.QUERY, rest, null, inside);
-            case "header" -> new Piece(Kind.HEADER, rest, null, inside);
-            case "claim" -> new Piece(Kind.CLAIM, rest, null, inside);
-            case "each" -> new Piece(Kind.EACH, source, JsonPath.parse(rest), inside);
-            default -> new Piece(Kind.PART, source, JsonPath.parse(rest), inside);
+            case "query" -> new Piece(Kind.QUERY, rest, null, inside, null);
+            case "header" -> new Piece(Kind.HEADER, rest, null, inside, null);
+            case "claim" -> new Piece(Kind.CLAIM, rest, null, inside, null);
+            case "each" -> new Piece(Kind.EACH, source, JsonPath.parse(rest), inside, null);
+            default -> new Piece(Kind.PART, source, JsonPath.parse(rest), inside, null);
         };
     }
 
@@ -131,7 +138,7 @@ final class Template {
         StringBuilder out = new StringBuilder(text.length() + 16);
         for (Piece piece : pieces) {
             if (piece.kind == Kind.LITERAL) {
-                out.append(encoding == Encoding.SEGMENT ? Paths.encodeText(piece.text) : piece.text);
+                out.append(encoding == Encoding.SEGMENT ? piece.pathText : piece.text);
                 continue;
             }
             String value = values.value(piece);
