@@ -25,6 +25,9 @@ class ProxyHeadersTest {
         Upstream upstream = Upstream.of("echo", backend.url());
         gateway = PorticoServer.start(Gateway.builder()
                 .route(Route.any("/keep/**").filter(Filters.preserveHost()).to(upstream))
+                // U+010A's low byte is LF: written as its low byte, it would end the line and start a forged field
+                .route(Route.any("/wide/**").filter(Filters.setRequestHeader("X-Note", "caf\u00e9 \u010AX-Forged: yes"))
+                        .to(upstream))
                 .route(Route.any("/**").to(upstream))
                 .build(), "127.0.0.1", 0);
     }
@@ -81,6 +84,13 @@ class ProxyHeadersTest {
     void preserveHostForwardsTheClientsHost() throws Exception {
         JsonObject echo = echo("GET /keep/x HTTP/1.1\r\nHost: api.example\r\n\r\n");
         assertThat(header(echo, "host")).isEqualTo("api.example");
+    }
+
+    @Test
+    void aCharacterBeyondLatin1InAFiltersValueGoesOutAsAQuestionMarkNeverAsItsLowByte() throws Exception {
+        JsonObject echo = echo("GET /wide/x HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(header(echo, "x-note")).isEqualTo("caf\u00e9 ?X-Forged: yes");
+        assertThat(header(echo, "x-forged")).isNull();
     }
 
     @Test

@@ -25,7 +25,7 @@ public final class ProxyHeaders {
 
     /** Returns whether a header is hop-by-hop on its own, whatever {@code Connection} lists. */
     static boolean isHopByHop(String name) {
-        if (name.length() > 6 && name.regionMatches(true, 0, "Proxy-", 0, 6)) {
+        if (name.length() > 6 && lowerFirst(name) == 'p' && name.regionMatches(true, 0, "Proxy-", 0, 6)) {
             return true;
         }
         switch (name.length()) {
@@ -43,7 +43,14 @@ public final class ProxyHeaders {
     }
 
     private static boolean isForwarding(String name) {
-        return name.regionMatches(true, 0, "X-Forwarded-", 0, 12) || name.equalsIgnoreCase("Forwarded");
+        char first = lowerFirst(name);
+        return first == 'x' ? name.regionMatches(true, 0, "X-Forwarded-", 0, 12)
+                : first == 'f' && name.equalsIgnoreCase("Forwarded");
+    }
+
+    /** Returns the first character of a name, lower-cased if it is an ASCII letter: a cheap test before comparing. */
+    private static char lowerFirst(String name) {
+        return name.isEmpty() ? 0 : (char) (name.charAt(0) | 0x20);
     }
 
     private static boolean isConnection(String name) {
@@ -108,20 +115,20 @@ public final class ProxyHeaders {
                 continue;
             }
             if (isForwarding(name)) {
-                if (name.equalsIgnoreCase("X-Forwarded-For")) {
+                if (name.length() == 9) { // Forwarded
+                    priorForwarded = priorForwarded == null ? value : priorForwarded + ", " + value;
+                    continue;
+                } else if (name.length() == 15 && name.regionMatches(true, 12, "For", 0, 3)) {
                     priorFor = priorFor == null ? value : priorFor + ", " + value;
                     continue;
-                } else if (name.equalsIgnoreCase("X-Forwarded-Proto")) {
+                } else if (name.length() == 17 && name.regionMatches(true, 12, "Proto", 0, 5)) {
                     priorProto = value;
                     continue;
-                } else if (name.equalsIgnoreCase("X-Forwarded-Host")) {
+                } else if (name.length() == 16 && name.regionMatches(true, 12, "Host", 0, 4)) {
                     priorHost = value;
                     continue;
-                } else if (name.equalsIgnoreCase("X-Forwarded-Port")) {
+                } else if (name.length() == 16 && name.regionMatches(true, 12, "Port", 0, 4)) {
                     priorPort = value;
-                    continue;
-                } else if (name.equalsIgnoreCase("Forwarded")) {
-                    priorForwarded = priorForwarded == null ? value : priorForwarded + ", " + value;
                     continue;
                 }
             }

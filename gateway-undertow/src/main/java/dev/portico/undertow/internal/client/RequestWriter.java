@@ -27,6 +27,9 @@ final class RequestWriter {
 
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
+    private static final byte[] HTTP11 = " HTTP/1.1\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] CONTENT_LENGTH = "Content-Length: ".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] CHUNKED = "Transfer-Encoding: chunked\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
     private final UpstreamCall call;
     private final UpstreamConnection connection;
@@ -218,26 +221,61 @@ final class RequestWriter {
         call.requestFailed(failure);
     }
 
-    /** Returns the request head, framed by {@code length}: a Content-Length, or chunked when it is negative. */
+    /**
+     * Returns the request head, framed by {@code length}: a Content-Length, or chunked when it is negative. It is
+     * encoded straight into one array of its exact size; a character beyond Latin-1, which only a filter could have
+     * set, goes out as {@code ?}, never as its low byte.
+     */
     private ByteBuffer head(long length) {
-        StringBuilder head = new StringBuilder(256).append(request.method()).append(' ');
-        if (!endpoint.basePath().isEmpty()) {
-            head.append(endpoint.basePath());
-        }
-        head.append(request.target()).append(" HTTP/1.1\r\n");
+        String method = request.method();
+        String base = endpoint.basePath();
+        String target = request.target();
         dev.portico.core.Headers headers = request.headers();
+        boolean declared = length > 0 || (length == 0 && expectsBody(method));
+        String digits = declared ? Long.toString(length) : null;
+        int size = method.length() + 1 + base.length() + target.length() + HTTP11.length + 2;
         for (int i = 0; i < headers.size(); i++) {
             String name = headers.name(i);
-            if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Transfer-Encoding")) {
-                head.append(name).append(": ").append(headers.value(i)).append("\r\n");
+            if (!isFraming(name)) {
+                size += name.length() + headers.value(i).length() + 4;
             }
         }
-        if (length > 0 || (length == 0 && expectsBody(request.method()))) {
-            head.append("Content-Length: ").append(length).append("\r\n");
-        } else if (length < 0) {
-            head.append("Transfer-Encoding: chunked\r\n");
+        size += declared ? CONTENT_LENGTH.length + digits.length() + 2 : length < 0 ? CHUNKED.length : 0;
+        byte[] bytes = new byte[size];
+        int at = put(bytes, put(bytes, put(bytes, 0, method), " "), base);
+        at = put(bytes, put(bytes, at, target), HTTP11);
+        for (int i = 0; i < headers.size(); i++) {
+            String name = headers.name(i);
+            if (!isFraming(name)) {
+                at = put(bytes, put(bytes, put(bytes, put(bytes, at, name), ": "), headers.value(i)), "\r\n");
+            }
         }
-        return ByteBuffer.wrap(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+        if (declared) {
+            at = put(bytes, put(bytes, put(bytes, at, CONTENT_LENGTH), digits), "\r\n");
+        } else if (length < 0) {
+            at = put(bytes, at, CHUNKED);
+        }
+        put(bytes, at, "\r\n");
+        return ByteBuffer.wrap(bytes);
+    }
+
+    /** Returns whether a field frames the body, which the writer sets itself. */
+    private static boolean isFraming(String name) {
+        return name.length() == 14 && name.equalsIgnoreCase("Content-Length")
+                || name.length() == 17 && name.equalsIgnoreCase("Transfer-Encoding");
+    }
+
+    private static int put(byte[] bytes, int at, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes[at++] = c <= 0xff ? (byte) c : (byte) '?';
+        }
+        return at;
+    }
+
+    private static int put(byte[] bytes, int at, byte[] text) {
+        System.arraycopy(text, 0, bytes, at, text.length);
+        return at + text.length;
     }
 
     private static boolean expectsBody(String method) {
