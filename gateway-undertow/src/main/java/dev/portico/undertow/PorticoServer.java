@@ -47,7 +47,7 @@ public final class PorticoServer implements AutoCloseable {
         Gateway gateway = b.gateway;
         this.handler = PorticoHandler.of(gateway);
         this.drainTimeout = b.drainTimeout;
-        int ioThreads = b.ioThreads > 0 ? b.ioThreads : Math.max(Runtime.getRuntime().availableProcessors(), 2);
+        int ioThreads = b.ioThreads > 0 ? b.ioThreads : Runtime.getRuntime().availableProcessors();
         OptionMap serverOptions = OptionMap.builder()
                 // Undertow's own parser limits: far beyond the gateway's, which answers 431 below them
                 .set(UndertowOptions.MAX_HEADER_SIZE, Math.max(2 * gateway.maxHeaderSize(), gateway.maxHeaderSize() + 16 * 1024))
@@ -213,7 +213,10 @@ public final class PorticoServer implements AutoCloseable {
             return this;
         }
 
-        /** Sets the number of IO threads (default: Undertow's, one per CPU, at least two). */
+        /**
+         * Sets the number of IO threads (default: one per CPU the JVM may use). Nothing on Portico's path blocks an
+         * IO thread, so more threads than CPUs only add context switches and split the upstream connection pools.
+         */
         public Builder ioThreads(int ioThreads) {
             if (ioThreads < 1) {
                 throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: > 0)");
