@@ -2,9 +2,9 @@ package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.undertow.internal.buffer.IoBufferPool;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
-import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
@@ -37,6 +37,7 @@ public final class PorticoServer implements AutoCloseable {
 
     private final XnioWorker worker;
     private final AcceptingChannel<StreamConnection> acceptor;
+    private final IoBufferPool buffers = new IoBufferPool(true, 16 * 1024 - 20, 16, 32);
     private final HttpOpenListener connections;
     private final PorticoHandler handler;
     private final InetSocketAddress address;
@@ -75,7 +76,7 @@ public final class PorticoServer implements AutoCloseable {
                     .getMap());
             this.worker = started;
             handler.worker(started);
-            this.connections = new HttpOpenListener(new DefaultByteBufferPool(true, 16 * 1024 - 20, -1, 4), serverOptions);
+            this.connections = new HttpOpenListener(buffers, serverOptions);
             connections.setRootHandler(handler);
             this.acceptor = worker.createStreamConnectionServer(new InetSocketAddress(InetAddress.getByName(b.host), b.port),
                     new Acceptor(connections, gateway.maxConcurrentRequests()), OptionMap.builder()
@@ -174,6 +175,7 @@ public final class PorticoServer implements AutoCloseable {
         connections.closeConnections();
         handler.close();
         worker.shutdownNow();
+        buffers.close();
         LOG.log(System.Logger.Level.INFO, "Portico on {0} stopped ({1})", address,
                 drained ? "drained" : cutOff + " requests cut off");
         return drained;

@@ -2,8 +2,8 @@ package dev.portico.undertow.internal.client;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.upstream.Endpoint;
+import dev.portico.undertow.internal.buffer.IoBufferPool;
 import io.undertow.connector.ByteBufferPool;
-import io.undertow.server.DefaultByteBufferPool;
 import org.xnio.IoFuture;
 import org.xnio.OptionMap;
 import org.xnio.Options;
@@ -31,7 +31,7 @@ public final class ConnectionPool implements AutoCloseable {
     private static final OptionMap OPTIONS = OptionMap.builder().set(Options.TCP_NODELAY, true).getMap();
     private static final long RESOLVED_NANOS = TimeUnit.SECONDS.toNanos(30);
 
-    private final ByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024, -1, 8);
+    private final ByteBufferPool buffers = new IoBufferPool(true, 16 * 1024, 16, 32);
     private final ConcurrentHashMap<Endpoint, Group> groups = new ConcurrentHashMap<>();
     private final Set<UpstreamConnection> open = ConcurrentHashMap.newKeySet();
     private volatile int maxIdle;
@@ -288,12 +288,13 @@ public final class ConnectionPool implements AutoCloseable {
         return true;
     }
 
-    /** Closes every connection, idle or in use. */
+    /** Closes every connection, idle or in use, and stops pooling buffers. */
     @Override
     public void close() {
         closed = true;
         for (UpstreamConnection c : open) {
             c.shutdown();
         }
+        buffers.close();
     }
 }
