@@ -238,6 +238,12 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             GatewayExchange run = refused == null
                     ? Exchanges.start(gateway, head.request(), exchange.getSourceAddress(), local, client)
                     : Exchanges.refuse(gateway, head.request(), exchange.getSourceAddress(), local, client, refused);
+            if (exchange.isComplete()) {
+                // ended while the exchange started (a client that reset the connection under its body was read):
+                // Undertow takes no listener any more, and nothing is left to answer
+                report(exchange, run);
+                return;
+            }
             exchange.addExchangeCompleteListener((ex, next) -> {
                 report(ex, run);
                 next.proceed();
