@@ -4,6 +4,8 @@ import dev.portico.core.Headers;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.stream.IntStream;
 
 /**
  * An upstream's HTTP/1.x response head, parsed strictly: a status from 100 to 599, CRLF line ends only, token header
@@ -19,6 +21,37 @@ final class ResponseHead {
 
     private static final boolean[] TOKEN = new boolean[128];
 
+    /**
+     * Field names upstreams commonly send, identified by length then bytes so that their canonical or lower-case
+     * spelling needs no new string; the first three frame the body. Names are forwarded as they were received.
+     */
+    private static final String[] NAMES = {
+            "Content-Length", "Transfer-Encoding", "Connection",
+            "Content-Type", "Date", "Server", "Cache-Control", "ETag", "Last-Modified", "Vary", "Set-Cookie",
+            "Location", "Expires", "Accept-Ranges", "Content-Encoding", "Content-Language", "Content-Disposition",
+            "Keep-Alive", "Age", "Pragma", "Link", "Via", "Alt-Svc", "Retry-After", "WWW-Authenticate",
+            "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Expose-Headers",
+            "Strict-Transport-Security", "Content-Security-Policy", "Referrer-Policy", "X-Content-Type-Options",
+            "X-Frame-Options", "X-Request-Id", "Traceparent"};
+    private static final int CONTENT_LENGTH = 0;
+    private static final int TRANSFER_ENCODING = 1;
+    private static final int CONNECTION = 2;
+    private static final String[] LOWER_CASE_NAMES = new String[NAMES.length];
+    private static final byte[][] CANONICAL_BYTES = new byte[NAMES.length][];
+    private static final byte[][] LOWER_CASE_BYTES = new byte[NAMES.length][];
+    /** Indexes into {@link #NAMES} by name length. */
+    private static final int[][] BY_LENGTH;
+    private static final int SPELLED_CANONICALLY = 0;
+    private static final int SPELLED_LOWER_CASE = 1;
+    private static final int SPELLED_OTHERWISE = 2;
+
+    private static final byte[] CHUNKED_TOKEN = ascii("chunked");
+    private static final byte[] CLOSE = ascii("close");
+    private static final byte[] KEEP_ALIVE = ascii("keep-alive");
+
+    /** Where field text is copied out of the buffer on its way into a string; one per IO thread. */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1024]);
+
     static {
         for (char c = '0'; c <= '9'; c++) {
             TOKEN[c] = true;
@@ -29,6 +62,18 @@ final class ResponseHead {
         }
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
             TOKEN[c] = true;
+        }
+        int longest = 0;
+        for (int id = 0; id < NAMES.length; id++) {
+            LOWER_CASE_NAMES[id] = NAMES[id].toLowerCase(Locale.ROOT).intern(); // one instance, like the literals
+            CANONICAL_BYTES[id] = ascii(NAMES[id]);
+            LOWER_CASE_BYTES[id] = ascii(LOWER_CASE_NAMES[id]);
+            longest = Math.max(longest, NAMES[id].length());
+        }
+        BY_LENGTH = new int[longest + 1][];
+        for (int length = 0; length <= longest; length++) {
+            int size = length;
+            BY_LENGTH[length] = IntStream.range(0, NAMES.length).filter(id -> NAMES[id].length() == size).toArray();
         }
     }
 
@@ -77,17 +122,19 @@ final class ResponseHead {
         }
     }
 
-    /** Parses the head in {@code bytes[from, to)}, which a {@link Scanner} found complete. */
-    static ResponseHead parse(byte[] bytes, int from, int to) throws BadResponseException {
-        int line = lineEnd(bytes, from);
-        if (line - from < 12 || !startsWith(bytes, from, "HTTP/1.") || bytes[from + 8] != ' '
-                || (bytes[from + 7] != '1' && bytes[from + 7] != '0')) {
-            throw new BadResponseException("a malformed status line");
+    /**
+     * Parses the head in {@code buffer[from, to)}, which a {@link Scanner} found complete, with absolute reads: the
+     * buffer's position and limit are left as they are.
+     */
+    static ResponseHead parse(ByteBuffer buffer, int from, int to) throws BadResponseException {
+        byte version;
+        if (!startsWith(buffer, from, "HTTP/1.") || ((version = buffer.get(from + 7)) != '1' && version != '0')
+                || buffer.get(from + 8) != ' ') {
+            throw new BadResponseException("a malformed status line"); // each read stops at the line's CR at worst
         }
-        boolean http11 = bytes[from + 7] == '1';
         int status = 0;
         for (int i = from + 9; i < from + 12; i++) {
-            int digit = bytes[i] - '0';
+            int digit = buffer.get(i) - '0';
             if (digit < 0 || digit > 9) {
                 throw new BadResponseException("a malformed status line");
             }
@@ -96,59 +143,67 @@ final class ResponseHead {
         if (status < 100 || status > 599) {
             throw new BadResponseException("status " + status + " (expected: 100-599)");
         }
-        if (line > from + 12 && bytes[from + 12] != ' ') {
+        byte afterStatus = buffer.get(from + 12);
+        if (afterStatus != ' ' && afterStatus != '\r') {
             throw new BadResponseException("a malformed status line");
         }
-        checkText(bytes, from + 12, line);
+        int line = textEnd(buffer, from + 12);
 
+        byte[] scratch = scratch(to - from);
         Headers.Builder headers = Headers.builder();
         long length = UNTIL_CLOSE;
         boolean chunked = false;
-        boolean close = !http11;
+        boolean close = version == '0';
         for (int start = line + 2; start < to - 2; start = line + 2) {
-            line = lineEnd(bytes, start);
             int colon = start;
-            while (colon < line && bytes[colon] != ':') {
-                int c = bytes[colon] & 0xff;
-                if (c >= 128 || !TOKEN[c]) {
-                    throw new BadResponseException(colon == start && (c == ' ' || c == '\t')
-                            ? "a folded header line" : "a malformed header name");
+            for (byte b; (b = buffer.get(colon)) != ':'; colon++) {
+                if (b < 0 || !TOKEN[b]) {
+                    throw new BadResponseException(b == '\r' ? "a malformed header line"
+                            : colon == start && isSpace(b) ? "a folded header line" : "a malformed header name");
                 }
-                colon++;
             }
-            if (colon == start || colon == line) {
+            if (colon == start) {
                 throw new BadResponseException("a malformed header line");
             }
             int valueStart = colon + 1;
-            int valueEnd = line;
-            while (valueStart < valueEnd && isSpace(bytes[valueStart])) {
+            while (isSpace(buffer.get(valueStart))) {
                 valueStart++;
             }
-            while (valueEnd > valueStart && isSpace(bytes[valueEnd - 1])) {
+            line = textEnd(buffer, valueStart);
+            int valueEnd = line;
+            while (valueEnd > valueStart && isSpace(buffer.get(valueEnd - 1))) {
                 valueEnd--;
             }
-            checkText(bytes, valueStart, valueEnd);
-            String name = new String(bytes, start, colon - start, StandardCharsets.ISO_8859_1);
-            String value = new String(bytes, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1);
-            if (name.equalsIgnoreCase("Content-Length")) {
-                length = contentLength(value, length);
-            } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-                if (chunked || !value.equalsIgnoreCase("chunked")) {
-                    throw new BadResponseException("Transfer-Encoding: " + value + " (expected: chunked)");
+            int known = known(buffer, start, colon);
+            switch (known >> 2) {
+                case CONTENT_LENGTH -> length = contentLength(buffer, valueStart, valueEnd, length);
+                case TRANSFER_ENCODING -> {
+                    if (chunked || !equalsIgnoreCase(buffer, valueStart, valueEnd, CHUNKED_TOKEN)) {
+                        throw new BadResponseException("Transfer-Encoding: "
+                                + text(buffer, valueStart, valueEnd, scratch) + " (expected: chunked)");
+                    }
+                    chunked = true;
+                    continue; // this connection's own framing: the client connection gets its own
                 }
-                chunked = true;
-                continue; // this connection's own framing: the client connection gets its own
-            } else if (name.equalsIgnoreCase("Connection")) {
-                if (hasToken(value, "close")) {
-                    close = true;
-                } else if (!http11 && hasToken(value, "keep-alive")) {
-                    close = false;
+                case CONNECTION -> {
+                    if (hasToken(buffer, valueStart, valueEnd, CLOSE)) {
+                        close = true;
+                    } else if (version == '0' && hasToken(buffer, valueStart, valueEnd, KEEP_ALIVE)) {
+                        close = false;
+                    }
+                    if (equalsIgnoreCase(buffer, valueStart, valueEnd, CLOSE)
+                            || equalsIgnoreCase(buffer, valueStart, valueEnd, KEEP_ALIVE)) {
+                        continue; // this connection's own state, nothing to forward
+                    }
                 }
-                if (value.equalsIgnoreCase("close") || value.equalsIgnoreCase("keep-alive")) {
-                    continue; // this connection's own state, nothing to forward
-                }
+                default -> { }
             }
-            headers.add(name, value);
+            String name = switch (known & 3) {
+                case SPELLED_CANONICALLY -> NAMES[known >> 2];
+                case SPELLED_LOWER_CASE -> LOWER_CASE_NAMES[known >> 2];
+                default -> text(buffer, start, colon, scratch);
+            };
+            headers.add(name, text(buffer, valueStart, valueEnd, scratch));
         }
         if (chunked) {
             if (length != UNTIL_CLOSE) {
@@ -159,18 +214,51 @@ final class ResponseHead {
         return new ResponseHead(status, headers.build(), length, !close);
     }
 
-    private static long contentLength(String value, long previous) throws BadResponseException {
-        long length = UNTIL_CLOSE;
-        int start = 0;
-        for (int i = 0; i <= value.length(); i++) {
-            if (i == value.length() || value.charAt(i) == ',') {
-                long one = digits(value.substring(start, i).trim());
-                if (length != UNTIL_CLOSE && one != length) {
-                    throw new BadResponseException("conflicting Content-Length values");
+    /**
+     * Identifies the token in {@code buffer[from, to)} among {@link #NAMES}, case-insensitively: returns its index
+     * shifted left by two, or'ed with how it is spelled ({@link #SPELLED_CANONICALLY}, {@link #SPELLED_LOWER_CASE}
+     * or {@link #SPELLED_OTHERWISE}); or -1, whose shift is -1 too, when it is none of them.
+     */
+    private static int known(ByteBuffer buffer, int from, int to) {
+        int length = to - from;
+        if (length >= BY_LENGTH.length) {
+            return -1;
+        }
+        for (int id : BY_LENGTH[length]) {
+            byte[] canonical = CANONICAL_BYTES[id];
+            byte[] lower = LOWER_CASE_BYTES[id];
+            boolean isCanonical = true;
+            boolean isLower = true;
+            int i = 0;
+            for (; i < length; i++) {
+                int b = buffer.get(from + i);
+                if ((b | 0x20) != lower[i]) { // exact for a token against letters and '-'
+                    break;
                 }
-                length = one;
-                start = i + 1;
+                isCanonical &= b == canonical[i];
+                isLower &= b == lower[i];
             }
+            if (i == length) {
+                return id << 2 | (isCanonical ? SPELLED_CANONICALLY : isLower ? SPELLED_LOWER_CASE : SPELLED_OTHERWISE);
+            }
+        }
+        return -1;
+    }
+
+    /** Reads one Content-Length field: comma-separated lengths that agree with each other and with {@code previous}. */
+    private static long contentLength(ByteBuffer buffer, int from, int to, long previous)
+            throws BadResponseException {
+        long length = UNTIL_CLOSE;
+        for (int start = from, end; start <= to; start = end + 1) {
+            end = start;
+            while (end < to && buffer.get(end) != ',') {
+                end++;
+            }
+            long one = digits(buffer, start, end);
+            if (length != UNTIL_CLOSE && one != length) {
+                throw new BadResponseException("conflicting Content-Length values");
+            }
+            length = one;
         }
         if (previous != UNTIL_CLOSE && previous != length) {
             throw new BadResponseException("conflicting Content-Length values");
@@ -178,59 +266,108 @@ final class ResponseHead {
         return length;
     }
 
-    private static long digits(String value) throws BadResponseException {
-        if (value.isEmpty() || value.length() > 18) {
+    /** Reads up to 18 decimal digits between optional spaces and tabs. */
+    private static long digits(ByteBuffer buffer, int from, int to) throws BadResponseException {
+        while (from < to && isSpace(buffer.get(from))) {
+            from++;
+        }
+        while (to > from && isSpace(buffer.get(to - 1))) {
+            to--;
+        }
+        if (from == to || to - from > 18) {
             throw new BadResponseException("an invalid Content-Length");
         }
         long n = 0;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
+        for (int i = from; i < to; i++) {
+            int digit = buffer.get(i) - '0';
+            if (digit < 0 || digit > 9) {
                 throw new BadResponseException("an invalid Content-Length");
             }
-            n = n * 10 + (c - '0');
+            n = n * 10 + digit;
         }
         return n;
     }
 
-    private static boolean hasToken(String value, String token) {
-        int start = 0;
-        for (int i = 0; i <= value.length(); i++) {
-            if (i == value.length() || value.charAt(i) == ',') {
-                if (value.substring(start, i).trim().equalsIgnoreCase(token)) {
-                    return true;
-                }
-                start = i + 1;
+    /** Returns whether a comma-separated element of {@code buffer[from, to)}, trimmed, is {@code token} in any case. */
+    private static boolean hasToken(ByteBuffer buffer, int from, int to, byte[] token) {
+        for (int start = from, end; start <= to; start = end + 1) {
+            end = start;
+            while (end < to && buffer.get(end) != ',') {
+                end++;
+            }
+            int first = start;
+            int last = end;
+            while (first < last && isSpace(buffer.get(first))) {
+                first++;
+            }
+            while (last > first && isSpace(buffer.get(last - 1))) {
+                last--;
+            }
+            if (equalsIgnoreCase(buffer, first, last, token)) {
+                return true;
             }
         }
         return false;
     }
 
-    private static int lineEnd(byte[] bytes, int from) {
-        int i = from;
-        while (bytes[i] != '\r') {
-            i++;
+    /** Compares field text with a lower-case token of letters and '-', ignoring ASCII case as HTTP does. */
+    private static boolean equalsIgnoreCase(ByteBuffer buffer, int from, int to, byte[] token) {
+        if (to - from != token.length) {
+            return false;
         }
-        return i;
+        for (int i = 0; i < token.length; i++) {
+            if ((buffer.get(from + i) | 0x20) != token[i]) { // no byte but CR, which ends a line, folds onto '-'
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Returns the index of the CR ending the line at {@code from}, refusing control characters other than HTAB (DEL
+     * included) before it: a reason phrase or a field value.
+     */
+    private static int textEnd(ByteBuffer buffer, int from) throws BadResponseException {
+        for (int i = from; ; i++) {
+            int c = buffer.get(i) & 0xff;
+            if (c < 0x20 || c == 0x7f) {
+                if (c == '\r') {
+                    return i;
+                }
+                if (c != '\t') {
+                    throw new BadResponseException("a control character in its response head");
+                }
+            }
+        }
+    }
+
+    /** Returns {@code buffer[from, to)} as Latin-1 text, copied out once through {@code scratch}. */
+    private static String text(ByteBuffer buffer, int from, int to, byte[] scratch) {
+        buffer.get(from, scratch, 0, to - from);
+        return new String(scratch, 0, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Returns this thread's scratch array, grown to at least {@code size} bytes. */
+    private static byte[] scratch(int size) {
+        byte[] scratch = SCRATCH.get();
+        if (scratch.length < size) {
+            scratch = new byte[Math.max(size, 2 * scratch.length)];
+            SCRATCH.set(scratch);
+        }
+        return scratch;
     }
 
     private static boolean isSpace(byte b) {
         return b == ' ' || b == '\t';
     }
 
-    /** Refuses control characters other than HTAB (DEL included) in a reason phrase or field value. */
-    private static void checkText(byte[] bytes, int from, int to) throws BadResponseException {
-        for (int i = from; i < to; i++) {
-            int c = bytes[i] & 0xff;
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                throw new BadResponseException("a control character in its response head");
-            }
-        }
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static boolean startsWith(byte[] bytes, int from, String prefix) {
+    private static boolean startsWith(ByteBuffer buffer, int from, String prefix) {
         for (int i = 0; i < prefix.length(); i++) {
-            if (bytes[from + i] != prefix.charAt(i)) {
+            if (buffer.get(from + i) != prefix.charAt(i)) {
                 return false;
             }
         }

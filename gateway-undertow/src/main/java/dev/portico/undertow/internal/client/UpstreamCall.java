@@ -239,14 +239,14 @@ public final class UpstreamCall {
                 }
                 continue;
             }
-            byte[] bytes = new byte[end - buffer.position()];
-            buffer.get(bytes);
+            int start = buffer.position();
+            buffer.position(end);
             scanned = 0;
-            headBytes += bytes.length;
+            headBytes += end - start;
             if (headBytes > maxHead) {
                 throw new BadResponseException("a response head over " + maxHead + " bytes");
             }
-            ResponseHead head = ResponseHead.parse(bytes, 0, bytes.length);
+            ResponseHead head = ResponseHead.parse(buffer, start, end);
             step(Step.HEAD_READ);
             if (head.status == 101) {
                 throw new BadResponseException("101 Switching Protocols to a request that asked for no upgrade");

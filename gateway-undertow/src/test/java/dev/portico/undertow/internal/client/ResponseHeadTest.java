@@ -13,11 +13,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The strict reading of upstream response heads: what is framed how, and what is refused. */
 class ResponseHeadTest {
 
+    /** Parses a head that sits in a direct buffer between other bytes, as in a connection's read buffer. */
     private static ResponseHead parse(String head) throws BadResponseException {
         byte[] bytes = head.getBytes(StandardCharsets.ISO_8859_1);
-        int end = new ResponseHead.Scanner().scan(ByteBuffer.wrap(bytes), 0, bytes.length);
-        assertThat(end).as("a complete head").isEqualTo(bytes.length);
-        return ResponseHead.parse(bytes, 0, end);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(bytes.length + 8);
+        buffer.put(new byte[] {'p', 'r', 'e', 'v'}).put(bytes).put(new byte[] {'n', 'e', 'x', 't'}).flip().position(4);
+        int end = new ResponseHead.Scanner().scan(buffer, 4, buffer.limit());
+        assertThat(end).as("a complete head").isEqualTo(4 + bytes.length);
+        ResponseHead parsed = ResponseHead.parse(buffer, 4, end);
+        assertThat(buffer.position()).as("absolute reads only").isEqualTo(4);
+        return parsed;
     }
 
     @Test
@@ -109,6 +114,63 @@ class ResponseHeadTest {
             end = scanner.scan(buffer, i, i + 1);
         }
         assertThat(end).isEqualTo(bytes.length - 4);
+    }
+
+    @Test
+    void aKnownNameInItsCanonicalOrLowerCaseSpellingIsAConstant() throws Exception {
+        ResponseHead head = parse("HTTP/1.1 200 OK\r\nContent-Type: a\r\ncontent-type: b\r\n\r\n");
+
+        assertThat(head.headers.name(0)).isSameAs("Content-Type");
+        assertThat(head.headers.name(1)).isSameAs("content-type");
+    }
+
+    @Test
+    void aKnownNameInAnotherCaseIsForwardedAsReceived() throws Exception {
+        ResponseHead head = parse("HTTP/1.1 200 OK\r\nCONTENT-type: a\r\nEtag: b\r\n\r\n");
+
+        assertThat(head.headers.name(0)).isEqualTo("CONTENT-type");
+        assertThat(head.headers.name(1)).isEqualTo("Etag");
+        assertThat(head.headers.get("Content-Type")).isEqualTo("a");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Typo", "Content-Type-X", "Dat", "Content-Lengths", "Transfer-Encodin",
+            "Connections", "X-Content-Length"})
+    void aPrefixOrVariantOfAKnownNameIsAnOrdinaryField(String name) throws Exception {
+        ResponseHead head = parse("HTTP/1.1 200 OK\r\n" + name + ": close\r\n\r\n");
+
+        assertThat(head.headers.name(0)).isEqualTo(name);
+        assertThat(head.headers.get(name)).isEqualTo("close");
+        assertThat(head.length).isEqualTo(ResponseHead.UNTIL_CLOSE);
+        assertThat(head.keepAlive).isTrue();
+    }
+
+    @Test
+    void framingFieldsAreFoundInAnyCase() throws Exception {
+        assertThat(parse("HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\n").length).isEqualTo(7);
+        assertThat(parse("HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 7\r\n\r\n").headers.name(0))
+                .isEqualTo("CONTENT-LENGTH");
+        assertThat(parse("HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: CHUNKED\r\n\r\n").length)
+                .isEqualTo(ResponseHead.CHUNKED);
+        assertThat(parse("HTTP/1.1 200 OK\r\ncOnNeCtIoN: Close\r\n\r\n").keepAlive).isFalse();
+        assertThatThrownBy(() -> parse("HTTP/1.1 200 OK\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n"))
+                .isInstanceOf(BadResponseException.class);
+    }
+
+    @Test
+    void valuesKeepTheirInnerSpacesAndLatin1Bytes() throws Exception {
+        ResponseHead head = parse("HTTP/1.1 200 OK\r\nX-A:\t a \tb\u00e9 \t\r\nContent-Length:  3 ,\t3 \r\n\r\n");
+
+        assertThat(head.headers.get("X-A")).isEqualTo("a \tb\u00e9");
+        assertThat(head.length).isEqualTo(3);
+    }
+
+    @Test
+    void aConnectionFieldNamingMoreThanItsOwnStateIsForwarded() throws Exception {
+        ResponseHead head = parse("HTTP/1.0 200 OK\r\nConnection: x-custom, Keep-Alive\r\n\r\n");
+
+        assertThat(head.keepAlive).isTrue();
+        assertThat(head.headers.get("Connection")).isEqualTo("x-custom, Keep-Alive");
     }
 
     @Test
