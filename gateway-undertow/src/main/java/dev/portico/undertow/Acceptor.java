@@ -60,8 +60,10 @@ final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnectio
             return; // another IO thread took it
         }
         // under Undertow's parser, which reads versions it does not know as HTTP/1.1; the handler finds it as the
-        // connection's original source (PorticoServer sets no option that would wrap it first)
-        accepted.getSourceChannel().setConduit(new VersionGuard(accepted.getSourceChannel().getConduit()));
+        // connection's original source (PorticoServer sets no option that would wrap it first); beneath it, right on
+        // the socket, the lazy suspension of reads
+        accepted.getSourceChannel().setConduit(
+                new VersionGuard(new LazySuspendConduit(accepted.getSourceChannel().getConduit())));
         connections.handleEvent(accepted);
         if (files != null && due(lastCheck, CHECK_INTERVAL)) {
             try {

@@ -204,6 +204,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             // answer, so no byte of it, nor a request behind it, is ever read from this connection
             exchange.setPersistent(false);
         } else if (!exchange.isRequestComplete()) {
+            VersionGuard.eagerSuspension(exchange);
             // bounds the pauses in every read of the body: the gateway's, or Undertow's drain after an early answer
             Duration idleTimeout = gateway.idleTimeout();
             exchange.addRequestWrapper((factory, ex) -> {

@@ -38,6 +38,22 @@ final class VersionGuard extends AbstractStreamSourceConduit<StreamSourceConduit
                 && ++guard.started == guard.heads.refusedHead();
     }
 
+    /**
+     * Makes the exchange's connection pass read suspensions straight on until the exchange completes, for a request
+     * whose body is read with backpressure; nothing for a connection without a guard.
+     */
+    static void eagerSuspension(HttpServerExchange exchange) {
+        if (exchange.getConnection() instanceof AbstractServerConnection connection
+                && connection.getOriginalSourceConduit() instanceof VersionGuard guard
+                && guard.next instanceof LazySuspendConduit reads) {
+            reads.eager();
+            exchange.addExchangeCompleteListener((ex, next) -> {
+                reads.lazy();
+                next.proceed();
+            });
+        }
+    }
+
     @Override
     public int read(ByteBuffer dst) throws IOException {
         int from = dst.position();
