@@ -11,6 +11,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 shared="$root/../shared/bench"
 work=$(mktemp -d /tmp/portico-large-body.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+chmod 755 "$work" # nginx's worker, which serves the file, is not this user
 cp -r "$shared/." "$work/"
 # 64 KiB of JSON: one array of 1,024 equal 64-byte objects
 python3 - "$work/body.json" <<'PY'
@@ -21,6 +22,7 @@ body = ('[' + item * 1024)[:-1] + ']'
 body = body + ' ' * (65536 - len(body))
 open(sys.argv[1], 'w').write(body)
 PY
+chmod 644 "$work/body.json"
 # the location goes before the catch-all one in the backend's only server block
 python3 - "$work/backend/nginx.conf" "$work/body.json" <<'PY'
 import sys

@@ -285,7 +285,7 @@ public final class Gateway implements AutoCloseable {
         private int maxHeaderCount = 100;
         private int maxResponseHeaderSize = 64 * 1024;
         private Duration bodyIdleTimeout = Duration.ofSeconds(60);
-        private int maxIdleConnections = 64;
+        private int maxIdleConnections = 256;
         private Duration idleConnectionTimeout = Duration.ofSeconds(4);
         private final List<String> trustedProxies = new ArrayList<>();
         private final List<String> identityHeaders = new ArrayList<>();
@@ -439,7 +439,10 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
-        /** Sets how many idle keep-alive connections are kept per upstream endpoint (default 64); 0 keeps none. */
+        /**
+         * Sets how many idle keep-alive connections are kept per upstream endpoint (default 256); 0 keeps none. Fewer
+         * than the requests in flight to one endpoint means a new connection for each request beyond them.
+         */
         public Builder maxIdleConnections(int count) {
             if (count < 0) {
                 throw new IllegalArgumentException("maxIdleConnections: " + count + " (expected: >= 0)");

@@ -4,6 +4,8 @@ import io.undertow.server.protocol.http.HttpOpenListener;
 import org.xnio.ChannelListener;
 import org.xnio.StreamConnection;
 import org.xnio.channels.AcceptingChannel;
+import org.xnio.conduits.ConduitStreamSourceChannel;
+import org.xnio.conduits.ReadReadyHandler;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -62,8 +64,10 @@ final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnectio
         // under Undertow's parser, which reads versions it does not know as HTTP/1.1; the handler finds it as the
         // connection's original source (PorticoServer sets no option that would wrap it first); beneath it, right on
         // the socket, the lazy suspension of reads
-        accepted.getSourceChannel().setConduit(
-                new VersionGuard(new LazySuspendConduit(accepted.getSourceChannel().getConduit())));
+        ConduitStreamSourceChannel source = accepted.getSourceChannel();
+        source.setConduit(new VersionGuard(new LazySuspendConduit(source.getConduit())));
+        // setConduit keeps the socket's readiness handler as it was: set it anew, through the lazy conduit
+        source.getConduit().setReadReadyHandler(new ReadReadyHandler.ChannelListenerHandler<>(source));
         connections.handleEvent(accepted);
         if (files != null && due(lastCheck, CHECK_INTERVAL)) {
             try {

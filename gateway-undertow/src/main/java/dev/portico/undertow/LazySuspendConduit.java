@@ -32,8 +32,7 @@ final class LazySuspendConduit extends AbstractStreamSourceConduit<StreamSourceC
 
     @Override
     public void resumeReads() {
-        if (Thread.currentThread() != thread) {
-            thread.execute(this::resumeReads);
+        if (movedToIoThread(this::resumeReads)) {
             return;
         }
         resumed = true;
@@ -45,8 +44,7 @@ final class LazySuspendConduit extends AbstractStreamSourceConduit<StreamSourceC
 
     @Override
     public void suspendReads() {
-        if (Thread.currentThread() != thread) {
-            thread.execute(this::suspendReads);
+        if (movedToIoThread(this::suspendReads)) {
             return;
         }
         resumed = false;
@@ -75,13 +73,21 @@ final class LazySuspendConduit extends AbstractStreamSourceConduit<StreamSourceC
 
     @Override
     public void wakeupReads() {
-        if (Thread.currentThread() != thread) {
-            thread.execute(this::wakeupReads);
+        if (movedToIoThread(this::wakeupReads)) {
             return;
         }
         resumed = true;
         armed = true;
         next.wakeupReads();
+    }
+
+    /** Returns whether the caller is off the IO thread, in which case {@code call} runs there instead. */
+    private boolean movedToIoThread(Runnable call) {
+        if (Thread.currentThread() == thread) {
+            return false;
+        }
+        thread.execute(call);
+        return true;
     }
 
     @Override
