@@ -133,7 +133,7 @@ public final class ConnectionPool implements AutoCloseable {
         ArrayDeque<UpstreamConnection> idle = group.slots[n].idle;
         for (UpstreamConnection c = idle.pollLast(); c != null; c = idle.pollLast()) {
             group.idle.decrementAndGet();
-            c.source.suspendReads();
+            // reads stay resumed: the caller sets its listener at once, and readiness without one suspends them
             c.source.getReadSetter().set(null);
             if (c.isOpen()) {
                 return c;

@@ -268,7 +268,8 @@ public final class UpstreamCall {
         }
         responded = true;
         cancelTimer();
-        c.source.suspendReads();
+        // reads stay resumed (a body already read, and a pooled connection, resume them anyway): should bytes come
+        // before the body's reader sets its listener, XNIO suspends reads that have none
         c.source.getReadSetter().set(null);
         if (!head.keepAlive || framing == ResponseHead.UNTIL_CLOSE) {
             c.reusable = false;
