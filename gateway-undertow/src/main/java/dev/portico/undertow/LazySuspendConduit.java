@@ -5,6 +5,8 @@ import org.xnio.conduits.AbstractStreamSourceConduit;
 import org.xnio.conduits.ReadReadyHandler;
 import org.xnio.conduits.StreamSourceConduit;
 
+import java.util.concurrent.RejectedExecutionException;
+
 /**
  * The socket source of a {@link PorticoServer} connection, which suspends reads lazily: Undertow suspends a
  * connection's reads while each request runs and resumes them after its response, and passed straight on, each of
@@ -81,12 +83,19 @@ final class LazySuspendConduit extends AbstractStreamSourceConduit<StreamSourceC
         next.wakeupReads();
     }
 
-    /** Returns whether the caller is off the IO thread, in which case {@code call} runs there instead. */
+    /**
+     * Returns whether the caller is off the IO thread, in which case {@code call} runs there instead; once the thread
+     * is stopping and takes no task, the call is dropped, as the connection closes with it.
+     */
     private boolean movedToIoThread(Runnable call) {
         if (Thread.currentThread() == thread) {
             return false;
         }
-        thread.execute(call);
+        try {
+            thread.execute(call);
+        } catch (RejectedExecutionException stopping) {
+            // nothing left to read for
+        }
         return true;
     }
 

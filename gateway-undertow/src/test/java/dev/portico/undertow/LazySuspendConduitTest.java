@@ -173,4 +173,14 @@ class LazySuspendConduitTest {
 
         assertThat(socket.suspends.get()).as("one more while eager, none once lazy").isEqualTo(2);
     }
+
+    @Test
+    void callsFromAnotherThreadOnceTheIoThreadHasStoppedAreDroppedWithoutThrowing() throws Exception {
+        worker.shutdownNow();
+        assertThat(worker.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+
+        channel.resumeReads();
+        channel.suspendReads();
+        channel.wakeupReads();
+    }
 }
