@@ -50,9 +50,8 @@ final class LazySuspendConduit extends AbstractStreamSourceConduit<StreamSourceC
             return;
         }
         resumed = false;
-        if (eager && armed) {
-            armed = false;
-            next.suspendReads();
+        if (eager) {
+            disarm();
         }
     }
 
@@ -62,7 +61,14 @@ final class LazySuspendConduit extends AbstractStreamSourceConduit<StreamSourceC
      */
     void eager() {
         eager = true;
-        if (!resumed && armed) {
+        if (!resumed) {
+            disarm();
+        }
+    }
+
+    /** Suspends the socket's reads for real, if they are not already. */
+    private void disarm() {
+        if (armed) {
             armed = false;
             next.suspendReads();
         }
@@ -113,7 +119,7 @@ final class LazySuspendConduit extends AbstractStreamSourceConduit<StreamSourceC
                     handler.readReady();
                 } else {
                     armed = false; // something came while suspended: now suspend for real, until resumed
-                    next.suspendReads();
+                    next.suspendReads(); // even if not armed: readiness means the socket is, whoever resumed it
                 }
             }
 

@@ -233,29 +233,29 @@ final class RequestWriter {
         dev.portico.core.Headers headers = request.headers();
         boolean declared = length > 0 || (length == 0 && expectsBody(method));
         String digits = declared ? Long.toString(length) : null;
-        int size = method.length() + 1 + base.length() + target.length() + HTTP11.length + 2;
+        int size = method.length() + 1 + base.length() + target.length() + HTTP11.length + CRLF.length;
         for (int i = 0; i < headers.size(); i++) {
             String name = headers.name(i);
             if (!isFraming(name)) {
-                size += name.length() + headers.value(i).length() + 4;
+                size += name.length() + 2 + headers.value(i).length() + CRLF.length;
             }
         }
-        size += declared ? CONTENT_LENGTH.length + digits.length() + 2 : length < 0 ? CHUNKED.length : 0;
+        size += declared ? CONTENT_LENGTH.length + digits.length() + CRLF.length : length < 0 ? CHUNKED.length : 0;
         byte[] bytes = new byte[size];
         int at = put(bytes, put(bytes, put(bytes, 0, method), " "), base);
         at = put(bytes, put(bytes, at, target), HTTP11);
         for (int i = 0; i < headers.size(); i++) {
             String name = headers.name(i);
             if (!isFraming(name)) {
-                at = put(bytes, put(bytes, put(bytes, put(bytes, at, name), ": "), headers.value(i)), "\r\n");
+                at = put(bytes, put(bytes, put(bytes, put(bytes, at, name), ": "), headers.value(i)), CRLF);
             }
         }
         if (declared) {
-            at = put(bytes, put(bytes, put(bytes, at, CONTENT_LENGTH), digits), "\r\n");
+            at = put(bytes, put(bytes, put(bytes, at, CONTENT_LENGTH), digits), CRLF);
         } else if (length < 0) {
             at = put(bytes, at, CHUNKED);
         }
-        put(bytes, at, "\r\n");
+        put(bytes, at, CRLF);
         return ByteBuffer.wrap(bytes);
     }
 

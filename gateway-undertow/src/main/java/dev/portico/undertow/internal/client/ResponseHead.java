@@ -170,10 +170,7 @@ final class ResponseHead {
                 valueStart++;
             }
             line = textEnd(buffer, valueStart);
-            int valueEnd = line;
-            while (valueEnd > valueStart && isSpace(buffer.get(valueEnd - 1))) {
-                valueEnd--;
-            }
+            int valueEnd = trimEnd(buffer, valueStart, line);
             int known = known(buffer, start, colon);
             switch (known >> 2) {
                 case CONTENT_LENGTH -> length = contentLength(buffer, valueStart, valueEnd, length);
@@ -268,12 +265,8 @@ final class ResponseHead {
 
     /** Reads up to 18 decimal digits between optional spaces and tabs. */
     private static long digits(ByteBuffer buffer, int from, int to) throws BadResponseException {
-        while (from < to && isSpace(buffer.get(from))) {
-            from++;
-        }
-        while (to > from && isSpace(buffer.get(to - 1))) {
-            to--;
-        }
+        from = trimStart(buffer, from, to);
+        to = trimEnd(buffer, from, to);
         if (from == to || to - from > 18) {
             throw new BadResponseException("an invalid Content-Length");
         }
@@ -295,15 +288,8 @@ final class ResponseHead {
             while (end < to && buffer.get(end) != ',') {
                 end++;
             }
-            int first = start;
-            int last = end;
-            while (first < last && isSpace(buffer.get(first))) {
-                first++;
-            }
-            while (last > first && isSpace(buffer.get(last - 1))) {
-                last--;
-            }
-            if (equalsIgnoreCase(buffer, first, last, token)) {
+            int first = trimStart(buffer, start, end);
+            if (equalsIgnoreCase(buffer, first, trimEnd(buffer, first, end), token)) {
                 return true;
             }
         }
@@ -355,6 +341,22 @@ final class ResponseHead {
             SCRATCH.set(scratch);
         }
         return scratch;
+    }
+
+    /** Returns the first index in {@code buffer[from, to)} past its leading spaces and tabs. */
+    private static int trimStart(ByteBuffer buffer, int from, int to) {
+        while (from < to && isSpace(buffer.get(from))) {
+            from++;
+        }
+        return from;
+    }
+
+    /** Returns the end of {@code buffer[from, to)} without its trailing spaces and tabs. */
+    private static int trimEnd(ByteBuffer buffer, int from, int to) {
+        while (to > from && isSpace(buffer.get(to - 1))) {
+            to--;
+        }
+        return to;
     }
 
     private static boolean isSpace(byte b) {
