@@ -1,13 +1,13 @@
 package dev.portico.core.upstream;
 
-import dev.portico.core.upstream.CallListener;
-import dev.portico.core.upstream.Endpoint;
-import dev.portico.core.upstream.LoadBalancer;
+import dev.portico.core.Context;
+import dev.portico.core.Request;
 
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A named backend service with one or more instances, which calls are spread over by its {@link LoadBalancer}
@@ -58,6 +58,24 @@ public final class Upstream {
     /** Returns the policy that chooses the instance of each call. */
     public LoadBalancer loadBalancer() {
         return loadBalancer;
+    }
+
+    /**
+     * Chooses the instance for one attempt of a call: the load balancer's pick among the instances not in
+     * {@code tried}, or among all of them when every instance has been tried.
+     */
+    public Endpoint choose(Request request, Context context, Set<Endpoint> tried) {
+        List<Endpoint> candidates = endpoints;
+        if (!tried.isEmpty()) {
+            List<Endpoint> untried = new ArrayList<>(endpoints.size());
+            for (Endpoint endpoint : endpoints) {
+                if (!tried.contains(endpoint)) {
+                    untried.add(endpoint);
+                }
+            }
+            candidates = untried.isEmpty() ? endpoints : untried;
+        }
+        return loadBalancer.choose(candidates, request, context);
     }
 
     /** Returns the listeners that hear the outcome of every call to this upstream. */

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -260,7 +261,7 @@ public final class Pipeline implements Context, GatewayExchange {
 
     @Override
     public CompletionStage<Response> send(Upstream upstream, Request request, SendOptions options) {
-        Endpoint endpoint = upstream.loadBalancer().choose(upstream.endpoints(), request, this);
+        Endpoint endpoint = upstream.choose(request, this, Set.of());
         Route r = route;
         Request outgoing = options.proxyHeaders()
                 ? ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
