@@ -150,17 +150,16 @@ final class Instances implements CallListener {
             if (states.get(endpoint) != state || state.ejected && now - state.ejectedUntil < 0) {
                 return;
             }
-            View current = build(now); // ends the ejections that are over first
             int ejected = 0;
             for (State s : states.values()) {
-                if (s.ejected) {
+                if (s.ejected && now - s.ejectedUntil < 0) {
                     ejected++;
                 }
             }
-            if (ejected > 0 && ejected >= outliers.maxEjectedShare() * current.all.size()) {
-                view = current;
+            if (ejected > 0 && ejected >= outliers.maxEjectedShare() * states.size()) {
                 return; // at the cap: the failures keep counting, and the next one tries again
             }
+            view = build(now); // ends the ejections that are over, this one's included
             long base = outliers.baseEjectionTime().toNanos();
             if (state.ejections > 0) {
                 // one ejection forgiven per base time spent back in balancing
@@ -222,7 +221,7 @@ final class Instances implements CallListener {
             State state = states.get(endpoint);
             if (state.ejected && now - state.ejectedUntil >= 0) {
                 state.ejected = false;
-                state.returnedAt = now;
+                state.returnedAt = state.ejectedUntil; // back since then, whenever a call noticed
                 state.failures.set(0);
                 LOG.log(System.Logger.Level.INFO, "upstream {0}: instance {1} returns from ejection", upstream, endpoint);
             }
