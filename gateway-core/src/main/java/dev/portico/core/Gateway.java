@@ -1,5 +1,7 @@
 package dev.portico.core;
 
+import dev.portico.core.aggregate.Aggregator;
+import dev.portico.core.aggregate.Part;
 import dev.portico.core.auth.IdentityHeaders;
 import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.ConcurrencyLimit;
@@ -12,10 +14,14 @@ import dev.portico.core.internal.routing.Router;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.CallListener;
+import dev.portico.core.upstream.Endpoint;
+import dev.portico.core.upstream.Upstream;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +30,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * An immutable gateway description: routes, global filters and limits, frozen by {@link Builder#build()} and then
@@ -45,6 +52,7 @@ public final class Gateway implements AutoCloseable {
     private final List<CallListener> callListeners;
     private final List<AutoCloseable> resources;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<AutoCloseable> leases = new ArrayList<>(); // guarded by itself
     private final Router router;
     private final Duration connectTimeout;
     private final Duration timeout;
@@ -92,9 +100,43 @@ public final class Gateway implements AutoCloseable {
     }
 
     static {
-        CoreAccess.gateways((gateway, request, peer, local, client, refusal) -> refusal == null
-                ? gateway.exchange(request, peer, local, client)
-                : gateway.refuse(request, peer, local, client, refusal));
+        CoreAccess.gateways(new CoreAccess.GatewayAccess() {
+            @Override
+            public GatewayExchange exchange(Gateway gateway, Request request, InetSocketAddress peer,
+                                            InetSocketAddress local, UpstreamClient client, GatewayException refusal) {
+                return refusal == null
+                        ? gateway.exchange(request, peer, local, client)
+                        : gateway.refuse(request, peer, local, client, refusal);
+            }
+
+            @Override
+            public void serve(Gateway gateway, UpstreamClient client, Consumer<Endpoint> retired) {
+                gateway.serve(client, retired);
+            }
+        });
+    }
+
+    /** Leases the upstreams of the routes and of their aggregations, until {@link #close()}. */
+    private void serve(UpstreamClient client, Consumer<Endpoint> retired) {
+        Set<Upstream> upstreams = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Route route : routes) {
+            if (route.upstream() != null) {
+                upstreams.add(route.upstream());
+            }
+            if (route.handler() instanceof Aggregator aggregator) {
+                for (Part part : aggregator.parts().values()) {
+                    upstreams.add(part.upstream());
+                }
+            }
+        }
+        synchronized (leases) {
+            if (closed.get()) {
+                return;
+            }
+            for (Upstream upstream : upstreams) {
+                leases.add(CoreAccess.upstreams().retain(upstream, client, retired));
+            }
+        }
     }
 
     /**
@@ -146,12 +188,22 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Closes the resources the gateway owns, last added first, once; what one throws is logged and the others are
-     * still closed. The server adapter that serves the gateway calls this when it stops or swaps it out.
+     * still closed, and stops the discovery and health checks of its upstreams unless another served gateway uses
+     * them. The server adapter that serves the gateway calls this when it stops or swaps it out.
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        synchronized (leases) {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+        }
+        for (AutoCloseable lease : leases) {
+            try {
+                lease.close();
+            } catch (Exception e) {
+                System.getLogger(Gateway.class.getName()).log(System.Logger.Level.WARNING, "an upstream lease failed to close", e);
+            }
         }
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {

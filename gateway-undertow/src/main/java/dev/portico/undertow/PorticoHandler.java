@@ -5,6 +5,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.internal.CoreAccess;
 import dev.portico.core.internal.body.BufferedBody;
 import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
@@ -68,9 +69,15 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     private volatile boolean draining;
 
     private PorticoHandler(Gateway gateway) {
-        this.served = new Served(gateway);
         this.pool = new ConnectionPool(gateway);
         this.background = new WorkerClient(pool, this::gateway, () -> worker);
+        serve(gateway);
+        this.served = new Served(gateway);
+    }
+
+    /** Starts the discovery and health checks of the gateway's upstreams, until the gateway is closed. */
+    private void serve(Gateway gateway) {
+        CoreAccess.gateways().serve(gateway, background, pool::retire);
     }
 
     /** Returns a handler that serves this gateway. */
@@ -91,6 +98,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
      */
     public CompletionStage<Void> swap(Gateway next) {
         Objects.requireNonNull(next, "next");
+        serve(next); // before the previous gateway is released: the upstreams both use go on
         Served previous;
         synchronized (this) {
             previous = served;

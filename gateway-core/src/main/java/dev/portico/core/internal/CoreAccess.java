@@ -7,8 +7,11 @@ import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.core.upstream.Endpoint;
+import dev.portico.core.upstream.Upstream;
 
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 
 /**
  * Package-private parts of {@code dev.portico.core} that other core packages need, registered by their owner as it
@@ -18,6 +21,7 @@ public final class CoreAccess {
 
     private static volatile RequestAccess requests;
     private static volatile GatewayAccess gateways;
+    private static volatile UpstreamAccess upstreams;
 
     private CoreAccess() {
     }
@@ -50,6 +54,13 @@ public final class CoreAccess {
         /** Starts one client request through a gateway; a non-null {@code refusal} is answered after the edge filters. */
         GatewayExchange exchange(Gateway gateway, Request request, InetSocketAddress peer, InetSocketAddress local,
                                  UpstreamClient client, GatewayException refusal);
+
+        /**
+         * Tells a gateway that a server serves it from now until it is closed: the upstreams it routes to run their
+         * discovery and health checks meanwhile, through {@code client}, and tell {@code retired} of each instance
+         * that leaves them. Call it for a gateway before releasing the one it replaces, so shared upstreams go on.
+         */
+        void serve(Gateway gateway, UpstreamClient client, Consumer<Endpoint> retired);
     }
 
     /** Registers {@link Gateway}'s access; called once, by {@link Gateway} as it initializes. */
@@ -63,6 +74,32 @@ public final class CoreAccess {
         if (access == null) {
             initialize(Gateway.class);
             access = gateways;
+        }
+        return access;
+    }
+
+    /** What {@link Upstream} opens to the rest of core. */
+    @FunctionalInterface
+    public interface UpstreamAccess {
+
+        /**
+         * Takes a lease on an upstream for a served gateway: its discovery and health checks run while any lease is
+         * held; closing the lease releases it.
+         */
+        AutoCloseable retain(Upstream upstream, UpstreamClient client, Consumer<Endpoint> retired);
+    }
+
+    /** Registers {@link Upstream}'s access; called once, by {@link Upstream} as it initializes. */
+    public static void upstreams(UpstreamAccess access) {
+        upstreams = access;
+    }
+
+    /** Returns {@link Upstream}'s access, initializing {@link Upstream} first if needed. */
+    public static UpstreamAccess upstreams() {
+        UpstreamAccess access = upstreams;
+        if (access == null) {
+            initialize(Upstream.class);
+            access = upstreams;
         }
         return access;
     }

@@ -1,7 +1,5 @@
 package dev.portico.core.upstream;
 
-import dev.portico.core.upstream.Endpoint;
-
 import java.time.Duration;
 
 /**
@@ -17,6 +15,14 @@ import java.time.Duration;
  *                 upstream had closed)
  */
 public record CallOutcome(String upstream, Endpoint endpoint, Kind kind, int status, Duration elapsed, boolean retried) {
+
+    /**
+     * Returns whether this outcome ends its attempt: every attempt ends with exactly one final outcome (a body event,
+     * or a failure that is not {@linkplain #retried() retried}), so counting attempts in flight cannot drift.
+     */
+    public boolean isFinal() {
+        return kind != Kind.RESPONSE && !retried;
+    }
 
     /** The kinds of outcome. */
     public enum Kind {

@@ -3,14 +3,21 @@ package dev.portico.core.upstream;
 import java.net.URI;
 import java.util.Objects;
 
-/** One immutable instance of an upstream: scheme, host, port and an optional base path prefixed to every path. */
+/**
+ * One immutable instance of an upstream: scheme, host, port and an optional base path prefixed to every path, which
+ * together are its identity, and a weight (1 unless set) that weighted balancers honour and equality ignores.
+ */
 public final class Endpoint {
+
+    /** The largest weight. */
+    public static final int MAX_WEIGHT = 10_000;
 
     private final String scheme;
     private final String host;
     private final int port;
     private final String basePath;
     private final String authority;
+    private final int weight;
     private final int hash;
 
     /**
@@ -23,6 +30,15 @@ public final class Endpoint {
      * @param basePath a raw path prefix without a trailing slash, or the empty string
      */
     public Endpoint(String scheme, String host, int port, String basePath) {
+        this(scheme, host, port, basePath, 1);
+    }
+
+    /**
+     * Creates an endpoint with a weight.
+     *
+     * @param weight the instance's share relative to the others', 1 to {@value #MAX_WEIGHT}
+     */
+    public Endpoint(String scheme, String host, int port, String basePath, int weight) {
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(basePath, "basePath");
@@ -35,7 +51,11 @@ public final class Endpoint {
         if (!basePath.isEmpty() && (basePath.charAt(0) != '/' || basePath.endsWith("/"))) {
             throw new IllegalArgumentException("basePath: " + basePath + " (expected: empty, or /path without a trailing slash)");
         }
+        if (weight < 1 || weight > MAX_WEIGHT) {
+            throw new IllegalArgumentException("weight: " + weight + " (expected: 1-" + MAX_WEIGHT + ")");
+        }
         this.scheme = scheme;
+        this.weight = weight;
         this.host = host;
         this.port = port;
         this.basePath = basePath;
@@ -60,6 +80,16 @@ public final class Endpoint {
         }
         int port = url.getPort() != -1 ? url.getPort() : scheme.equals("https") ? 443 : 80;
         return new Endpoint(scheme, host, port, path);
+    }
+
+    /** Returns the same instance with this weight. */
+    public Endpoint withWeight(int weight) {
+        return weight == this.weight ? this : new Endpoint(scheme, host, port, basePath, weight);
+    }
+
+    /** Returns the weight: the instance's share of calls relative to the other instances' under a weighted policy. */
+    public int weight() {
+        return weight;
     }
 
     /** Returns {@code host:port} as a Host header names it, with brackets around an IPv6 literal. */
@@ -100,6 +130,6 @@ public final class Endpoint {
 
     @Override
     public String toString() {
-        return scheme + "://" + authority() + basePath;
+        return weight == 1 ? scheme + "://" + authority() + basePath : scheme + "://" + authority() + basePath + " weight " + weight;
     }
 }

@@ -1,17 +1,23 @@
 package dev.portico.core.upstream;
 
 import dev.portico.core.Context;
+import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
+import dev.portico.core.internal.CoreAccess;
 
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
- * A named backend service with one or more instances, which calls are spread over by its {@link LoadBalancer}
- * (round robin unless set), and the listeners that hear the outcome of every call to it.
+ * A named backend service with one or more instances, fixed or found by a {@link Discovery}, which calls are spread
+ * over by its {@link LoadBalancer} (round robin unless set), skipping instances that its {@link OutlierDetection} has
+ * ejected or its {@link HealthCheck} found unhealthy; and the listeners that hear the outcome of every call to it. It
+ * holds that state, so a gateway rebuilt around it keeps it; discovery and checks run while a server serves a
+ * gateway that routes to it.
  *
  * <pre>{@code
  * Upstream users = Upstream.of("users", "http://10.0.0.7:8080", "http://10.0.0.8:8080");
@@ -19,16 +25,39 @@ import java.util.Set;
  */
 public final class Upstream {
 
+    static {
+        CoreAccess.upstreams((upstream, client, retired) -> upstream.lifecycle.retain(client, retired));
+    }
+
     private final String name;
-    private final List<Endpoint> endpoints;
     private final LoadBalancer loadBalancer;
+    private final OutlierDetection outlierDetection;
+    private final HealthCheck healthCheck;
+    private final Discovery discovery;
     private final List<CallListener> listeners;
+    private final Instances instances;
+    private final Lifecycle lifecycle;
 
     private Upstream(Builder b) {
         this.name = b.name;
-        this.endpoints = List.copyOf(b.endpoints);
         this.loadBalancer = b.loadBalancer != null ? b.loadBalancer : LoadBalancer.roundRobin();
-        this.listeners = List.copyOf(b.listeners);
+        this.outlierDetection = b.outlierDetection;
+        this.healthCheck = b.healthCheck;
+        this.discovery = b.discovery;
+        this.instances = new Instances(name, outlierDetection, b.nanos);
+        if (discovery == null) {
+            instances.update(b.endpoints);
+        }
+        this.lifecycle = new Lifecycle(name, instances, discovery, healthCheck);
+        List<CallListener> all = new ArrayList<>();
+        if (outlierDetection != null) {
+            all.add(instances);
+        }
+        if (loadBalancer instanceof CallListener counting) {
+            all.add(counting);
+        }
+        all.addAll(b.listeners);
+        this.listeners = List.copyOf(all);
     }
 
     /** Returns an upstream with these instance URLs, such as {@code http://127.0.0.1:8081}. */
@@ -50,9 +79,17 @@ public final class Upstream {
         return name;
     }
 
-    /** Returns the instances. */
+    /** Returns the instances known now, in or out of balancing; empty until a discovery has found some. */
     public List<Endpoint> endpoints() {
-        return endpoints;
+        return instances.all();
+    }
+
+    /**
+     * Returns the instances calls are balanced over now: those neither ejected nor unhealthy, or all of them when
+     * every one is out (panic: better a chance than a certain 503).
+     */
+    public List<Endpoint> availableEndpoints() {
+        return instances.available();
     }
 
     /** Returns the policy that chooses the instance of each call. */
@@ -60,32 +97,61 @@ public final class Upstream {
         return loadBalancer;
     }
 
+    /** Returns the passive health policy, or {@code null} for none. */
+    public OutlierDetection outlierDetection() {
+        return outlierDetection;
+    }
+
+    /** Returns the active health check, or {@code null} for none. */
+    public HealthCheck healthCheck() {
+        return healthCheck;
+    }
+
+    /** Returns where the instances come from, or {@code null} for the fixed list the builder was given. */
+    public Discovery discovery() {
+        return discovery;
+    }
+
     /**
-     * Chooses the instance for one attempt of a call: the load balancer's pick among the instances not in
-     * {@code tried}, or among all of them when every instance has been tried.
+     * Chooses the instance for one attempt of a call: the load balancer's pick among the available instances (see
+     * {@link #availableEndpoints()}) not in {@code tried}, or among all available ones when each has been tried.
+     * Every call is followed by one attempt to the instance returned.
+     *
+     * @throws GatewayException 503 when the upstream has no instance at all (a discovery that has found none yet)
      */
     public Endpoint choose(Request request, Context context, Set<Endpoint> tried) {
-        List<Endpoint> candidates = endpoints;
+        List<Endpoint> candidates = instances.available();
+        if (candidates.isEmpty()) {
+            throw GatewayException.serviceUnavailable("upstream " + name + " has no instances");
+        }
         if (!tried.isEmpty()) {
-            List<Endpoint> untried = new ArrayList<>(endpoints.size());
-            for (Endpoint endpoint : endpoints) {
+            List<Endpoint> untried = new ArrayList<>(candidates.size());
+            for (Endpoint endpoint : candidates) {
                 if (!tried.contains(endpoint)) {
                     untried.add(endpoint);
                 }
             }
-            candidates = untried.isEmpty() ? endpoints : untried;
+            candidates = untried.isEmpty() ? candidates : untried;
         }
         return loadBalancer.choose(candidates, request, context);
     }
 
-    /** Returns the listeners that hear the outcome of every call to this upstream. */
+    /**
+     * Returns the listeners that hear the outcome of every call to this upstream: its outlier detection and a
+     * balancer that listens first, then those added to the builder.
+     */
     public List<CallListener> listeners() {
         return listeners;
     }
 
+    /** Returns the instances' state, for tests in this package. */
+    Instances instances() {
+        return instances;
+    }
+
     @Override
     public String toString() {
-        return "Upstream{" + name + ' ' + endpoints + '}';
+        return "Upstream{" + name + ' ' + (discovery != null ? discovery + " " : "") + instances.all() + '}';
     }
 
     /** A builder of {@link Upstream}. */
@@ -95,6 +161,10 @@ public final class Upstream {
         private final List<Endpoint> endpoints = new ArrayList<>();
         private final List<CallListener> listeners = new ArrayList<>();
         private LoadBalancer loadBalancer;
+        private Discovery discovery;
+        private OutlierDetection outlierDetection;
+        private HealthCheck healthCheck;
+        private LongSupplier nanos = System::nanoTime;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -120,6 +190,36 @@ public final class Upstream {
             return this;
         }
 
+        /** Adds an instance by URL with a weight, for {@link LoadBalancer#weightedRoundRobin()} and the others that weigh. */
+        public Builder instance(String url, int weight) {
+            endpoints.add(Endpoint.of(URI.create(Objects.requireNonNull(url, "url"))).withWeight(weight));
+            return this;
+        }
+
+        /** Finds the instances with this discovery instead of a fixed list (see {@link DnsDiscovery}). */
+        public Builder discovery(Discovery discovery) {
+            this.discovery = Objects.requireNonNull(discovery, "discovery");
+            return this;
+        }
+
+        /** Ejects instances whose calls keep failing (passive health; default none). */
+        public Builder outlierDetection(OutlierDetection outlierDetection) {
+            this.outlierDetection = Objects.requireNonNull(outlierDetection, "outlierDetection");
+            return this;
+        }
+
+        /** Checks every instance's health actively (default none). */
+        public Builder healthCheck(HealthCheck healthCheck) {
+            this.healthCheck = Objects.requireNonNull(healthCheck, "healthCheck");
+            return this;
+        }
+
+        /** Sets the clock of ejections, in nanoseconds, for tests. */
+        Builder nanos(LongSupplier nanos) {
+            this.nanos = nanos;
+            return this;
+        }
+
         /** Adds a listener that hears the outcome of every call to this upstream. */
         public Builder listener(CallListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -128,7 +228,10 @@ public final class Upstream {
 
         /** Returns the upstream. */
         public Upstream build() {
-            if (endpoints.isEmpty()) {
+            if (discovery != null && !endpoints.isEmpty()) {
+                throw new IllegalStateException("upstream " + name + ": both instances and a discovery (expected: one)");
+            }
+            if (discovery == null && endpoints.isEmpty()) {
                 throw new IllegalStateException("upstream " + name + ": no instances (expected: at least one)");
             }
             return new Upstream(this);

@@ -84,7 +84,7 @@ public final class ConnectionPool implements AutoCloseable {
     private final class Slot implements Runnable {
         final Group group;
         final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
-        XnioIoThread thread;
+        volatile XnioIoThread thread;
         boolean sweeping;
 
         Slot(Group group) {
@@ -106,6 +106,14 @@ public final class ConnectionPool implements AutoCloseable {
                 c.close(false);
             }
             sweeping = false;
+        }
+
+        /** Closes every idle connection (its endpoint left its upstream). */
+        void clear() {
+            for (UpstreamConnection c = idle.pollFirst(); c != null; c = idle.pollFirst()) {
+                group.idle.decrementAndGet();
+                c.close(false);
+            }
         }
 
         void remove(UpstreamConnection c) {
@@ -286,6 +294,23 @@ public final class ConnectionPool implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Stops pooling connections to an instance that left its upstream: its idle connections are closed on their
+     * threads, and those in use are closed when their exchange ends, instead of going back to the pool.
+     */
+    public void retire(Endpoint endpoint) {
+        Group group = groups.remove(endpoint);
+        if (group == null) {
+            return;
+        }
+        for (Slot slot : group.slots) {
+            XnioIoThread thread = slot.thread;
+            if (thread != null) {
+                thread.execute(slot::clear);
+            }
+        }
     }
 
     /** Closes every connection, idle or in use, and stops pooling buffers. */
