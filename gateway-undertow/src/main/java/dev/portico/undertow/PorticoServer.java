@@ -42,12 +42,15 @@ public final class PorticoServer implements AutoCloseable {
     private final PorticoHandler handler;
     private final InetSocketAddress address;
     private final Duration drainTimeout;
+    private final Duration shutdownDelay;
+    private volatile boolean ready = true;
     private boolean stopped;
 
     private PorticoServer(Builder b) {
         Gateway gateway = b.gateway;
         this.handler = PorticoHandler.of(gateway);
         this.drainTimeout = b.drainTimeout;
+        this.shutdownDelay = b.shutdownDelay;
         int ioThreads = b.ioThreads > 0 ? b.ioThreads : Runtime.getRuntime().availableProcessors();
         OptionMap serverOptions = OptionMap.builder()
                 // Undertow's own parser limits: far beyond the gateway's, which answers 431 below them
@@ -150,15 +153,33 @@ public final class PorticoServer implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: closes the listening socket, answers new requests on open connections with 503, lets
-     * in-flight requests finish for up to {@code drainTimeout}, then closes everything, the gateway served included
-     * (its resources). Returns whether every in-flight request finished in time.
+     * Returns whether the server wants new traffic: true from its start until a stop begins, which a readiness probe
+     * or a load balancer's health check should read, so that traffic moves away before the listener closes.
+     */
+    public boolean ready() {
+        return ready;
+    }
+
+    /**
+     * Stops gracefully: reports not {@link #ready()} at once and keeps serving for the builder's shutdown delay (so
+     * that load balancers notice and move traffic away), then closes the listening socket, answers new requests on
+     * open connections with 503, lets in-flight requests finish for up to {@code drainTimeout}, and closes
+     * everything, the gateway served included (its resources). Returns whether every in-flight request finished in
+     * time.
      */
     public synchronized boolean stop(Duration drainTimeout) {
         if (stopped) {
             return true;
         }
         stopped = true;
+        ready = false;
+        if (!shutdownDelay.isZero()) {
+            try {
+                Thread.sleep(shutdownDelay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         IoUtils.safeClose(acceptor); // stop accepting; open connections live on
         handler.drain();
         long deadline = System.nanoTime() + drainTimeout.toNanos();
@@ -195,6 +216,7 @@ public final class PorticoServer implements AutoCloseable {
         private int port = 8080;
         private int ioThreads;
         private Duration drainTimeout = Duration.ofSeconds(30);
+        private Duration shutdownDelay = Duration.ZERO;
 
         private Builder(Gateway gateway) {
             this.gateway = Objects.requireNonNull(gateway, "gateway");
@@ -234,6 +256,20 @@ public final class PorticoServer implements AutoCloseable {
                 throw new IllegalArgumentException("drainTimeout: " + drainTimeout + " (expected: >= 0)");
             }
             this.drainTimeout = drainTimeout;
+            return this;
+        }
+
+        /**
+         * Sets how long a stop keeps serving as usual after {@link #ready()} turns false, before the listener closes
+         * and draining starts (default 0): set it a little above the interval at which the load balancer or the
+         * orchestrator in front polls readiness, so no new connection arrives at a closed port.
+         */
+        public Builder shutdownDelay(Duration shutdownDelay) {
+            Objects.requireNonNull(shutdownDelay, "shutdownDelay");
+            if (shutdownDelay.isNegative()) {
+                throw new IllegalArgumentException("shutdownDelay: " + shutdownDelay + " (expected: >= 0)");
+            }
+            this.shutdownDelay = shutdownDelay;
             return this;
         }
 

@@ -71,6 +71,31 @@ class LifecycleTest {
     }
 
     @Test
+    void stopTurnsNotReadyFirstAndKeepsServingNewConnectionsForTheShutdownDelay() throws Exception {
+        backend = Backend.start(exchange -> exchange.getResponseSender().send("ok"));
+        gateway = PorticoServer.builder(Gateway.builder()
+                .route(Route.any("/**").to(Upstream.of("quick", backend.url()))).build())
+                .port(0).shutdownDelay(Duration.ofSeconds(2)).start();
+        int port = gateway.port();
+        assertThat(gateway.ready()).isTrue();
+
+        CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(() -> gateway.stop(Duration.ofSeconds(5)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (gateway.ready() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(gateway.ready()).isFalse();
+        assertThat(stopped).isNotDone();
+        HttpClient fresh = HttpClient.newHttpClient(); // a new connection: the listener still accepts
+        HttpResponse<String> during = fresh.send(get("/x"), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(during.statusCode()).isEqualTo(200);
+        assertThat(during.body()).isEqualTo("ok");
+        assertThat(stopped.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
+    }
+
+    @Test
     void stopGivesUpOnRequestsThatOutlastTheDrainTimeout() throws Exception {
         backend = slowBackend(60_000);
         gateway = PorticoServer.start(Gateway.builder()
