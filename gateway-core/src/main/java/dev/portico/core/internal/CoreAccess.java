@@ -7,6 +7,7 @@ import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.core.upstream.Upstream;
 
 import java.net.InetSocketAddress;
 
@@ -18,6 +19,7 @@ public final class CoreAccess {
 
     private static volatile RequestAccess requests;
     private static volatile GatewayAccess gateways;
+    private static volatile UpstreamAccess upstreams;
 
     private CoreAccess() {
     }
@@ -63,6 +65,37 @@ public final class CoreAccess {
         if (access == null) {
             initialize(Gateway.class);
             access = gateways;
+        }
+        return access;
+    }
+
+    /** What {@link Upstream} opens to the pipeline: its counts of calls and retries in flight. */
+    public interface UpstreamAccess {
+
+        /** Counts one more call in flight; returns {@code false}, counting nothing, when that is over the cap. */
+        boolean admit(Upstream upstream);
+
+        /** Counts one call in flight less. */
+        void release(Upstream upstream);
+
+        /** Counts one more retry in flight when the retry budget allows it; returns whether it did. */
+        boolean startRetry(Upstream upstream);
+
+        /** Counts one retry in flight less. */
+        void endRetry(Upstream upstream);
+    }
+
+    /** Registers {@link Upstream}'s access; called once, by {@link Upstream} as it initializes. */
+    public static void upstreams(UpstreamAccess access) {
+        upstreams = access;
+    }
+
+    /** Returns {@link Upstream}'s access, initializing {@link Upstream} first if needed. */
+    public static UpstreamAccess upstreams() {
+        UpstreamAccess access = upstreams;
+        if (access == null) {
+            initialize(Upstream.class);
+            access = upstreams;
         }
         return access;
     }

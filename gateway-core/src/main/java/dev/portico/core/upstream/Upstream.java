@@ -2,12 +2,16 @@ package dev.portico.core.upstream;
 
 import dev.portico.core.Context;
 import dev.portico.core.Request;
+import dev.portico.core.internal.CoreAccess;
+import dev.portico.core.resilience.CircuitBreaker;
+import dev.portico.core.resilience.RetryBudget;
 
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A named backend service with one or more instances, which calls are spread over by its {@link LoadBalancer}
@@ -23,12 +27,44 @@ public final class Upstream {
     private final List<Endpoint> endpoints;
     private final LoadBalancer loadBalancer;
     private final List<CallListener> listeners;
+    private final CircuitBreaker circuitBreaker;
+    private final RetryBudget retryBudget;
+    private final int maxConcurrentRequests;
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger retrying = new AtomicInteger();
+
+    static {
+        CoreAccess.upstreams(new CoreAccess.UpstreamAccess() {
+            @Override
+            public boolean admit(Upstream upstream) {
+                return upstream.admit();
+            }
+
+            @Override
+            public void release(Upstream upstream) {
+                upstream.active.decrementAndGet();
+            }
+
+            @Override
+            public boolean startRetry(Upstream upstream) {
+                return upstream.startRetry();
+            }
+
+            @Override
+            public void endRetry(Upstream upstream) {
+                upstream.retrying.decrementAndGet();
+            }
+        });
+    }
 
     private Upstream(Builder b) {
         this.name = b.name;
         this.endpoints = List.copyOf(b.endpoints);
         this.loadBalancer = b.loadBalancer != null ? b.loadBalancer : LoadBalancer.roundRobin();
         this.listeners = List.copyOf(b.listeners);
+        this.circuitBreaker = b.circuitBreaker;
+        this.retryBudget = b.retryBudget;
+        this.maxConcurrentRequests = b.maxConcurrentRequests;
     }
 
     /** Returns an upstream with these instance URLs, such as {@code http://127.0.0.1:8081}. */
@@ -83,6 +119,49 @@ public final class Upstream {
         return listeners;
     }
 
+    /** Returns the circuit breaker that guards calls to this upstream, or {@code null} for none. */
+    public CircuitBreaker circuitBreaker() {
+        return circuitBreaker;
+    }
+
+    /** Returns the budget that caps concurrent retries to this upstream ({@link RetryBudget#defaults()} unless set). */
+    public RetryBudget retryBudget() {
+        return retryBudget;
+    }
+
+    /** Returns the most calls waiting for this upstream's answer at once; {@link Integer#MAX_VALUE} for no cap. */
+    public int maxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    /**
+     * Returns how many calls are waiting for this upstream's answer now (from their first attempt to the final
+     * response head), counting the calls that go through its policies: retries, a request cap or a breaker.
+     */
+    public int activeRequests() {
+        return active.get();
+    }
+
+    private boolean admit() {
+        if (active.incrementAndGet() > maxConcurrentRequests) {
+            active.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private boolean startRetry() {
+        while (true) {
+            int now = retrying.get();
+            if (!retryBudget.allows(now, active.get())) {
+                return false;
+            }
+            if (retrying.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
     @Override
     public String toString() {
         return "Upstream{" + name + ' ' + endpoints + '}';
@@ -94,6 +173,9 @@ public final class Upstream {
         private final String name;
         private final List<Endpoint> endpoints = new ArrayList<>();
         private final List<CallListener> listeners = new ArrayList<>();
+        private CircuitBreaker circuitBreaker;
+        private RetryBudget retryBudget = RetryBudget.defaults();
+        private int maxConcurrentRequests = Integer.MAX_VALUE;
         private LoadBalancer loadBalancer;
 
         private Builder(String name) {
@@ -123,6 +205,33 @@ public final class Upstream {
         /** Adds a listener that hears the outcome of every call to this upstream. */
         public Builder listener(CallListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Guards calls with this circuit breaker: while it is open they get its fallback or 503 JSON at once. A
+         * breaker holds state, so give each upstream its own.
+         */
+        public Builder circuitBreaker(CircuitBreaker breaker) {
+            this.circuitBreaker = Objects.requireNonNull(breaker, "breaker");
+            return this;
+        }
+
+        /** Sets the budget that caps concurrent retries to this upstream (default {@link RetryBudget#defaults()}). */
+        public Builder retryBudget(RetryBudget budget) {
+            this.retryBudget = Objects.requireNonNull(budget, "budget");
+            return this;
+        }
+
+        /**
+         * Caps the calls waiting for this upstream's answer at once; a call over the cap gets 503 JSON at once,
+         * without reaching the upstream (default: no cap).
+         */
+        public Builder maxConcurrentRequests(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConcurrentRequests: " + max + " (expected: >= 1)");
+            }
+            this.maxConcurrentRequests = max;
             return this;
         }
 
