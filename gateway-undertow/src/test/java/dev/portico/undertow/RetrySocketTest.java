@@ -102,8 +102,11 @@ class RetrySocketTest {
         resources.add(a);
         Instance b = new Instance("b", 0);
         int bPort = b.port();
+        // four clients need at most four retries in flight; the default budget's minimum of three could refuse the
+        // fourth, since nothing ejects the dead instance here (outlier ejection is what ends the retries for good)
         PorticoServer server = serve(Route.get("/who").retries(QUICK)
-                .to(Upstream.of("app", "http://127.0.0.1:" + a.port(), "http://127.0.0.1:" + bPort)));
+                .to(Upstream.builder("app").instance("http://127.0.0.1:" + a.port()).instance("http://127.0.0.1:" + bPort)
+                        .retryBudget(RetryBudget.of(0.2, 4)).build()));
         URI uri = URI.create("http://127.0.0.1:" + server.port() + "/who");
         AtomicInteger done = new AtomicInteger();
         Map<String, Integer> errors = new ConcurrentHashMap<>();
