@@ -3,6 +3,7 @@ package dev.portico.core.resilience;
 import dev.portico.core.internal.Checks;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -131,12 +132,12 @@ public final class RetryPolicy {
     public boolean equals(Object other) {
         return other instanceof RetryPolicy that && maxAttempts == that.maxAttempts && baseNanos == that.baseNanos
                 && maxNanos == that.maxNanos && Objects.equals(perTryTimeout, that.perTryTimeout)
-                && java.util.Arrays.equals(statuses, that.statuses) && nonIdempotent == that.nonIdempotent;
+                && Arrays.equals(statuses, that.statuses) && nonIdempotent == that.nonIdempotent;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxAttempts, baseNanos, maxNanos, perTryTimeout, java.util.Arrays.hashCode(statuses), nonIdempotent);
+        return Objects.hash(maxAttempts, baseNanos, maxNanos, perTryTimeout, Arrays.hashCode(statuses), nonIdempotent);
     }
 
     /** A builder of {@link RetryPolicy}. */

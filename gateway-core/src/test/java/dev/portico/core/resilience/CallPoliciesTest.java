@@ -338,6 +338,20 @@ class CallPoliciesTest {
     }
 
     @Test
+    void aBalancerThatThrowsEndsTheCallWith500AndFreesItsSlot() {
+        Upstream app = Upstream.builder("app").instance("http://10.0.0.1:80").maxConcurrentRequests(1)
+                .loadBalancer((endpoints, request, context) -> {
+                    throw new IllegalStateException("a bug");
+                }).build();
+
+        Response response = send(Route.get("/a").retries(AT_ONCE).to(app), Http.get("/a"));
+
+        assertError(response, 500, "internal_error");
+        assertThat(app.activeRequests()).isZero();
+        assertThat(client.calls).isEmpty();
+    }
+
+    @Test
     void overTheUpstreamsRequestCapACallGets503AtOnce() throws Exception {
         Upstream app = Upstream.builder("app").instance("http://10.0.0.1:80").maxConcurrentRequests(1).build();
         Gateway gateway = Gateway.builder().route(Route.get("/a").to(app)).build();

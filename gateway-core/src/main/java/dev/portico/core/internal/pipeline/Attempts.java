@@ -44,8 +44,10 @@ final class Attempts {
     private final boolean replayable;
     private final CompletableFuture<Response> result = new CompletableFuture<>();
 
+    private Set<Endpoint> tried = Set.of(); // only touched by attempt(), and attempts never overlap
+
     // guarded by this
-    private Set<Endpoint> tried = Set.of();
+    private boolean over;
     private int attempts;
     private Try current;
     private boolean retryHeld;
@@ -86,13 +88,13 @@ final class Attempts {
             return CompletableFuture.failedFuture(GatewayException.serviceUnavailable(
                     "upstream " + upstream.name() + " is at its request limit"));
         }
-        result.whenComplete((response, failure) -> ended());
+        result.whenComplete((response, failure) -> ended()); // the caller cancelled it
         if (deadline != 0) {
             ScheduledFuture<?> task = Timer.schedule(this::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
             synchronized (this) {
                 expiry = task;
             }
-            if (result.isDone()) {
+            if (over()) {
                 task.cancel(false);
             }
         }
@@ -106,7 +108,7 @@ final class Attempts {
 
     /** Makes an attempt, the breaker's permission (if any) already granted. */
     private void attempt(boolean retry) {
-        if (result.isDone()) {
+        if (over()) {
             release(breaker);
             return;
         }
@@ -124,28 +126,28 @@ final class Attempts {
             response = min(policy.perTryTimeout() != null ? policy.perTryTimeout() : response, remaining);
         }
         Try attempt = new Try(retry);
-        Endpoint endpoint;
         synchronized (this) {
-            endpoint = upstream.choose(request, pipeline, tried);
-            if (tried.isEmpty()) {
-                tried = policy.maxAttempts() > 1 ? new HashSet<>(4) : Set.of();
-            }
-            if (policy.maxAttempts() > 1) {
-                tried.add(endpoint);
-            }
             attempts++;
             current = attempt;
         }
         CompletableFuture<Response> sent;
         try {
+            // attempts follow one another, each started after the last ended, so tried needs no lock
+            Endpoint endpoint = upstream.choose(request, pipeline, tried);
+            if (policy.maxAttempts() > 1) {
+                if (tried.isEmpty()) {
+                    tried = new HashSet<>(4);
+                }
+                tried.add(endpoint);
+            }
             sent = pipeline.attempt(upstream, endpoint, request, options, connect, response);
         } catch (Throwable t) {
-            sent = CompletableFuture.failedFuture(t);
+            sent = CompletableFuture.failedFuture(t); // a balancer's or transport's bug ends the call, never leaks it
         }
         synchronized (this) {
             attempt.sent = sent;
         }
-        if (result.isDone()) {
+        if (over()) {
             sent.cancel(false); // ended (cancelled, or past the deadline) while this attempt was being sent
         }
         sent.whenComplete((answer, failure) -> settled(attempt, answer, failure));
@@ -158,7 +160,7 @@ final class Attempts {
         if (attempt.retry) {
             endRetry();
         }
-        if (result.isDone() || cause instanceof CancellationException) {
+        if (over() || cause instanceof CancellationException) {
             if (answer != null) {
                 answer.body().discard(); // nobody will read it
             }
@@ -192,7 +194,7 @@ final class Attempts {
         synchronized (this) {
             backoff = task;
         }
-        if (result.isDone() && task.cancel(false)) {
+        if (over() && task.cancel(false)) {
             release(breaker); // the retry will not run: give back its permission
         }
     }
@@ -232,7 +234,7 @@ final class Attempts {
         }
         boolean kept;
         synchronized (this) {
-            kept = !result.isDone();
+            kept = !over;
             retryHeld = kept;
         }
         if (!kept) {
@@ -254,18 +256,20 @@ final class Attempts {
 
     private void refusedByBreaker() {
         if (breaker.fallback() == null) {
-            result.completeExceptionally(GatewayException.serviceUnavailable(breaker.retryAfter(),
+            deliver(null, GatewayException.serviceUnavailable(breaker.retryAfter(),
                     "upstream " + upstream.name() + " is unavailable (circuit open)"));
             return;
         }
         try {
             breaker.fallback().handle(request, pipeline).whenComplete((answer, failure) -> deliver(answer, failure));
         } catch (Throwable t) {
-            result.completeExceptionally(t);
+            deliver(null, t);
         }
     }
 
+    /** Ends the call with this answer or failure; the call's slots are free before anyone hears it. */
     private void deliver(Response answer, Throwable failure) {
+        ended();
         if (failure != null) {
             result.completeExceptionally(failure);
         } else if (!result.complete(answer) && answer != null) {
@@ -279,13 +283,13 @@ final class Attempts {
         synchronized (this) {
             attempt = current;
         }
-        if (result.isDone()) {
+        if (over()) {
             return;
         }
         if (attempt != null) {
             judge(attempt, null, GatewayException.gatewayTimeout("late"));
         }
-        result.completeExceptionally(lateness());
+        deliver(null, lateness());
     }
 
     private GatewayException lateness() {
@@ -295,16 +299,20 @@ final class Attempts {
 
     /** The call is over: frees the cap's slot and a retry's, stops the timers, aborts an attempt still in flight. */
     private void ended() {
-        UPSTREAMS.release(upstream);
-        endRetry();
         CompletableFuture<Response> sent;
         ScheduledFuture<?> waiting;
         ScheduledFuture<?> timer;
         synchronized (this) {
+            if (over) {
+                return;
+            }
+            over = true;
             sent = current != null ? current.sent : null;
             waiting = backoff;
             timer = expiry;
         }
+        UPSTREAMS.release(upstream);
+        endRetry();
         if (waiting != null && waiting.cancel(false)) {
             release(breaker); // the retry waiting for its backoff will not run: give back its permission
         }
@@ -314,6 +322,10 @@ final class Attempts {
         if (sent != null && !sent.isDone()) {
             sent.cancel(false); // aborts the call on its IO thread; a late answer is discarded in settled
         }
+    }
+
+    private synchronized boolean over() {
+        return over;
     }
 
     private static void release(CircuitBreaker breaker) {
