@@ -71,16 +71,7 @@ public class GatewayException extends RuntimeException {
 
     /** 429: the client sent too many requests; {@code Retry-After} gives the wait in whole seconds, rounded up. */
     public static GatewayException tooManyRequests(Duration retryAfter, String message) {
-        Objects.requireNonNull(retryAfter, "retryAfter");
-        if (retryAfter.isNegative()) {
-            throw new IllegalArgumentException("retryAfter: " + retryAfter + " (expected: >= 0)");
-        }
-        long seconds = retryAfter.getSeconds();
-        if (retryAfter.getNano() > 0 && seconds < Long.MAX_VALUE) {
-            seconds++;
-        }
-        return new GatewayException(429, "too_many_requests", message,
-                Headers.of("Retry-After", Long.toString(seconds)));
+        return new GatewayException(429, "too_many_requests", message, retryAfter(retryAfter));
     }
 
     /** 502: the upstream could not be reached or gave no valid response. */
@@ -91,6 +82,26 @@ public class GatewayException extends RuntimeException {
     /** 503: the gateway or the upstream cannot take the request now. */
     public static GatewayException serviceUnavailable(String message) {
         return new GatewayException(503, "service_unavailable", message);
+    }
+
+    /**
+     * 503 with {@code Retry-After} in whole seconds, rounded up: the upstream cannot take the request for that long
+     * (an open circuit breaker).
+     */
+    public static GatewayException serviceUnavailable(Duration retryAfter, String message) {
+        return new GatewayException(503, "service_unavailable", message, retryAfter(retryAfter));
+    }
+
+    private static Headers retryAfter(Duration retryAfter) {
+        Objects.requireNonNull(retryAfter, "retryAfter");
+        if (retryAfter.isNegative()) {
+            throw new IllegalArgumentException("retryAfter: " + retryAfter + " (expected: >= 0)");
+        }
+        long seconds = retryAfter.getSeconds();
+        if (retryAfter.getNano() > 0 && seconds < Long.MAX_VALUE) {
+            seconds++;
+        }
+        return Headers.of("Retry-After", Long.toString(seconds));
     }
 
     /** 504: the upstream did not answer in time. */

@@ -2,6 +2,8 @@ package dev.portico.core;
 
 import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.routing.PathPattern;
+import dev.portico.core.resilience.RetryPolicy;
+import dev.portico.core.resilience.UpstreamErrors;
 import dev.portico.core.upstream.Upstream;
 
 import java.time.Duration;
@@ -43,6 +45,8 @@ public final class Route {
     private final Duration timeout;
     private final Duration connectTimeout;
     private final long maxBodySize;
+    private final RetryPolicy retries;
+    private final UpstreamErrors upstreamErrors;
     private final Map<String, Object> metadata;
 
     private Route(Builder b) {
@@ -56,6 +60,8 @@ public final class Route {
         this.timeout = b.timeout;
         this.connectTimeout = b.connectTimeout;
         this.maxBodySize = b.maxBodySize;
+        this.retries = b.retries;
+        this.upstreamErrors = b.upstreamErrors;
         this.metadata = Map.copyOf(b.metadata);
     }
 
@@ -142,6 +148,16 @@ public final class Route {
         return maxBodySize;
     }
 
+    /** Returns how upstream calls are retried, or {@code null} for no retries. */
+    public RetryPolicy retries() {
+        return retries;
+    }
+
+    /** Returns what the route does with its upstream's 5xx responses. */
+    public UpstreamErrors upstreamErrors() {
+        return upstreamErrors;
+    }
+
     /** Returns the metadata, for filters and operators. */
     public Map<String, Object> metadata() {
         return metadata;
@@ -181,6 +197,8 @@ public final class Route {
         private Duration timeout;
         private Duration connectTimeout;
         private long maxBodySize = -1;
+        private RetryPolicy retries;
+        private UpstreamErrors upstreamErrors = UpstreamErrors.PASS_THROUGH;
         private final Map<String, Object> metadata = new LinkedHashMap<>();
 
         private Builder(String pattern) {
@@ -278,7 +296,8 @@ public final class Route {
 
         /**
          * Sets the upstream response timeout: for each call, how long from the end of its request body to the
-         * upstream's response head; a later head gets 504.
+         * upstream's response head; a later head gets 504. With {@link #retries retries}, it bounds the whole call:
+         * every attempt and backoff together.
          */
         public Builder timeout(Duration timeout) {
             this.timeout = Checks.positive(timeout, "timeout");
@@ -294,6 +313,25 @@ public final class Route {
         /** Sets the largest request body accepted, in bytes, streamed or buffered; a larger one gets 413. */
         public Builder maxBodySize(long bytes) {
             this.maxBodySize = Checks.notNegative(bytes, "maxBodySize");
+            return this;
+        }
+
+        /**
+         * Retries the calls of this route (and of {@code Context.send} in its handler) by this policy: on connect
+         * failures, resets, timeouts and the policy's statuses, on another instance, within the route's timeout and
+         * the upstream's retry budget.
+         */
+        public Builder retries(RetryPolicy retries) {
+            this.retries = Objects.requireNonNull(retries, "retries");
+            return this;
+        }
+
+        /**
+         * Sets what a proxy route does with its upstream's 5xx responses once retries are over: pass them through
+         * (the default) or replace them with the gateway's 502 JSON.
+         */
+        public Builder upstreamErrors(UpstreamErrors upstreamErrors) {
+            this.upstreamErrors = Objects.requireNonNull(upstreamErrors, "upstreamErrors");
             return this;
         }
 

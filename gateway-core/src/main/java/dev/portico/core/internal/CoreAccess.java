@@ -78,8 +78,7 @@ public final class CoreAccess {
         return access;
     }
 
-    /** What {@link Upstream} opens to the rest of core. */
-    @FunctionalInterface
+    /** What {@link Upstream} opens to the rest of core: the leases of a served gateway, and its counts of calls and retries in flight. */
     public interface UpstreamAccess {
 
         /**
@@ -87,6 +86,18 @@ public final class CoreAccess {
          * held; closing the lease releases it.
          */
         AutoCloseable retain(Upstream upstream, UpstreamClient client, Consumer<Endpoint> retired);
+
+        /** Counts one more call in flight; returns {@code false}, counting nothing, when that is over the cap. */
+        boolean admit(Upstream upstream);
+
+        /** Counts one call in flight less. */
+        void release(Upstream upstream);
+
+        /** Counts one more retry in flight when the retry budget allows it; returns whether it did. */
+        boolean startRetry(Upstream upstream);
+
+        /** Counts one retry in flight less. */
+        void endRetry(Upstream upstream);
     }
 
     /** Registers {@link Upstream}'s access; called once, by {@link Upstream} as it initializes. */

@@ -1,6 +1,7 @@
 package dev.portico.core.upstream;
 
 import dev.portico.core.internal.Checks;
+import dev.portico.core.resilience.RetryPolicy;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -21,12 +22,14 @@ public final class SendOptions {
     private final Duration connectTimeout;
     private final long maxBodySize;
     private final boolean proxyHeaders;
+    private final RetryPolicy retries;
 
     private SendOptions(Builder b) {
         this.timeout = b.timeout;
         this.connectTimeout = b.connectTimeout;
         this.maxBodySize = b.maxBodySize;
         this.proxyHeaders = b.proxyHeaders;
+        this.retries = b.retries;
     }
 
     /** Returns the options that change nothing: the route's settings apply. */
@@ -39,7 +42,10 @@ public final class SendOptions {
         return new Builder();
     }
 
-    /** Returns the response timeout (from the end of the request to the response head), or {@code null}. */
+    /**
+     * Returns the response timeout (from the end of the request to the response head; with retries, for all attempts
+     * and backoffs together), or {@code null}.
+     */
     public Duration timeout() {
         return timeout;
     }
@@ -62,6 +68,11 @@ public final class SendOptions {
         return proxyHeaders;
     }
 
+    /** Returns the retry policy of this call, or {@code null} for the route's. */
+    public RetryPolicy retries() {
+        return retries;
+    }
+
     /** A builder of {@link SendOptions}. */
     public static final class Builder {
 
@@ -69,6 +80,7 @@ public final class SendOptions {
         private Duration connectTimeout;
         private long maxBodySize = -1;
         private boolean proxyHeaders = true;
+        private RetryPolicy retries;
 
         private Builder() {
         }
@@ -97,6 +109,14 @@ public final class SendOptions {
             return this;
         }
 
+        /**
+         * Sets how this call is retried, overriding the route's retries; {@link RetryPolicy#none()} turns them off.
+         */
+        public Builder retries(RetryPolicy retries) {
+            this.retries = Objects.requireNonNull(retries, "retries");
+            return this;
+        }
+
         /** Returns the options. */
         public SendOptions build() {
             return new SendOptions(this);
@@ -106,18 +126,18 @@ public final class SendOptions {
     @Override
     public String toString() {
         return "SendOptions{timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", maxBodySize=" + maxBodySize
-                + ", proxyHeaders=" + proxyHeaders + '}';
+                + ", proxyHeaders=" + proxyHeaders + ", retries=" + retries + '}';
     }
 
     @Override
     public boolean equals(Object other) {
         return other instanceof SendOptions that && Objects.equals(timeout, that.timeout)
                 && Objects.equals(connectTimeout, that.connectTimeout) && maxBodySize == that.maxBodySize
-                && proxyHeaders == that.proxyHeaders;
+                && proxyHeaders == that.proxyHeaders && Objects.equals(retries, that.retries);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(timeout, connectTimeout, maxBodySize, proxyHeaders);
+        return Objects.hash(timeout, connectTimeout, maxBodySize, proxyHeaders, retries);
     }
 }

@@ -4,12 +4,17 @@ import dev.portico.core.Context;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.internal.CoreAccess;
+import dev.portico.core.resilience.CircuitBreaker;
+import dev.portico.core.resilience.RetryBudget;
+import dev.portico.core.spi.UpstreamClient;
 
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -25,10 +30,6 @@ import java.util.function.LongSupplier;
  */
 public final class Upstream {
 
-    static {
-        CoreAccess.upstreams((upstream, client, retired) -> upstream.lifecycle.retain(client, retired));
-    }
-
     private final String name;
     private final LoadBalancer loadBalancer;
     private final OutlierDetection outlierDetection;
@@ -37,6 +38,40 @@ public final class Upstream {
     private final List<CallListener> listeners;
     private final Instances instances;
     private final Lifecycle lifecycle;
+    private final CircuitBreaker circuitBreaker;
+    private final RetryBudget retryBudget;
+    private final int maxConcurrentRequests;
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger retrying = new AtomicInteger();
+
+    static {
+        CoreAccess.upstreams(new CoreAccess.UpstreamAccess() {
+            @Override
+            public AutoCloseable retain(Upstream upstream, UpstreamClient client, Consumer<Endpoint> retired) {
+                return upstream.lifecycle.retain(client, retired);
+            }
+
+            @Override
+            public boolean admit(Upstream upstream) {
+                return upstream.admit();
+            }
+
+            @Override
+            public void release(Upstream upstream) {
+                upstream.active.decrementAndGet();
+            }
+
+            @Override
+            public boolean startRetry(Upstream upstream) {
+                return upstream.startRetry();
+            }
+
+            @Override
+            public void endRetry(Upstream upstream) {
+                upstream.retrying.decrementAndGet();
+            }
+        });
+    }
 
     private Upstream(Builder b) {
         this.name = b.name;
@@ -58,6 +93,9 @@ public final class Upstream {
         }
         all.addAll(b.listeners);
         this.listeners = List.copyOf(all);
+        this.circuitBreaker = b.circuitBreaker;
+        this.retryBudget = b.retryBudget;
+        this.maxConcurrentRequests = b.maxConcurrentRequests;
     }
 
     /** Returns an upstream with these instance URLs, such as {@code http://127.0.0.1:8081}. */
@@ -149,6 +187,49 @@ public final class Upstream {
         return instances;
     }
 
+    /** Returns the circuit breaker that guards calls to this upstream, or {@code null} for none. */
+    public CircuitBreaker circuitBreaker() {
+        return circuitBreaker;
+    }
+
+    /** Returns the budget that caps concurrent retries to this upstream ({@link RetryBudget#defaults()} unless set). */
+    public RetryBudget retryBudget() {
+        return retryBudget;
+    }
+
+    /** Returns the most calls waiting for this upstream's answer at once; {@link Integer#MAX_VALUE} for no cap. */
+    public int maxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    /**
+     * Returns how many calls are waiting for this upstream's answer now (from their first attempt to the final
+     * response head), counting the calls that go through its policies: retries, a request cap or a breaker.
+     */
+    public int activeRequests() {
+        return active.get();
+    }
+
+    private boolean admit() {
+        if (active.incrementAndGet() > maxConcurrentRequests) {
+            active.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private boolean startRetry() {
+        while (true) {
+            int now = retrying.get();
+            if (!retryBudget.allows(now, active.get())) {
+                return false;
+            }
+            if (retrying.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
     @Override
     public String toString() {
         return "Upstream{" + name + ' ' + (discovery != null ? discovery + " " : "") + instances.all() + '}';
@@ -160,6 +241,9 @@ public final class Upstream {
         private final String name;
         private final List<Endpoint> endpoints = new ArrayList<>();
         private final List<CallListener> listeners = new ArrayList<>();
+        private CircuitBreaker circuitBreaker;
+        private RetryBudget retryBudget = RetryBudget.defaults();
+        private int maxConcurrentRequests = Integer.MAX_VALUE;
         private LoadBalancer loadBalancer;
         private Discovery discovery;
         private OutlierDetection outlierDetection;
@@ -223,6 +307,33 @@ public final class Upstream {
         /** Adds a listener that hears the outcome of every call to this upstream. */
         public Builder listener(CallListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Guards calls with this circuit breaker: while it is open they get its fallback or 503 JSON at once. A
+         * breaker holds state, so give each upstream its own.
+         */
+        public Builder circuitBreaker(CircuitBreaker breaker) {
+            this.circuitBreaker = Objects.requireNonNull(breaker, "breaker");
+            return this;
+        }
+
+        /** Sets the budget that caps concurrent retries to this upstream (default {@link RetryBudget#defaults()}). */
+        public Builder retryBudget(RetryBudget budget) {
+            this.retryBudget = Objects.requireNonNull(budget, "budget");
+            return this;
+        }
+
+        /**
+         * Caps the calls waiting for this upstream's answer at once; a call over the cap gets 503 JSON at once,
+         * without reaching the upstream (default: no cap).
+         */
+        public Builder maxConcurrentRequests(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConcurrentRequests: " + max + " (expected: >= 1)");
+            }
+            this.maxConcurrentRequests = max;
             return this;
         }
 

@@ -12,6 +12,8 @@ import dev.portico.core.Route;
 import dev.portico.core.internal.http.ProxyHeaders;
 import dev.portico.core.internal.http.TrustedProxies;
 import dev.portico.core.internal.routing.Router;
+import dev.portico.core.resilience.RetryPolicy;
+import dev.portico.core.resilience.UpstreamErrors;
 import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
@@ -116,8 +118,22 @@ public final class Pipeline implements Context, GatewayExchange {
             throw GatewayException.payloadTooLarge(limit);
         }
         Upstream upstream = matched.upstream();
-        return new Link(match.filters(), 0, upstream != null ? r -> send(upstream, r) : r -> matched.handler().handle(r, this))
-                .proceed(request);
+        Function<Request, CompletionStage<Response>> target = upstream == null ? r -> matched.handler().handle(r, this)
+                : matched.upstreamErrors() == UpstreamErrors.REPLACE ? r -> replaceErrors(upstream, send(upstream, r))
+                : r -> send(upstream, r);
+        return new Link(match.filters(), 0, target).proceed(request);
+    }
+
+    /** Replaces an upstream's 5xx response, whose body is discarded, with the gateway's 502. */
+    private static CompletionStage<Response> replaceErrors(Upstream upstream, CompletionStage<Response> sent) {
+        return sent.thenCompose(response -> {
+            if (response.status() < 500) {
+                return CompletableFuture.completedFuture(response);
+            }
+            response.body().discard();
+            return CompletableFuture.failedFuture(GatewayException.badGateway(
+                    "upstream " + upstream.name() + " answered " + response.status()));
+        });
     }
 
     private Response respond(Response response, Throwable error) {
@@ -261,18 +277,18 @@ public final class Pipeline implements Context, GatewayExchange {
 
     @Override
     public CompletionStage<Response> send(Upstream upstream, Request request, SendOptions options) {
-        Endpoint endpoint = upstream.choose(request, this, Set.of());
         Route r = route;
-        Request outgoing = options.proxyHeaders()
-                ? ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
-                        Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), original.header("Host"))
-                : request.toBuilder().header("Host", endpoint.authority()).build();
-        CallOptions call = new CallOptions(upstream.name(),
-                options.connectTimeout() != null ? options.connectTimeout() : connectTimeout(),
-                options.timeout() != null ? options.timeout() : timeout(),
-                options.maxBodySize() >= 0 ? options.maxBodySize() : r != null ? gateway.maxBodySize(r) : gateway.maxBodySize(),
-                listeners(upstream));
-        CompletableFuture<Response> sent = client.send(endpoint, outgoing, call).toCompletableFuture();
+        RetryPolicy retries = options.retries() != null ? options.retries() : r != null ? r.retries() : null;
+        Duration connectTimeout = options.connectTimeout() != null ? options.connectTimeout() : connectTimeout();
+        Duration timeout = options.timeout() != null ? options.timeout() : timeout();
+        CompletableFuture<Response> sent;
+        if ((retries == null || retries.maxAttempts() == 1) && upstream.circuitBreaker() == null
+                && upstream.maxConcurrentRequests() == Integer.MAX_VALUE) {
+            sent = attempt(upstream, upstream.choose(request, this, Set.of()), request, options, connectTimeout, timeout);
+        } else {
+            sent = new Attempts(this, upstream, request, options, retries != null ? retries : RetryPolicy.none(),
+                    connectTimeout, timeout).start();
+        }
         if (!options.proxyHeaders()) {
             return sent;
         }
@@ -284,6 +300,20 @@ public final class Pipeline implements Context, GatewayExchange {
             }
         });
         return answered;
+    }
+
+    /** Sends one attempt of a call to this instance, with these timeouts; the transport's stage, as it is. */
+    CompletableFuture<Response> attempt(Upstream upstream, Endpoint endpoint, Request request, SendOptions options,
+                                        Duration connectTimeout, Duration timeout) {
+        Route r = route;
+        Request outgoing = options.proxyHeaders()
+                ? ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
+                        Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), original.header("Host"))
+                : request.toBuilder().header("Host", endpoint.authority()).build();
+        CallOptions call = new CallOptions(upstream.name(), connectTimeout, timeout,
+                options.maxBodySize() >= 0 ? options.maxBodySize() : r != null ? gateway.maxBodySize(r) : gateway.maxBodySize(),
+                listeners(upstream));
+        return client.send(endpoint, outgoing, call).toCompletableFuture();
     }
 
     private List<CallListener> listeners(Upstream upstream) {

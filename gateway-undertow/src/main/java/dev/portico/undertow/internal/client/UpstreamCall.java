@@ -83,19 +83,30 @@ public final class UpstreamCall {
         this.bodyIdleNanos = bodyIdleTimeout.toNanos();
     }
 
+    /**
+     * Starts the call; callable from any thread (a retry starts on the gateway's timer thread after its backoff), as
+     * everything that touches the exchange or a channel runs on the IO thread.
+     */
     CompletableFuture<Response> start() {
-        if (server != null) {
-            server.addExchangeCompleteListener((ex, next) -> {
-                onIoThread(() -> guarded(this::clientGone));
-                next.proceed();
-            });
-        }
         result.whenComplete((response, failure) -> {
             if (failure instanceof CancellationException) {
                 onIoThread(() -> fail(failure, Kind.CANCELLED)); // the caller gave up: abort, free the connection
             }
         });
-        onIoThread(() -> guarded(this::begin));
+        onIoThread(() -> {
+            if (server != null) {
+                if (server.isComplete()) {
+                    attemptStarted = System.nanoTime();
+                    fail(GatewayException.badRequest("the client went away"), Kind.CANCELLED);
+                    return;
+                }
+                server.addExchangeCompleteListener((ex, next) -> {
+                    onIoThread(() -> guarded(this::clientGone));
+                    next.proceed();
+                });
+            }
+            guarded(this::begin);
+        });
         return result;
     }
 

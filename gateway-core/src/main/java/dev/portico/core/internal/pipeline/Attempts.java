@@ -1,0 +1,340 @@
+package dev.portico.core.internal.pipeline;
+
+import dev.portico.core.GatewayException;
+import dev.portico.core.Request;
+import dev.portico.core.Response;
+import dev.portico.core.internal.CoreAccess;
+import dev.portico.core.internal.Timer;
+import dev.portico.core.resilience.CircuitBreaker;
+import dev.portico.core.resilience.RetryPolicy;
+import dev.portico.core.upstream.Endpoint;
+import dev.portico.core.upstream.SendOptions;
+import dev.portico.core.upstream.Upstream;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One upstream call under its policies: the upstream's request cap, its circuit breaker, and the retry policy (each
+ * retry on an instance not tried yet, after a backoff on the shared timer, within the call's deadline and the
+ * upstream's retry budget). Completes once, with the last answer or failure; a retried response's body is
+ * discarded. Its steps run on IO threads (outcomes), on the timer thread (backoffs, the deadline) and on the
+ * caller's (cancellation), so its state is guarded by its monitor, and nothing is called out while holding it.
+ */
+final class Attempts {
+
+    private static final CoreAccess.UpstreamAccess UPSTREAMS = CoreAccess.upstreams();
+
+    private final Pipeline pipeline;
+    private final Upstream upstream;
+    private final Request request;
+    private final SendOptions options;
+    private final RetryPolicy policy;
+    private final CircuitBreaker breaker;
+    private final Duration connectTimeout;
+    private final Duration timeout;
+    private final long started = System.nanoTime();
+    private final long deadline;
+    private final boolean replayable;
+    private final CompletableFuture<Response> result = new CompletableFuture<>();
+
+    private Set<Endpoint> tried = Set.of(); // only touched by attempt(), and attempts never overlap
+
+    // guarded by this
+    private boolean over;
+    private int attempts;
+    private Try current;
+    private boolean retryHeld;
+    private ScheduledFuture<?> backoff;
+    private ScheduledFuture<?> expiry;
+
+    /** One try: its endpoint and start, and whether its outcome was already given to the breaker. */
+    private static final class Try {
+        final long started = System.nanoTime();
+        final boolean retry;
+        CompletableFuture<Response> sent;
+        boolean judged;
+
+        Try(boolean retry) {
+            this.retry = retry;
+        }
+    }
+
+    Attempts(Pipeline pipeline, Upstream upstream, Request request, SendOptions options, RetryPolicy policy,
+             Duration connectTimeout, Duration timeout) {
+        this.pipeline = pipeline;
+        this.upstream = upstream;
+        this.request = request;
+        this.options = options;
+        this.policy = policy;
+        this.breaker = upstream.circuitBreaker();
+        this.connectTimeout = connectTimeout;
+        this.timeout = timeout;
+        boolean retries = policy.maxAttempts() > 1;
+        this.deadline = retries ? started + timeout.toNanos() : 0;
+        this.replayable = retries && policy.retriesMethod(request.method())
+                && (request.body().isBuffered() || request.body().length() == 0);
+    }
+
+    /** Starts the call; returns its stage, whose cancellation aborts the attempt in flight. */
+    CompletableFuture<Response> start() {
+        if (!UPSTREAMS.admit(upstream)) {
+            return CompletableFuture.failedFuture(GatewayException.serviceUnavailable(
+                    "upstream " + upstream.name() + " is at its request limit"));
+        }
+        result.whenComplete((response, failure) -> ended()); // the caller cancelled it
+        if (deadline != 0) {
+            ScheduledFuture<?> task = Timer.schedule(this::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            synchronized (this) {
+                expiry = task;
+            }
+            if (over()) {
+                task.cancel(false);
+            }
+        }
+        if (breaker != null && !breaker.tryAcquirePermission()) {
+            refusedByBreaker();
+        } else {
+            attempt(false);
+        }
+        return result;
+    }
+
+    /** Makes an attempt, the breaker's permission (if any) already granted. */
+    private void attempt(boolean retry) {
+        if (over()) {
+            release(breaker);
+            return;
+        }
+        Duration connect = connectTimeout;
+        Duration response = timeout;
+        if (deadline != 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) { // the backoff's timer ran late
+                release(breaker);
+                deliver(null, lateness());
+                return;
+            }
+            Duration remaining = Duration.ofNanos(left);
+            connect = min(connect, remaining);
+            response = min(policy.perTryTimeout() != null ? policy.perTryTimeout() : response, remaining);
+        }
+        Try attempt = new Try(retry);
+        synchronized (this) {
+            attempts++;
+            current = attempt;
+        }
+        CompletableFuture<Response> sent;
+        try {
+            // attempts follow one another, each started after the last ended, so tried needs no lock
+            Endpoint endpoint = upstream.choose(request, pipeline, tried);
+            if (policy.maxAttempts() > 1) {
+                if (tried.isEmpty()) {
+                    tried = new HashSet<>(4);
+                }
+                tried.add(endpoint);
+            }
+            sent = pipeline.attempt(upstream, endpoint, request, options, connect, response);
+        } catch (Throwable t) {
+            sent = CompletableFuture.failedFuture(t); // a balancer's or transport's bug ends the call, never leaks it
+        }
+        synchronized (this) {
+            attempt.sent = sent;
+        }
+        if (over()) {
+            sent.cancel(false); // ended (cancelled, or past the deadline) while this attempt was being sent
+        }
+        sent.whenComplete((answer, failure) -> settled(attempt, answer, failure));
+    }
+
+    /** One attempt ended: tell the breaker, then retry or answer. */
+    private void settled(Try attempt, Response answer, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        judge(attempt, answer, cause);
+        if (attempt.retry) {
+            endRetry();
+        }
+        if (over() || cause instanceof CancellationException) {
+            if (answer != null) {
+                answer.body().discard(); // nobody will read it
+            }
+            return;
+        }
+        long delay = 0;
+        boolean again = replayable && retryable(answer, cause);
+        synchronized (this) {
+            again &= attempts < policy.maxAttempts();
+        }
+        if (again) {
+            delay = policy.backoffNanos(attempts);
+            again = System.nanoTime() + delay - deadline < 0 && startRetry();
+        }
+        if (again && breaker != null && !breaker.tryAcquirePermission()) {
+            endRetry();
+            again = false; // the breaker opened meanwhile: the last answer stands
+        }
+        if (!again) {
+            deliver(answer, cause);
+            return;
+        }
+        if (answer != null) {
+            answer.body().discard(); // frees its connection: drained if the rest is at hand, else closed
+        }
+        if (delay == 0) {
+            attempt(true);
+            return;
+        }
+        ScheduledFuture<?> task = Timer.schedule(() -> attempt(true), delay, TimeUnit.NANOSECONDS);
+        synchronized (this) {
+            backoff = task;
+        }
+        if (over() && task.cancel(false)) {
+            release(breaker); // the retry will not run: give back its permission
+        }
+    }
+
+    /** Whether this outcome may be retried: a transport failure (502, 504) or a retried status. */
+    private boolean retryable(Response answer, Throwable cause) {
+        if (answer != null) {
+            return policy.retriesStatus(answer.status());
+        }
+        return cause instanceof GatewayException e && (e.status() == 502 || e.status() == 504);
+    }
+
+    /** Gives the breaker this attempt's outcome, once: 5xx and transport failures fail, cancellations do not count. */
+    private void judge(Try attempt, Response answer, Throwable cause) {
+        if (breaker == null) {
+            return;
+        }
+        synchronized (this) {
+            if (attempt.judged) {
+                return;
+            }
+            attempt.judged = true;
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - attempt.started);
+        if (answer != null ? answer.status() >= 500 : retryable(null, cause)) {
+            breaker.onFailure(elapsed);
+        } else if (answer != null) {
+            breaker.onSuccess(elapsed);
+        } else {
+            breaker.releasePermission();
+        }
+    }
+
+    private boolean startRetry() {
+        if (!UPSTREAMS.startRetry(upstream)) {
+            return false;
+        }
+        boolean kept;
+        synchronized (this) {
+            kept = !over;
+            retryHeld = kept;
+        }
+        if (!kept) {
+            UPSTREAMS.endRetry(upstream);
+        }
+        return kept;
+    }
+
+    private void endRetry() {
+        boolean held;
+        synchronized (this) {
+            held = retryHeld;
+            retryHeld = false;
+        }
+        if (held) {
+            UPSTREAMS.endRetry(upstream);
+        }
+    }
+
+    private void refusedByBreaker() {
+        if (breaker.fallback() == null) {
+            deliver(null, GatewayException.serviceUnavailable(breaker.retryAfter(),
+                    "upstream " + upstream.name() + " is unavailable (circuit open)"));
+            return;
+        }
+        try {
+            breaker.fallback().handle(request, pipeline).whenComplete((answer, failure) -> deliver(answer, failure));
+        } catch (Throwable t) {
+            deliver(null, t);
+        }
+    }
+
+    /** Ends the call with this answer or failure; the call's slots are free before anyone hears it. */
+    private void deliver(Response answer, Throwable failure) {
+        ended();
+        if (failure != null) {
+            result.completeExceptionally(failure);
+        } else if (!result.complete(answer) && answer != null) {
+            answer.body().discard();
+        }
+    }
+
+    /** The call's deadline passed: the attempt in flight fails the breaker's test and is aborted; the caller gets 504. */
+    private void expire() {
+        Try attempt;
+        synchronized (this) {
+            attempt = current;
+        }
+        if (over()) {
+            return;
+        }
+        if (attempt != null) {
+            judge(attempt, null, GatewayException.gatewayTimeout("late"));
+        }
+        deliver(null, lateness());
+    }
+
+    private GatewayException lateness() {
+        return GatewayException.gatewayTimeout("upstream " + upstream.name() + " did not answer within "
+                + timeout.toMillis() + " ms");
+    }
+
+    /** The call is over: frees the cap's slot and a retry's, stops the timers, aborts an attempt still in flight. */
+    private void ended() {
+        CompletableFuture<Response> sent;
+        ScheduledFuture<?> waiting;
+        ScheduledFuture<?> timer;
+        synchronized (this) {
+            if (over) {
+                return;
+            }
+            over = true;
+            sent = current != null ? current.sent : null;
+            waiting = backoff;
+            timer = expiry;
+        }
+        UPSTREAMS.release(upstream);
+        endRetry();
+        if (waiting != null && waiting.cancel(false)) {
+            release(breaker); // the retry waiting for its backoff will not run: give back its permission
+        }
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        if (sent != null && !sent.isDone()) {
+            sent.cancel(false); // aborts the call on its IO thread; a late answer is discarded in settled
+        }
+    }
+
+    private synchronized boolean over() {
+        return over;
+    }
+
+    private static void release(CircuitBreaker breaker) {
+        if (breaker != null) {
+            breaker.releasePermission();
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

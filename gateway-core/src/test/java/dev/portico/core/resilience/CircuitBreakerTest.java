@@ -1,0 +1,162 @@
+package dev.portico.core.resilience;
+
+import dev.portico.core.resilience.CircuitBreaker.State;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The breaker's state machine, driven by an injected clock. */
+class CircuitBreakerTest {
+
+    private static final Duration FAST = Duration.ofMillis(5);
+
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final List<String> transitions = new ArrayList<>();
+
+    private CircuitBreaker.Builder breaker() {
+        return CircuitBreaker.builder().ticker(now::get).listener((from, to) -> transitions.add(from + ">" + to));
+    }
+
+    private static void calls(CircuitBreaker breaker, int successes, int failures) {
+        for (int i = 0; i < successes; i++) {
+            assertThat(breaker.tryAcquirePermission()).isTrue();
+            breaker.onSuccess(FAST);
+        }
+        for (int i = 0; i < failures; i++) {
+            assertThat(breaker.tryAcquirePermission()).isTrue();
+            breaker.onFailure(FAST);
+        }
+    }
+
+    @Test
+    void staysClosedBelowTheMinimumNumberOfCalls() {
+        CircuitBreaker breaker = breaker().window(10, 5).build();
+
+        calls(breaker, 0, 4);
+
+        assertThat(breaker.state()).isEqualTo(State.CLOSED);
+        assertThat(transitions).isEmpty();
+    }
+
+    @Test
+    void opensWhenTheFailureRateReachesItsThreshold() {
+        CircuitBreaker breaker = breaker().window(10, 10).failureRate(0.5).build();
+
+        calls(breaker, 5, 4);
+        assertThat(breaker.state()).isEqualTo(State.CLOSED);
+        calls(breaker, 0, 1);
+
+        assertThat(breaker.state()).isEqualTo(State.OPEN);
+        assertThat(breaker.tryAcquirePermission()).isFalse();
+        assertThat(transitions).containsExactly("CLOSED>OPEN");
+    }
+
+    @Test
+    void theWindowSlidesSoOldFailuresAgeOut() {
+        CircuitBreaker breaker = breaker().window(4, 4).failureRate(0.75).build();
+
+        calls(breaker, 0, 2);   // F F
+        calls(breaker, 2, 0);   // F F S S: 50%
+        calls(breaker, 2, 0);   // S S S S: the failures slid out
+        calls(breaker, 0, 2);   // S S F F: 50%
+
+        assertThat(breaker.state()).isEqualTo(State.CLOSED);
+        calls(breaker, 0, 1);   // S F F F: 75%
+        assertThat(breaker.state()).isEqualTo(State.OPEN);
+    }
+
+    @Test
+    void opensOnTheSlowCallRate() {
+        CircuitBreaker breaker = breaker().window(4, 4).slowCalls(Duration.ofMillis(100), 0.5).build();
+
+        for (int i = 0; i < 2; i++) {
+            breaker.tryAcquirePermission();
+            breaker.onSuccess(Duration.ofMillis(10));
+        }
+        breaker.tryAcquirePermission();
+        breaker.onSuccess(Duration.ofMillis(100));
+        assertThat(breaker.state()).isEqualTo(State.CLOSED);
+        breaker.tryAcquirePermission();
+        breaker.onSuccess(Duration.ofSeconds(1));
+
+        assertThat(breaker.state()).isEqualTo(State.OPEN);
+    }
+
+    @Test
+    void refusesWhileOpenThenHalfOpensAfterItsTimeAndClosesWhenTheTrialsSucceed() {
+        CircuitBreaker breaker = breaker().window(2, 2).openFor(Duration.ofSeconds(10)).halfOpenCalls(2).build();
+        calls(breaker, 0, 2);
+        assertThat(breaker.retryAfter()).isEqualTo(Duration.ofSeconds(10));
+
+        now.addAndGet(Duration.ofSeconds(9).toNanos());
+        assertThat(breaker.tryAcquirePermission()).isFalse();
+        assertThat(breaker.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+        assertThat(breaker.tryAcquirePermission()).as("only two trial calls").isFalse();
+        breaker.onSuccess(FAST);
+        assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+        breaker.onSuccess(FAST);
+
+        assertThat(breaker.state()).isEqualTo(State.CLOSED);
+        assertThat(transitions).containsExactly("CLOSED>OPEN", "OPEN>HALF_OPEN", "HALF_OPEN>CLOSED");
+        calls(breaker, 0, 1);
+        assertThat(breaker.state()).as("the window started afresh").isEqualTo(State.CLOSED);
+    }
+
+    @Test
+    void aFailedTrialOpensItAgainForAnotherPeriod() {
+        CircuitBreaker breaker = breaker().window(2, 2).openFor(Duration.ofSeconds(5)).halfOpenCalls(3).build();
+        calls(breaker, 0, 2);
+        now.addAndGet(Duration.ofSeconds(5).toNanos());
+
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+        breaker.onFailure(FAST);
+
+        assertThat(breaker.state()).isEqualTo(State.OPEN);
+        assertThat(breaker.tryAcquirePermission()).isFalse();
+        assertThat(breaker.retryAfter()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(transitions).containsExactly("CLOSED>OPEN", "OPEN>HALF_OPEN", "HALF_OPEN>OPEN");
+    }
+
+    @Test
+    void aReleasedTrialPermissionCanBeTakenAgain() {
+        CircuitBreaker breaker = breaker().window(1, 1).openFor(Duration.ofSeconds(1)).halfOpenCalls(1).build();
+        calls(breaker, 0, 1);
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+        assertThat(breaker.tryAcquirePermission()).isFalse();
+        breaker.releasePermission();
+
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+    }
+
+    @Test
+    void outcomesOfCallsLetThroughBeforeItOpenedChangeNothing() {
+        CircuitBreaker breaker = breaker().window(2, 2).openFor(Duration.ofSeconds(1)).build();
+        calls(breaker, 0, 2);
+
+        breaker.onSuccess(FAST);
+        breaker.onSuccess(FAST);
+
+        assertThat(breaker.state()).isEqualTo(State.OPEN);
+    }
+
+    @Test
+    void refusesInvalidSettingsWithClearMessages() {
+        assertThatThrownBy(() -> CircuitBreaker.builder().failureRate(0)).hasMessage("failureRate: 0.0 (expected: > 0 and <= 1)");
+        assertThatThrownBy(() -> CircuitBreaker.builder().window(10, 11)).hasMessage("minimumCalls: 11 (expected: 1-10)");
+        assertThatThrownBy(() -> CircuitBreaker.builder().openFor(Duration.ZERO)).hasMessage("openFor: PT0S (expected: > 0)");
+        assertThatThrownBy(() -> CircuitBreaker.builder().halfOpenCalls(0)).hasMessage("halfOpenCalls: 0 (expected: >= 1)");
+    }
+}
