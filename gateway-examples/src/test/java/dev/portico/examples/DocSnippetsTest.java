@@ -54,6 +54,14 @@ class DocSnippetsTest {
         assertThat(snippets).isNotEmpty().allSatisfy(snippet -> assertThat(source).contains(snippet));
     }
 
+    @Test
+    void resilienceSnippetsAreResilienceExamples() throws IOException {
+        List<String> snippets = javaBlocks(ROOT.resolve("docs/resilience.md"));
+        String source = Files.readString(EXAMPLES.resolve("guide/ResilienceInstanceExamples.java"))
+                + Files.readString(EXAMPLES.resolve("guide/ResilienceCallExamples.java"));
+        assertThat(snippets).hasSizeGreaterThan(10).allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
     private static List<String> javaBlocks(Path markdown) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder block = null;

@@ -4,6 +4,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Handler;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -64,6 +65,33 @@ class SwapTest {
             assertThat(newClosed).isFalse();
         }
         assertThat(newClosed).as("stopping the server closes the gateway it serves").isTrue();
+    }
+
+    @Test
+    void idleConnectionsToAnUpstreamTheNewGatewayDropsAreClosedOnceTheOldGatewayHasDrained() throws Exception {
+        try (Backend a = Backend.start(exchange -> exchange.getResponseSender().send("a"));
+             Backend b = Backend.start(exchange -> exchange.getResponseSender().send("b"))) {
+            Gateway first = Gateway.builder().idleConnectionTimeout(Duration.ofSeconds(60))
+                    .route(Route.get("/who").to(Upstream.of("a", a.url()))).build();
+            Gateway second = Gateway.builder().idleConnectionTimeout(Duration.ofSeconds(60))
+                    .route(Route.get("/who").to(Upstream.of("b", b.url()))).build();
+            try (PorticoServer server = PorticoServer.builder(first).port(0).start()) {
+                assertThat(RawHttp.send(server.port(), "GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").body())
+                        .isEqualTo("a");
+                assertThat(server.upstreamConnections()).as("a's connection, idle in the pool").isEqualTo(1);
+
+                server.swap(second).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                assertThat(RawHttp.send(server.port(), "GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").body())
+                        .isEqualTo("b");
+
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (server.upstreamConnections() > 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(server.upstreamConnections()).as("only b's connection; a's was closed, not left to idle out")
+                        .isEqualTo(1);
+            }
+        }
     }
 
     private static void await(CountDownLatch latch) {

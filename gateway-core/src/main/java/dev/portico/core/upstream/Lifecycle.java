@@ -62,14 +62,20 @@ final class Lifecycle {
         return leases.isEmpty() ? null : leases.get(0).client;
     }
 
+    /**
+     * Gives a lease back; the last one stops discovery and checks and retires every instance through it, so that a
+     * server that no longer serves this upstream closes its idle connections to them.
+     */
     private void release(Lease lease) {
         AutoCloseable stopWatch = null;
+        boolean last;
         synchronized (this) {
             if (!leases.remove(lease)) {
                 return;
             }
             instances.offRetired(lease.retired);
-            if (leases.isEmpty()) {
+            last = leases.isEmpty();
+            if (last) {
                 stopWatch = watch;
                 watch = null;
                 if (checker != null) {
@@ -83,6 +89,11 @@ final class Lifecycle {
                 stopWatch.close();
             } catch (Exception e) {
                 LOG.log(System.Logger.Level.WARNING, "upstream " + upstream + ": discovery failed to stop", e);
+            }
+        }
+        if (last) {
+            for (Endpoint endpoint : instances.all()) {
+                lease.retired.accept(endpoint);
             }
         }
     }

@@ -11,10 +11,11 @@ import dev.portico.core.resilience.RetryPolicy;
 import dev.portico.core.resilience.UpstreamErrors;
 import dev.portico.core.upstream.SendOptions;
 import dev.portico.core.upstream.Upstream;
+import dev.portico.undertow.PorticoServer;
 
 import java.time.Duration;
 
-/** The code quoted in docs/resilience-calls.md, compiled so that it cannot rot. */
+/** The code of docs/resilience.md's calls and operations sections, compiled so that it cannot rot. */
 public final class ResilienceCallExamples {
 
     private ResilienceCallExamples() {
@@ -90,5 +91,11 @@ public final class ResilienceCallExamples {
                         .upstreamErrors(UpstreamErrors.REPLACE)        // then a 5xx becomes the gateway's 502
                         .to(users))
                 .build();
+    }
+
+    static PorticoServer gracefulShutdown(Gateway gateway) {
+        PorticoServer server = PorticoServer.builder(gateway).port(8080)
+                .shutdownDelay(Duration.ofSeconds(5)).drainTimeout(Duration.ofSeconds(30)).start();
+        return server;
     }
 }

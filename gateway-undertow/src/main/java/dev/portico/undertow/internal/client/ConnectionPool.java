@@ -302,7 +302,7 @@ public final class ConnectionPool implements AutoCloseable {
      */
     public void retire(Endpoint endpoint) {
         Group group = groups.remove(endpoint);
-        if (group == null) {
+        if (group == null || closed) { // a closed pool has closed every connection already
             return;
         }
         for (Slot slot : group.slots) {
