@@ -13,6 +13,8 @@ import dev.portico.core.ratelimit.LocalRateLimiter;
 import dev.portico.core.ratelimit.RateLimit;
 import dev.portico.core.ratelimit.RateLimitKey;
 import dev.portico.core.ratelimit.RateLimiter;
+import dev.portico.core.resilience.CircuitBreaker;
+import dev.portico.core.resilience.UpstreamErrors;
 import dev.portico.core.transform.JsonTransform;
 import dev.portico.core.upstream.Upstream;
 import dev.portico.core.version.Deprecation;
@@ -60,9 +62,9 @@ public final class MobileGateway {
      */
     public static Gateway build(DemoConfig config, Services services) {
         RateLimiter limiter = limiter(config);
-        Upstream users = Upstream.of("user-service", services.users());
-        Upstream products = Upstream.of("product-service", services.products());
-        Upstream orders = Upstream.of("order-service", services.orders());
+        Upstream users = service("user-service", services.users());
+        Upstream products = service("product-service", services.products());
+        Upstream orders = service("order-service", services.orders());
         Duration timeout = config.routeTimeout();
         JwtAuth caller = demoTokens(config).build();
         // the public routes read a token when there is one, so that its requests count against the user's budget
@@ -86,21 +88,35 @@ public final class MobileGateway {
                 .edgeFilter(cors)
                 .maxBodySize(MAX_BODY_SIZE)
                 .route(Route.get("/api/products").id("products")
-                        .filter(callerIfAny).filter(limit).filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
+                        .filter(callerIfAny).filter(limit).filter(Filters.stripPrefix(1))
+                        .timeout(timeout).upstreamErrors(UpstreamErrors.REPLACE).to(products))
                 .route(Route.get("/api/products/{id}").id("product")
-                        .filter(callerIfAny).filter(limit).filter(Filters.stripPrefix(1)).timeout(timeout).to(products))
+                        .filter(callerIfAny).filter(limit).filter(Filters.stripPrefix(1))
+                        .timeout(timeout).upstreamErrors(UpstreamErrors.REPLACE).to(products))
                 .route(Route.get("/api/v1/products/{id}").id("product-v1") // the legacy shape, deprecated
                         .filter(callerIfAny).filter(limit)
                         .filter(Deprecation.builder(Instant.parse("2025-01-01T00:00:00Z"))
                                 .link(URI.create("https://developer.mobile.example/deprecation/v1")).build())
                         .filter(JsonTransform.response().rename("name", "title").build())
-                        .filter(Filters.rewritePath("/products/{id}")).timeout(timeout).to(products))
+                        .filter(Filters.rewritePath("/products/{id}")).timeout(timeout).upstreamErrors(UpstreamErrors.REPLACE).to(products))
                 .route(Route.get("/api/users/me").id("me")
-                        .filter(caller).filter(limit).filter(Filters.stripPrefix(1)).timeout(timeout).to(users))
+                        .filter(caller).filter(limit).filter(Filters.stripPrefix(1))
+                        .timeout(timeout).upstreamErrors(UpstreamErrors.REPLACE).to(users))
                 .route(Route.any("/api/orders").methods("GET", "POST").id("orders")
-                        .filter(caller).filter(limit).filter(Filters.stripPrefix(1)).timeout(timeout).to(orders))
+                        .filter(caller).filter(limit).filter(Filters.stripPrefix(1))
+                        .timeout(timeout).upstreamErrors(UpstreamErrors.REPLACE).to(orders))
                 .route(dashboard(caller, users, orders, products, timeout).filter(limit))
                 .route(Route.get("/health").id("health").handler(HEALTH))
+                .build();
+    }
+
+    /**
+     * Returns a service's upstream, guarded by its own circuit breaker: when half of its last 20 calls (10 at least)
+     * failed, calls get 503 at once for 10 s, then 3 trial calls decide whether it closes again.
+     */
+    private static Upstream service(String name, String url) {
+        return Upstream.builder(name).instance(url)
+                .circuitBreaker(CircuitBreaker.builder().failureRate(0.5).window(20, 10).openFor(Duration.ofSeconds(10)).build())
                 .build();
     }
 

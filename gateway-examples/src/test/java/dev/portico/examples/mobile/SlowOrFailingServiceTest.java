@@ -14,15 +14,48 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SlowOrFailingServiceTest {
 
     @Test
-    void passesTheFailingServicesStatus500ThroughAndKeepsTheOthersUp() throws Exception {
+    void aFailingServicesStatus500BecomesTheGateways502JsonAndTheOthersStayUp() throws Exception {
         try (MobileDemo demo = MobileDemo.start(new DemoConfig(0, Duration.ZERO, Duration.ofSeconds(2), "product"))) {
             Http http = new Http(demo.port());
 
             HttpResponse<String> products = http.get("/api/products");
-            assertThat(products.statusCode()).isEqualTo(500);
-            assertThat(error(products)).isEqualTo("internal_error");
+            assertThat(products.statusCode()).isEqualTo(502);
+            assertThat(products.headers().firstValue("Content-Type")).hasValue("application/json");
+            assertThat(error(products)).isEqualTo("bad_gateway");
+            assertThat(products.body()).doesNotContain("Exception");
             assertThat(http.get("/api/users/me", "Authorization", Http.bearer("alice")).statusCode()).isEqualTo(200);
             assertThat(http.get("/health").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aServicesOwn4xxPassesThroughUnchanged() throws Exception {
+        try (MobileDemo demo = MobileDemo.start(new DemoConfig(0, Duration.ZERO, Duration.ofSeconds(2), null))) {
+            Http http = new Http(demo.port());
+
+            HttpResponse<String> unknown = http.get("/api/products/no-such-product");
+
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            assertThat(unknown.body()).as("the service's own answer").contains("no product no-such-product");
+        }
+    }
+
+    @Test
+    void theBreakerOpensAfterTenFailuresAndAnswers503WithRetryAfterWhileTheServiceIsNotCalled() throws Exception {
+        try (MobileDemo demo = MobileDemo.start(new DemoConfig(0, Duration.ZERO, Duration.ofSeconds(2), "product"))) {
+            Http http = new Http(demo.port());
+            for (int i = 0; i < 10; i++) {
+                assertThat(http.get("/api/products").statusCode()).as("call %d reaches the failing service", i).isEqualTo(502);
+            }
+
+            HttpResponse<String> open = http.get("/api/products/p1");
+
+            assertThat(open.statusCode()).isEqualTo(503);
+            assertThat(error(open)).isEqualTo("service_unavailable");
+            assertThat(open.headers().firstValue("Retry-After")).hasValueSatisfying(
+                    seconds -> assertThat(Integer.parseInt(seconds)).isBetween(1, 10));
+            assertThat(http.get("/api/users/me", "Authorization", Http.bearer("alice")).statusCode())
+                    .as("the user service has its own breaker").isEqualTo(200);
         }
     }
 
