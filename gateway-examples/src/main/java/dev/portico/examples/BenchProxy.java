@@ -7,6 +7,9 @@ import dev.portico.core.ratelimit.LocalRateLimiter;
 import dev.portico.core.ratelimit.RateLimit;
 import dev.portico.core.ratelimit.RateLimitKey;
 import dev.portico.core.ratelimit.RateLimiter;
+import dev.portico.core.resilience.RetryBudget;
+import dev.portico.core.resilience.RetryPolicy;
+import dev.portico.core.upstream.OutlierDetection;
 import dev.portico.core.upstream.Upstream;
 import dev.portico.redis.RedisRateLimiter;
 import dev.portico.undertow.PorticoServer;
@@ -17,7 +20,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The benchmark proxy: a plain gateway on loopback that forwards every request unchanged to one upstream; with
+ * The benchmark proxy: a plain gateway on loopback that forwards every request unchanged to one upstream (or, given
+ * a comma-separated list of instances, balances over them with passive ejection and retries on another instance); with
  * {@code BENCH_JWT_SECRET} set it first requires a valid HS256 token signed with that secret's UTF-8 bytes, and with
  * {@code BENCH_JWT_KEY} (a PEM public key file, see {@link BenchKeys}) an RS256 or ES256 one; {@code BENCH_JWT_CACHE=0}
  * verifies every request's token anew, to measure each algorithm's own cost; {@code BENCH_RATE_LIMIT} applies that
@@ -45,9 +49,16 @@ public final class BenchProxy {
                 : JwtAuth.builder().hs256(jwtSecret.getBytes(StandardCharsets.UTF_8)).build(), null);
     }
 
-    private static Gateway proxy(String upstreamUrl, JwtAuth auth, RateLimit limit) {
-        Upstream upstream = Upstream.of("bench-upstream", upstreamUrl);
+    private static Gateway proxy(String upstreamUrls, JwtAuth auth, RateLimit limit) {
+        String[] urls = upstreamUrls.split(",");
         Route.Builder route = Route.any("/**").id("bench");
+        Upstream upstream;
+        if (urls.length == 1) {
+            upstream = Upstream.of("bench-upstream", urls[0].trim());
+        } else {
+            upstream = balanced(urls);
+            route.retries(RetryPolicy.defaults()); // idempotent methods, 3 attempts, each on another instance
+        }
         if (auth != null) {
             route.filter(auth);
         }
@@ -55,6 +66,23 @@ public final class BenchProxy {
             route.filter(limit);
         }
         return Gateway.builder().route(route.to(upstream)).build();
+    }
+
+    /**
+     * Returns the upstream of several instances, with what a production user would turn on: round robin, passive
+     * ejection (5 failures in a row eject an instance for 10 s, longer each time it recurs, at most half of them),
+     * and a retry budget as large as the share of instances that may fail at once, so that the calls in flight on a
+     * killed instance are all retried on another.
+     */
+    private static Upstream balanced(String[] urls) {
+        Upstream.Builder upstream = Upstream.builder("bench-upstream")
+                .outlierDetection(OutlierDetection.builder().consecutiveFailures(5).baseEjectionTime(Duration.ofSeconds(10))
+                        .maxEjectionTime(Duration.ofSeconds(60)).maxEjectedShare(0.5).build())
+                .retryBudget(RetryBudget.of(0.5, 10));
+        for (String url : urls) {
+            upstream.instance(url.trim());
+        }
+        return upstream.build();
     }
 
     /** Returns the per-client-IP limit {@code BENCH_RATE_LIMIT} asks for, in Redis with {@code REDIS_URL}, or null. */
