@@ -48,6 +48,7 @@ public final class CircuitBreaker {
 
     private static final byte FAILED = 1;
     private static final byte SLOW = 2;
+    private static final long ONE_SECOND = 1_000_000_000L;
 
     private final double failureRate;
     private final double slowCallRate;
@@ -148,12 +149,17 @@ public final class CircuitBreaker {
         record(true, elapsed.toNanos() >= slowCallNanos);
     }
 
-    /** Returns how long until an open breaker lets a trial call through; zero when it is not open. */
+    /**
+     * Returns how long a refused caller should wait: while open, until the breaker lets trial calls through, and at
+     * least one second, as while half-open (its trials are under way), so that refused clients do not come back at
+     * once all together; zero when closed.
+     */
     public synchronized Duration retryAfter() {
-        if (state != State.OPEN) {
+        if (state == State.CLOSED) {
             return Duration.ZERO;
         }
-        return Duration.ofNanos(Math.max(0, openNanos - (ticker.getAsLong() - openedAt)));
+        long left = state == State.OPEN ? openNanos - (ticker.getAsLong() - openedAt) : 0;
+        return Duration.ofNanos(Math.max(ONE_SECOND, left));
     }
 
     /** Returns the handler that answers calls refused while open, or {@code null} for 503 JSON. */

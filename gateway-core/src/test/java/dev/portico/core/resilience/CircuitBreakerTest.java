@@ -153,6 +153,17 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void aRefusalWhileHalfOpenAsksForAtLeastASecond() {
+        CircuitBreaker breaker = breaker().window(1, 1).openFor(Duration.ofSeconds(1)).halfOpenCalls(1).build();
+        calls(breaker, 0, 1);
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+
+        assertThat(breaker.tryAcquirePermission()).isFalse();
+        assertThat(breaker.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
     void refusesInvalidSettingsWithClearMessages() {
         assertThatThrownBy(() -> CircuitBreaker.builder().failureRate(0)).hasMessage("failureRate: 0.0 (expected: > 0 and <= 1)");
         assertThatThrownBy(() -> CircuitBreaker.builder().window(10, 11)).hasMessage("minimumCalls: 11 (expected: 1-10)");
