@@ -52,17 +52,20 @@ final class Attempts {
     private Try current;
     private boolean retryHeld;
     private ScheduledFuture<?> backoff;
+    private long backoffPermission;
     private ScheduledFuture<?> expiry;
 
-    /** One try: its endpoint and start, and whether its outcome was already given to the breaker. */
+    /** One try: its start, its breaker permission, and whether its outcome was already given to the breaker. */
     private static final class Try {
         final long started = System.nanoTime();
         final boolean retry;
+        final long permission;
         CompletableFuture<Response> sent;
         boolean judged;
 
-        Try(boolean retry) {
+        Try(boolean retry, long permission) {
             this.retry = retry;
+            this.permission = permission;
         }
     }
 
@@ -98,18 +101,19 @@ final class Attempts {
                 task.cancel(false);
             }
         }
-        if (breaker != null && !breaker.tryAcquirePermission()) {
+        long permission = breaker != null ? breaker.tryAcquirePermission() : 0;
+        if (permission == CircuitBreaker.NO_PERMISSION) {
             refusedByBreaker();
         } else {
-            attempt(false);
+            attempt(false, permission);
         }
         return result;
     }
 
     /** Makes an attempt, the breaker's permission (if any) already granted. */
-    private void attempt(boolean retry) {
+    private void attempt(boolean retry, long permission) {
         if (over()) {
-            release(breaker);
+            release(permission);
             return;
         }
         Duration connect = connectTimeout;
@@ -117,7 +121,7 @@ final class Attempts {
         if (deadline != 0) {
             long left = deadline - System.nanoTime();
             if (left <= 0) { // the backoff's timer ran late
-                release(breaker);
+                release(permission);
                 deliver(null, lateness());
                 return;
             }
@@ -125,7 +129,7 @@ final class Attempts {
             connect = min(connect, remaining);
             response = min(policy.perTryTimeout() != null ? policy.perTryTimeout() : response, remaining);
         }
-        Try attempt = new Try(retry);
+        Try attempt = new Try(retry, permission);
         synchronized (this) {
             attempts++;
             current = attempt;
@@ -175,7 +179,8 @@ final class Attempts {
             delay = policy.backoffNanos(attempts);
             again = System.nanoTime() + delay - deadline < 0 && startRetry();
         }
-        if (again && breaker != null && !breaker.tryAcquirePermission()) {
+        long permission = 0;
+        if (again && breaker != null && (permission = breaker.tryAcquirePermission()) == CircuitBreaker.NO_PERMISSION) {
             endRetry();
             again = false; // the breaker opened meanwhile: the last answer stands
         }
@@ -187,15 +192,17 @@ final class Attempts {
             answer.body().discard(); // frees its connection: drained if the rest is at hand, else closed
         }
         if (delay == 0) {
-            attempt(true);
+            attempt(true, permission);
             return;
         }
-        ScheduledFuture<?> task = Timer.schedule(() -> attempt(true), delay, TimeUnit.NANOSECONDS);
+        long granted = permission;
+        ScheduledFuture<?> task = Timer.schedule(() -> attempt(true, granted), delay, TimeUnit.NANOSECONDS);
         synchronized (this) {
             backoff = task;
+            backoffPermission = permission;
         }
         if (over() && task.cancel(false)) {
-            release(breaker); // the retry will not run: give back its permission
+            release(permission); // the retry will not run: give back its permission
         }
     }
 
@@ -220,11 +227,11 @@ final class Attempts {
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - attempt.started);
         if (answer != null ? answer.status() >= 500 : retryable(null, cause)) {
-            breaker.onFailure(elapsed);
+            breaker.onFailure(attempt.permission, elapsed);
         } else if (answer != null) {
-            breaker.onSuccess(elapsed);
+            breaker.onSuccess(attempt.permission, elapsed);
         } else {
-            breaker.releasePermission();
+            breaker.releasePermission(attempt.permission);
         }
     }
 
@@ -301,6 +308,7 @@ final class Attempts {
     private void ended() {
         CompletableFuture<Response> sent;
         ScheduledFuture<?> waiting;
+        long waitingPermission;
         ScheduledFuture<?> timer;
         synchronized (this) {
             if (over) {
@@ -309,12 +317,13 @@ final class Attempts {
             over = true;
             sent = current != null ? current.sent : null;
             waiting = backoff;
+            waitingPermission = backoffPermission;
             timer = expiry;
         }
         UPSTREAMS.release(upstream);
         endRetry();
         if (waiting != null && waiting.cancel(false)) {
-            release(breaker); // the retry waiting for its backoff will not run: give back its permission
+            release(waitingPermission); // the retry waiting for its backoff will not run: give back its permission
         }
         if (timer != null) {
             timer.cancel(false);
@@ -328,9 +337,9 @@ final class Attempts {
         return over;
     }
 
-    private static void release(CircuitBreaker breaker) {
+    private void release(long permission) {
         if (breaker != null) {
-            breaker.releasePermission();
+            breaker.releasePermission(permission);
         }
     }
 
