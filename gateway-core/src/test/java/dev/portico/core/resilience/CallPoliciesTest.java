@@ -11,7 +11,9 @@ import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.core.upstream.CallOutcome;
 import dev.portico.core.upstream.Endpoint;
+import dev.portico.core.upstream.LoadBalancer;
 import dev.portico.core.upstream.SendOptions;
 import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
@@ -349,6 +351,31 @@ class CallPoliciesTest {
         assertError(response, 500, "internal_error");
         assertThat(app.activeRequests()).isZero();
         assertThat(client.calls).isEmpty();
+    }
+
+    @Test
+    void anAttemptThatFailsToStartAfterItsChoiceStillEndsWithAFinalOutcome() {
+        List<CallOutcome> heard = new CopyOnWriteArrayList<>();
+        UpstreamClient broken = (endpoint, request, options) -> {
+            throw new IllegalStateException("the transport is shut down");
+        };
+        for (boolean policies : new boolean[] {false, true}) {
+            heard.clear();
+            Upstream.Builder app = Upstream.builder("app").instance("http://10.0.0.1:80")
+                    .loadBalancer(LoadBalancer.leastRequest()).listener(heard::add);
+            if (policies) {
+                app.maxConcurrentRequests(10);
+            }
+
+            Response response = Http.send(Gateway.builder().route(Route.get("/a").to(app.build())).build(),
+                    Http.get("/a"), broken);
+
+            assertError(response, 500, "internal_error");
+            assertThat(heard).as("policies: %s", policies).singleElement().satisfies(outcome -> {
+                assertThat(outcome.isFinal()).as("ends the attempt a balancer counts").isTrue();
+                assertThat(outcome.kind()).as("no verdict on the instance").isEqualTo(CallOutcome.Kind.CANCELLED);
+            });
+        }
     }
 
     @Test
