@@ -247,6 +247,21 @@ class CallPoliciesTest {
     }
 
     @Test
+    void aCallThatCannotBeRetriedIsNotCutByTheRoutesTimeoutWhileItsBodyStreams() throws Exception {
+        Body streamed = Body.of(subscriber -> Body.of("a long upload").subscribe(subscriber), 13);
+        Gateway gateway = Gateway.builder().route(Route.put("/a").timeout(Duration.ofMillis(100)).retries(AT_ONCE)
+                .to(twoInstances())).build();
+
+        GatewayExchange exchange = Exchanges.start(gateway, Http.request("PUT", "/a").body(streamed).build(),
+                Http.CLIENT, Http.LISTENER, client);
+        Thread.sleep(400); // the upload outlasts the route's timeout; the transport's own timeouts bound the call
+        client.calls.get(0).answer().complete(Response.of(201));
+
+        assertThat(exchange.response().toCompletableFuture().get(10, TimeUnit.SECONDS).status()).isEqualTo(201);
+        assertThat(client.calls.get(0).options().responseTimeout()).isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
     void aBackoffNeverOutlastsTheDeadline() {
         RetryPolicy slowBackoff = RetryPolicy.builder().backoff(Duration.ofSeconds(60), Duration.ofSeconds(60)).build();
         client.answer(status(503, Body.of("busy")));

@@ -41,7 +41,6 @@ final class Attempts {
     private final Duration timeout;
     private final long started = System.nanoTime();
     private final long deadline;
-    private final boolean replayable;
     private final CompletableFuture<Response> result = new CompletableFuture<>();
 
     private Set<Endpoint> tried = Set.of(); // only touched by attempt(), and attempts never overlap
@@ -69,6 +68,7 @@ final class Attempts {
         }
     }
 
+    /** A call under these policies; {@code policy} is {@link RetryPolicy#none()} unless it {@link #retries} it. */
     Attempts(Pipeline pipeline, Upstream upstream, Request request, SendOptions options, RetryPolicy policy,
              Duration connectTimeout, Duration timeout) {
         this.pipeline = pipeline;
@@ -79,9 +79,17 @@ final class Attempts {
         this.breaker = upstream.circuitBreaker();
         this.connectTimeout = connectTimeout;
         this.timeout = timeout;
-        boolean retries = policy.maxAttempts() > 1;
-        this.deadline = retries ? started + timeout.toNanos() : 0;
-        this.replayable = retries && policy.retriesMethod(request.method())
+        // only a call that may be retried has a deadline of its own: any other is bounded by the transport's
+        // timeouts, whose response timeout starts once the whole request is sent (a long upload is not cut)
+        this.deadline = policy.maxAttempts() > 1 ? started + timeout.toNanos() : 0;
+    }
+
+    /**
+     * Returns whether this policy may retry this request: more than one attempt, a retried method, and a body that
+     * can be sent again (buffered, or empty).
+     */
+    static boolean retries(RetryPolicy policy, Request request) {
+        return policy.maxAttempts() > 1 && policy.retriesMethod(request.method())
                 && (request.body().isBuffered() || request.body().length() == 0);
     }
 
@@ -138,7 +146,7 @@ final class Attempts {
         try {
             // attempts follow one another, each started after the last ended, so tried needs no lock
             Endpoint endpoint = upstream.choose(request, pipeline, tried);
-            if (policy.maxAttempts() > 1) {
+            if (deadline != 0) {
                 if (tried.isEmpty()) {
                     tried = new HashSet<>(4);
                 }
@@ -171,7 +179,7 @@ final class Attempts {
             return;
         }
         long delay = 0;
-        boolean again = replayable && retryable(answer, cause);
+        boolean again = deadline != 0 && retryable(answer, cause);
         synchronized (this) {
             again &= attempts < policy.maxAttempts();
         }

@@ -282,12 +282,12 @@ public final class Pipeline implements Context, GatewayExchange {
         RetryPolicy retries = options.retries() != null ? options.retries() : r != null ? r.retries() : null;
         Duration connectTimeout = options.connectTimeout() != null ? options.connectTimeout() : connectTimeout();
         Duration timeout = options.timeout() != null ? options.timeout() : timeout();
+        boolean retried = retries != null && Attempts.retries(retries, request);
         CompletableFuture<Response> sent;
-        if ((retries == null || retries.maxAttempts() == 1) && upstream.circuitBreaker() == null
-                && upstream.maxConcurrentRequests() == Integer.MAX_VALUE) {
+        if (!retried && upstream.circuitBreaker() == null && upstream.maxConcurrentRequests() == Integer.MAX_VALUE) {
             sent = attempt(upstream, upstream.choose(request, this, Set.of()), request, options, connectTimeout, timeout);
         } else {
-            sent = new Attempts(this, upstream, request, options, retries != null ? retries : RetryPolicy.none(),
+            sent = new Attempts(this, upstream, request, options, retried ? retries : RetryPolicy.none(),
                     connectTimeout, timeout).start();
         }
         if (!options.proxyHeaders()) {
