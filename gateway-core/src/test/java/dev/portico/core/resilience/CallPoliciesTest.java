@@ -1,6 +1,7 @@
 package dev.portico.core.resilience;
 
 import dev.portico.core.Body;
+import dev.portico.core.Filter;
 import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Http;
@@ -26,10 +27,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.portico.core.Http.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,6 +51,12 @@ class CallPoliciesTest {
 
         final Deque<CompletionStage<Response>> answers = new ArrayDeque<>();
         final List<Call> calls = new CopyOnWriteArrayList<>();
+        final List<String> sentOn = new CopyOnWriteArrayList<>();
+        final ExecutorService io = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "scripted-io");
+            thread.setDaemon(true);
+            return thread;
+        });
 
         Scripted answer(Response response) {
             answers.add(CompletableFuture.completedFuture(response));
@@ -62,7 +73,13 @@ class CallPoliciesTest {
             CompletableFuture<Response> answer = answers.isEmpty() ? new CompletableFuture<>()
                     : answers.poll().toCompletableFuture();
             calls.add(new Call(endpoint, request, options, answer));
+            sentOn.add(Thread.currentThread().getName());
             return answer;
+        }
+
+        @Override
+        public Executor executor() {
+            return io;
         }
     }
 
@@ -259,6 +276,24 @@ class CallPoliciesTest {
 
         assertThat(exchange.response().toCompletableFuture().get(10, TimeUnit.SECONDS).status()).isEqualTo(201);
         assertThat(client.calls.get(0).options().responseTimeout()).isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void whatTheTimerStartsRunsOnTheTransportsExecutorNotOnTheTimerThread() throws Exception {
+        AtomicReference<String> answeredOn = new AtomicReference<>();
+        Filter notes = (request, chain) -> chain.proceed(request)
+                .whenComplete((response, failure) -> answeredOn.set(Thread.currentThread().getName()));
+        RetryPolicy backingOff = RetryPolicy.builder().backoff(Duration.ofMillis(20), Duration.ofMillis(20)).build();
+        Gateway gateway = Gateway.builder().route(Route.get("/a").timeout(Duration.ofMillis(500)).retries(backingOff)
+                .filter(notes).to(twoInstances())).build();
+        client.answer(status(503, Body.empty())); // then no answer: the deadline ends the call
+
+        GatewayExchange exchange = Exchanges.start(gateway, Http.get("/a"), Http.CLIENT, Http.LISTENER, client);
+
+        assertError(exchange.response().toCompletableFuture().get(10, TimeUnit.SECONDS), 504, "gateway_timeout");
+        assertThat(client.sentOn).hasSize(2);
+        assertThat(client.sentOn.get(1)).as("the retry after its backoff").isEqualTo("scripted-io");
+        assertThat(answeredOn.get()).as("the deadline's 504 and what depends on it").isEqualTo("scripted-io");
     }
 
     @Test

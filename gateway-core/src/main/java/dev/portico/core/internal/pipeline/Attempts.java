@@ -17,6 +17,8 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -24,8 +26,9 @@ import java.util.concurrent.TimeUnit;
  * One upstream call under its policies: the upstream's request cap, its circuit breaker, and the retry policy (each
  * retry on an instance not tried yet, after a backoff on the shared timer, within the call's deadline and the
  * upstream's retry budget). Completes once, with the last answer or failure; a retried response's body is
- * discarded. Its steps run on IO threads (outcomes), on the timer thread (backoffs, the deadline) and on the
- * caller's (cancellation), so its state is guarded by its monitor, and nothing is called out while holding it.
+ * discarded. Its steps run on IO threads (outcomes; the retries and the deadline, which the shared timer only hands
+ * to the transport's executor) and on the caller's (cancellation), so its state is guarded by its monitor, and
+ * nothing is called out while holding it.
  */
 final class Attempts {
 
@@ -37,6 +40,7 @@ final class Attempts {
     private final SendOptions options;
     private final RetryPolicy policy;
     private final CircuitBreaker breaker;
+    private final Executor executor;
     private final Duration connectTimeout;
     private final Duration timeout;
     private final long started = System.nanoTime();
@@ -77,6 +81,7 @@ final class Attempts {
         this.options = options;
         this.policy = policy;
         this.breaker = upstream.circuitBreaker();
+        this.executor = pipeline.executor();
         this.connectTimeout = connectTimeout;
         this.timeout = timeout;
         // only a call that may be retried has a deadline of its own: any other is bounded by the transport's
@@ -101,7 +106,7 @@ final class Attempts {
         }
         result.whenComplete((response, failure) -> ended()); // the caller cancelled it
         if (deadline != 0) {
-            ScheduledFuture<?> task = Timer.schedule(this::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> task = Timer.schedule(() -> handOff(this::expire), timeout.toNanos(), TimeUnit.NANOSECONDS);
             synchronized (this) {
                 expiry = task;
             }
@@ -204,7 +209,7 @@ final class Attempts {
             return;
         }
         long granted = permission;
-        ScheduledFuture<?> task = Timer.schedule(() -> attempt(true, granted), delay, TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> task = Timer.schedule(() -> handOff(() -> attempt(true, granted)), delay, TimeUnit.NANOSECONDS);
         synchronized (this) {
             backoff = task;
             backoffPermission = permission;
@@ -338,6 +343,15 @@ final class Attempts {
         }
         if (sent != null && !sent.isDone()) {
             sent.cancel(false); // aborts the call on its IO thread; a late answer is discarded in settled
+        }
+    }
+
+    /** Runs a step the timer started on the transport's executor; on the timer thread should that refuse it. */
+    private void handOff(Runnable step) {
+        try {
+            executor.execute(step);
+        } catch (RejectedExecutionException e) {
+            step.run(); // the IO thread is gone: the step still ends the call rather than leave it hanging
         }
     }
 

@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -337,6 +338,11 @@ public final class Pipeline implements Context, GatewayExchange {
                 LOG.log(System.Logger.Level.WARNING, "a call listener failed", e);
             }
         }
+    }
+
+    /** Returns where the steps of this request's calls that the shared timer starts run: the transport's choice. */
+    Executor executor() {
+        return client.executor();
     }
 
     private List<CallListener> listeners(Upstream upstream) {
