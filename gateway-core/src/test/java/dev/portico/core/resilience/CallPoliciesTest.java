@@ -260,7 +260,11 @@ class CallPoliciesTest {
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
         assertThat(client.calls).hasSize(1);
         assertThat(client.calls.get(0).options().responseTimeout()).isEqualTo(Duration.ofMillis(50));
-        assertThat(client.calls.get(0).answer().isCancelled()).as("the attempt in flight was aborted").isTrue();
+        CompletableFuture<Response> aborted = client.calls.get(0).answer();
+        assertThat(aborted).as("the attempt in flight was aborted as timed out, not cancelled")
+                .isCompletedExceptionally().isNotCancelled();
+        assertThat(aborted.handle((answer, failure) -> failure).join()).isInstanceOfSatisfying(GatewayException.class,
+                e -> assertThat(e.status()).isEqualTo(504));
     }
 
     @Test

@@ -104,7 +104,7 @@ final class Attempts {
             return CompletableFuture.failedFuture(GatewayException.serviceUnavailable(
                     "upstream " + upstream.name() + " is at its request limit"));
         }
-        result.whenComplete((response, failure) -> ended()); // the caller cancelled it
+        result.whenComplete((response, failure) -> ended(null)); // the caller cancelled it
         if (deadline != 0) {
             ScheduledFuture<?> task = Timer.schedule(() -> handOff(this::expire), timeout.toNanos(), TimeUnit.NANOSECONDS);
             synchronized (this) {
@@ -289,7 +289,7 @@ final class Attempts {
 
     /** Ends the call with this answer or failure; the call's slots are free before anyone hears it. */
     private void deliver(Response answer, Throwable failure) {
-        ended();
+        ended(null);
         if (failure != null) {
             result.completeExceptionally(failure);
         } else if (!result.complete(answer) && answer != null) {
@@ -297,7 +297,10 @@ final class Attempts {
         }
     }
 
-    /** The call's deadline passed: the attempt in flight fails the breaker's test and is aborted; the caller gets 504. */
+    /**
+     * The call's deadline passed: the attempt in flight fails the breaker's test and is aborted as timed out (so the
+     * transport reports a timeout, which outlier detection counts, not a cancellation); the caller gets 504.
+     */
     private void expire() {
         Try attempt;
         synchronized (this) {
@@ -306,10 +309,12 @@ final class Attempts {
         if (over()) {
             return;
         }
+        GatewayException late = lateness();
         if (attempt != null) {
-            judge(attempt, null, GatewayException.gatewayTimeout("late"));
+            judge(attempt, null, late);
         }
-        deliver(null, lateness());
+        ended(late);
+        deliver(null, late);
     }
 
     private GatewayException lateness() {
@@ -317,8 +322,11 @@ final class Attempts {
                 + timeout.toMillis() + " ms");
     }
 
-    /** The call is over: frees the cap's slot and a retry's, stops the timers, aborts an attempt still in flight. */
-    private void ended() {
+    /**
+     * The call is over: frees the cap's slot and a retry's, stops the timers, aborts an attempt still in flight:
+     * fails it with {@code timeout}, or cancels it when that is {@code null}.
+     */
+    private void ended(GatewayException timeout) {
         CompletableFuture<Response> sent;
         ScheduledFuture<?> waiting;
         long waitingPermission;
@@ -342,7 +350,12 @@ final class Attempts {
             timer.cancel(false);
         }
         if (sent != null && !sent.isDone()) {
-            sent.cancel(false); // aborts the call on its IO thread; a late answer is discarded in settled
+            // aborts the call on its IO thread; a late answer is discarded in settled
+            if (timeout != null) {
+                sent.completeExceptionally(timeout);
+            } else {
+                sent.cancel(false);
+            }
         }
     }
 
