@@ -4,6 +4,8 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.resilience.RetryBudget;
 import dev.portico.core.resilience.RetryPolicy;
+import dev.portico.core.upstream.CallOutcome;
+import dev.portico.core.upstream.CallOutcome.Kind;
 import dev.portico.core.upstream.Upstream;
 import io.undertow.Undertow;
 import org.junit.jupiter.api.AfterEach;
@@ -280,6 +282,25 @@ class RetrySocketTest {
         // ten attempts of 1 s each would take 10 s; the 1.5 s timeout leaves room for two
         assertThat(took).isLessThan(Duration.ofSeconds(6));
         assertThat(hung.requests()).isBetween(1, 2);
+    }
+
+    @Test
+    void anAttemptCutByTheCallsDeadlineIsReportedAsATimeoutSoOutlierDetectionCountsIt() throws Exception {
+        HostileUpstream hung = hostile(ex -> ex.await(new CountDownLatch(1), Duration.ofSeconds(30)));
+        List<CallOutcome> outcomes = new CopyOnWriteArrayList<>();
+        // no perTryTimeout: the first attempt has the whole deadline, which passes before the transport's own timer
+        Gateway gateway = Gateway.builder().callListener(outcomes::add).route(Route.get("/hung")
+                .timeout(Duration.ofMillis(500)).retries(QUICK).to(Upstream.of("hung", hung.url()))).build();
+        PorticoServer server = PorticoServer.builder(gateway).port(0).drainTimeout(Duration.ZERO).start();
+        resources.add(server);
+
+        RawHttp.Reply reply = get(server, "/hung");
+
+        assertThat(reply.status()).isEqualTo(504);
+        assertThat(reply.body()).contains("upstream hung did not answer within 500 ms");
+        HostileUpstream.awaitOrFail(() -> !outcomes.isEmpty(), Duration.ofSeconds(10), () -> "the attempt's outcome");
+        assertThat(outcomes).singleElement().satisfies(outcome ->
+                assertThat(outcome.kind()).as("not CANCELLED, which outlier detection ignores").isEqualTo(Kind.TIMEOUT));
     }
 
     private static int closedPort() throws IOException {

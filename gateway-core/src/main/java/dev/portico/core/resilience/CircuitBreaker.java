@@ -46,8 +46,12 @@ public final class CircuitBreaker {
         void onTransition(State from, State to);
     }
 
+    /** What {@link #tryAcquirePermission()} returns when it refuses a call. */
+    public static final long NO_PERMISSION = -1;
+
     private static final byte FAILED = 1;
     private static final byte SLOW = 2;
+    private static final long ONE_SECOND = 1_000_000_000L;
 
     private final double failureRate;
     private final double slowCallRate;
@@ -69,6 +73,7 @@ public final class CircuitBreaker {
     private long openedAt;
     private int trialsStarted;
     private int trialsSucceeded;
+    private long epoch; // bumped on every change of state: a permission is good only in the epoch that gave it
 
     private CircuitBreaker(Builder b) {
         this.failureRate = b.failureRate;
@@ -100,60 +105,76 @@ public final class CircuitBreaker {
     }
 
     /**
-     * Asks to make one call: {@code true} when it may go (then exactly one of {@link #onSuccess}, {@link #onFailure}
-     * or {@link #releasePermission} must follow), {@code false} when the breaker is open or its trial calls are taken.
+     * Asks to make one call: returns its permission, {@code >= 0}, when it may go (then exactly one of
+     * {@link #onSuccess}, {@link #onFailure} or {@link #releasePermission} must follow, with that permission), or
+     * {@link #NO_PERMISSION} when the breaker is open or its trial calls are taken. A permission is good until the
+     * breaker changes state: the outcome of a call let through before that changes nothing.
      */
-    public boolean tryAcquirePermission() {
+    public long tryAcquirePermission() {
         State from;
+        long permission;
         synchronized (this) {
             from = state;
             if (state == State.CLOSED) {
-                return true;
+                return epoch;
             }
             if (state == State.OPEN) {
                 if (ticker.getAsLong() - openedAt < openNanos) {
-                    return false;
+                    return NO_PERMISSION;
                 }
                 state = State.HALF_OPEN;
+                epoch++;
                 trialsStarted = 0;
                 trialsSucceeded = 0;
             }
             if (trialsStarted >= halfOpenCalls) {
-                return false;
+                return NO_PERMISSION;
             }
             trialsStarted++;
+            permission = epoch;
         }
         if (from != State.HALF_OPEN) {
             notify(from, State.HALF_OPEN);
         }
-        return true;
+        return permission;
     }
 
     /** Gives back a permission whose call ended without an outcome to judge (cancelled, or refused locally). */
-    public void releasePermission() {
+    public void releasePermission(long permission) {
         synchronized (this) {
-            if (state == State.HALF_OPEN && trialsStarted > trialsSucceeded) {
+            if (permission == epoch && state == State.HALF_OPEN && trialsStarted > trialsSucceeded) {
                 trialsStarted--;
             }
         }
     }
 
-    /** Records a call that succeeded after {@code elapsed}; it counts as slow at or over the slow-call duration. */
-    public void onSuccess(Duration elapsed) {
-        record(false, elapsed.toNanos() >= slowCallNanos);
+    /**
+     * Records that the call of this permission succeeded after {@code elapsed}; it counts as slow at or over the
+     * slow-call duration.
+     */
+    public void onSuccess(long permission, Duration elapsed) {
+        record(permission, false, elapsed.toNanos() >= slowCallNanos);
     }
 
-    /** Records a call that failed after {@code elapsed}: a 5xx, a connect failure, a reset or a timeout. */
-    public void onFailure(Duration elapsed) {
-        record(true, elapsed.toNanos() >= slowCallNanos);
+    /**
+     * Records that the call of this permission failed after {@code elapsed}: a 5xx, a connect failure, a reset or a
+     * timeout.
+     */
+    public void onFailure(long permission, Duration elapsed) {
+        record(permission, true, elapsed.toNanos() >= slowCallNanos);
     }
 
-    /** Returns how long until an open breaker lets a trial call through; zero when it is not open. */
+    /**
+     * Returns how long a refused caller should wait: while open, until the breaker lets trial calls through, and at
+     * least one second, as while half-open (its trials are under way), so that refused clients do not come back at
+     * once all together; zero when closed.
+     */
     public synchronized Duration retryAfter() {
-        if (state != State.OPEN) {
+        if (state == State.CLOSED) {
             return Duration.ZERO;
         }
-        return Duration.ofNanos(Math.max(0, openNanos - (ticker.getAsLong() - openedAt)));
+        long left = state == State.OPEN ? openNanos - (ticker.getAsLong() - openedAt) : 0;
+        return Duration.ofNanos(Math.max(ONE_SECOND, left));
     }
 
     /** Returns the handler that answers calls refused while open, or {@code null} for 503 JSON. */
@@ -161,13 +182,13 @@ public final class CircuitBreaker {
         return fallback;
     }
 
-    private void record(boolean failed, boolean slowCall) {
+    private void record(long permission, boolean failed, boolean slowCall) {
         State from;
         State to;
         synchronized (this) {
             from = state;
-            if (state == State.OPEN) {
-                return; // a call let through before the breaker opened: it changes nothing now
+            if (permission != epoch || state == State.OPEN) {
+                return; // a call let through before the last change of state: it changes nothing now
             }
             if (state == State.HALF_OPEN) {
                 if (failed || slowCall) {
@@ -204,12 +225,14 @@ public final class CircuitBreaker {
 
     private void open() {
         state = State.OPEN;
+        epoch++;
         openedAt = ticker.getAsLong();
         clear();
     }
 
     private void close() {
         state = State.CLOSED;
+        epoch++;
         clear();
     }
 

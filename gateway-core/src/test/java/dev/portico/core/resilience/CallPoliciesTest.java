@@ -1,6 +1,7 @@
 package dev.portico.core.resilience;
 
 import dev.portico.core.Body;
+import dev.portico.core.Filter;
 import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Http;
@@ -11,7 +12,9 @@ import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.core.upstream.CallOutcome;
 import dev.portico.core.upstream.Endpoint;
+import dev.portico.core.upstream.LoadBalancer;
 import dev.portico.core.upstream.SendOptions;
 import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
@@ -24,10 +27,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.portico.core.Http.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,6 +51,12 @@ class CallPoliciesTest {
 
         final Deque<CompletionStage<Response>> answers = new ArrayDeque<>();
         final List<Call> calls = new CopyOnWriteArrayList<>();
+        final List<String> sentOn = new CopyOnWriteArrayList<>();
+        final ExecutorService io = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "scripted-io");
+            thread.setDaemon(true);
+            return thread;
+        });
 
         Scripted answer(Response response) {
             answers.add(CompletableFuture.completedFuture(response));
@@ -60,7 +73,13 @@ class CallPoliciesTest {
             CompletableFuture<Response> answer = answers.isEmpty() ? new CompletableFuture<>()
                     : answers.poll().toCompletableFuture();
             calls.add(new Call(endpoint, request, options, answer));
+            sentOn.add(Thread.currentThread().getName());
             return answer;
+        }
+
+        @Override
+        public Executor executor() {
+            return io;
         }
     }
 
@@ -241,7 +260,44 @@ class CallPoliciesTest {
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
         assertThat(client.calls).hasSize(1);
         assertThat(client.calls.get(0).options().responseTimeout()).isEqualTo(Duration.ofMillis(50));
-        assertThat(client.calls.get(0).answer().isCancelled()).as("the attempt in flight was aborted").isTrue();
+        CompletableFuture<Response> aborted = client.calls.get(0).answer();
+        assertThat(aborted).as("the attempt in flight was aborted as timed out, not cancelled")
+                .isCompletedExceptionally().isNotCancelled();
+        assertThat(aborted.handle((answer, failure) -> failure).join()).isInstanceOfSatisfying(GatewayException.class,
+                e -> assertThat(e.status()).isEqualTo(504));
+    }
+
+    @Test
+    void aCallThatCannotBeRetriedIsNotCutByTheRoutesTimeoutWhileItsBodyStreams() throws Exception {
+        Body streamed = Body.of(subscriber -> Body.of("a long upload").subscribe(subscriber), 13);
+        Gateway gateway = Gateway.builder().route(Route.put("/a").timeout(Duration.ofMillis(100)).retries(AT_ONCE)
+                .to(twoInstances())).build();
+
+        GatewayExchange exchange = Exchanges.start(gateway, Http.request("PUT", "/a").body(streamed).build(),
+                Http.CLIENT, Http.LISTENER, client);
+        Thread.sleep(400); // the upload outlasts the route's timeout; the transport's own timeouts bound the call
+        client.calls.get(0).answer().complete(Response.of(201));
+
+        assertThat(exchange.response().toCompletableFuture().get(10, TimeUnit.SECONDS).status()).isEqualTo(201);
+        assertThat(client.calls.get(0).options().responseTimeout()).isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void whatTheTimerStartsRunsOnTheTransportsExecutorNotOnTheTimerThread() throws Exception {
+        AtomicReference<String> answeredOn = new AtomicReference<>();
+        Filter notes = (request, chain) -> chain.proceed(request)
+                .whenComplete((response, failure) -> answeredOn.set(Thread.currentThread().getName()));
+        RetryPolicy backingOff = RetryPolicy.builder().backoff(Duration.ofMillis(20), Duration.ofMillis(20)).build();
+        Gateway gateway = Gateway.builder().route(Route.get("/a").timeout(Duration.ofMillis(500)).retries(backingOff)
+                .filter(notes).to(twoInstances())).build();
+        client.answer(status(503, Body.empty())); // then no answer: the deadline ends the call
+
+        GatewayExchange exchange = Exchanges.start(gateway, Http.get("/a"), Http.CLIENT, Http.LISTENER, client);
+
+        assertError(exchange.response().toCompletableFuture().get(10, TimeUnit.SECONDS), 504, "gateway_timeout");
+        assertThat(client.sentOn).hasSize(2);
+        assertThat(client.sentOn.get(1)).as("the retry after its backoff").isEqualTo("scripted-io");
+        assertThat(answeredOn.get()).as("the deadline's 504 and what depends on it").isEqualTo("scripted-io");
     }
 
     @Test
@@ -349,6 +405,31 @@ class CallPoliciesTest {
         assertError(response, 500, "internal_error");
         assertThat(app.activeRequests()).isZero();
         assertThat(client.calls).isEmpty();
+    }
+
+    @Test
+    void anAttemptThatFailsToStartAfterItsChoiceStillEndsWithAFinalOutcome() {
+        List<CallOutcome> heard = new CopyOnWriteArrayList<>();
+        UpstreamClient broken = (endpoint, request, options) -> {
+            throw new IllegalStateException("the transport is shut down");
+        };
+        for (boolean policies : new boolean[] {false, true}) {
+            heard.clear();
+            Upstream.Builder app = Upstream.builder("app").instance("http://10.0.0.1:80")
+                    .loadBalancer(LoadBalancer.leastRequest()).listener(heard::add);
+            if (policies) {
+                app.maxConcurrentRequests(10);
+            }
+
+            Response response = Http.send(Gateway.builder().route(Route.get("/a").to(app.build())).build(),
+                    Http.get("/a"), broken);
+
+            assertError(response, 500, "internal_error");
+            assertThat(heard).as("policies: %s", policies).singleElement().satisfies(outcome -> {
+                assertThat(outcome.isFinal()).as("ends the attempt a balancer counts").isTrue();
+                assertThat(outcome.kind()).as("no verdict on the instance").isEqualTo(CallOutcome.Kind.CANCELLED);
+            });
+        }
     }
 
     @Test

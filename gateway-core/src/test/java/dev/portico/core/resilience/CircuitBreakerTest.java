@@ -25,13 +25,21 @@ class CircuitBreakerTest {
 
     private static void calls(CircuitBreaker breaker, int successes, int failures) {
         for (int i = 0; i < successes; i++) {
-            assertThat(breaker.tryAcquirePermission()).isTrue();
-            breaker.onSuccess(FAST);
+            breaker.onSuccess(permitted(breaker), FAST);
         }
         for (int i = 0; i < failures; i++) {
-            assertThat(breaker.tryAcquirePermission()).isTrue();
-            breaker.onFailure(FAST);
+            breaker.onFailure(permitted(breaker), FAST);
         }
+    }
+
+    private static long permitted(CircuitBreaker breaker) {
+        long permission = breaker.tryAcquirePermission();
+        assertThat(permission).as("a permission").isNotEqualTo(CircuitBreaker.NO_PERMISSION);
+        return permission;
+    }
+
+    private static boolean refused(CircuitBreaker breaker) {
+        return breaker.tryAcquirePermission() == CircuitBreaker.NO_PERMISSION;
     }
 
     @Test
@@ -53,7 +61,7 @@ class CircuitBreakerTest {
         calls(breaker, 0, 1);
 
         assertThat(breaker.state()).isEqualTo(State.OPEN);
-        assertThat(breaker.tryAcquirePermission()).isFalse();
+        assertThat(refused(breaker)).isTrue();
         assertThat(transitions).containsExactly("CLOSED>OPEN");
     }
 
@@ -76,14 +84,11 @@ class CircuitBreakerTest {
         CircuitBreaker breaker = breaker().window(4, 4).slowCalls(Duration.ofMillis(100), 0.5).build();
 
         for (int i = 0; i < 2; i++) {
-            breaker.tryAcquirePermission();
-            breaker.onSuccess(Duration.ofMillis(10));
+            breaker.onSuccess(permitted(breaker), Duration.ofMillis(10));
         }
-        breaker.tryAcquirePermission();
-        breaker.onSuccess(Duration.ofMillis(100));
+        breaker.onSuccess(permitted(breaker), Duration.ofMillis(100));
         assertThat(breaker.state()).isEqualTo(State.CLOSED);
-        breaker.tryAcquirePermission();
-        breaker.onSuccess(Duration.ofSeconds(1));
+        breaker.onSuccess(permitted(breaker), Duration.ofSeconds(1));
 
         assertThat(breaker.state()).isEqualTo(State.OPEN);
     }
@@ -95,17 +100,17 @@ class CircuitBreakerTest {
         assertThat(breaker.retryAfter()).isEqualTo(Duration.ofSeconds(10));
 
         now.addAndGet(Duration.ofSeconds(9).toNanos());
-        assertThat(breaker.tryAcquirePermission()).isFalse();
+        assertThat(refused(breaker)).isTrue();
         assertThat(breaker.retryAfter()).isEqualTo(Duration.ofSeconds(1));
 
         now.addAndGet(Duration.ofSeconds(1).toNanos());
         assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
-        assertThat(breaker.tryAcquirePermission()).isTrue();
-        assertThat(breaker.tryAcquirePermission()).isTrue();
-        assertThat(breaker.tryAcquirePermission()).as("only two trial calls").isFalse();
-        breaker.onSuccess(FAST);
+        long first = permitted(breaker);
+        long second = permitted(breaker);
+        assertThat(refused(breaker)).as("only two trial calls").isTrue();
+        breaker.onSuccess(first, FAST);
         assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
-        breaker.onSuccess(FAST);
+        breaker.onSuccess(second, FAST);
 
         assertThat(breaker.state()).isEqualTo(State.CLOSED);
         assertThat(transitions).containsExactly("CLOSED>OPEN", "OPEN>HALF_OPEN", "HALF_OPEN>CLOSED");
@@ -119,11 +124,10 @@ class CircuitBreakerTest {
         calls(breaker, 0, 2);
         now.addAndGet(Duration.ofSeconds(5).toNanos());
 
-        assertThat(breaker.tryAcquirePermission()).isTrue();
-        breaker.onFailure(FAST);
+        breaker.onFailure(permitted(breaker), FAST);
 
         assertThat(breaker.state()).isEqualTo(State.OPEN);
-        assertThat(breaker.tryAcquirePermission()).isFalse();
+        assertThat(refused(breaker)).isTrue();
         assertThat(breaker.retryAfter()).isEqualTo(Duration.ofSeconds(5));
         assertThat(transitions).containsExactly("CLOSED>OPEN", "OPEN>HALF_OPEN", "HALF_OPEN>OPEN");
     }
@@ -134,22 +138,56 @@ class CircuitBreakerTest {
         calls(breaker, 0, 1);
         now.addAndGet(Duration.ofSeconds(1).toNanos());
 
-        assertThat(breaker.tryAcquirePermission()).isTrue();
-        assertThat(breaker.tryAcquirePermission()).isFalse();
-        breaker.releasePermission();
+        long trial = permitted(breaker);
+        assertThat(refused(breaker)).isTrue();
+        breaker.releasePermission(trial);
 
-        assertThat(breaker.tryAcquirePermission()).isTrue();
+        permitted(breaker);
     }
 
     @Test
     void outcomesOfCallsLetThroughBeforeItOpenedChangeNothing() {
         CircuitBreaker breaker = breaker().window(2, 2).openFor(Duration.ofSeconds(1)).build();
+        long early = permitted(breaker);
+        long late = permitted(breaker);
         calls(breaker, 0, 2);
 
-        breaker.onSuccess(FAST);
-        breaker.onSuccess(FAST);
+        breaker.onSuccess(early, FAST);
+        breaker.onSuccess(late, FAST);
 
         assertThat(breaker.state()).isEqualTo(State.OPEN);
+    }
+
+    @Test
+    void aHalfOpenBreakerIgnoresOutcomesOfCallsAdmittedBeforeItOpened() {
+        CircuitBreaker breaker = breaker().window(2, 2).openFor(Duration.ofSeconds(1)).halfOpenCalls(1).build();
+        long stale = permitted(breaker); // a slow call, still in flight when the breaker opens
+        long staleToo = permitted(breaker);
+        long staleThree = permitted(breaker);
+        calls(breaker, 0, 2);
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        long trial = permitted(breaker);
+
+        breaker.onSuccess(stale, FAST); // stale calls answer: no trial of the upstream as it is now
+        breaker.releasePermission(staleToo);
+        assertThat(breaker.state()).as("a stale success does not close it").isEqualTo(State.HALF_OPEN);
+        assertThat(refused(breaker)).as("a stale release frees no trial: still one only").isTrue();
+        breaker.onFailure(staleThree, FAST);
+        assertThat(breaker.state()).as("a stale failure does not reopen it").isEqualTo(State.HALF_OPEN);
+
+        breaker.onSuccess(trial, FAST);
+        assertThat(breaker.state()).as("the real trial closes it").isEqualTo(State.CLOSED);
+    }
+
+    @Test
+    void aRefusalWhileHalfOpenAsksForAtLeastASecond() {
+        CircuitBreaker breaker = breaker().window(1, 1).openFor(Duration.ofSeconds(1)).halfOpenCalls(1).build();
+        calls(breaker, 0, 1);
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        permitted(breaker);
+
+        assertThat(refused(breaker)).isTrue();
+        assertThat(breaker.retryAfter()).isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test

@@ -17,6 +17,8 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -24,8 +26,9 @@ import java.util.concurrent.TimeUnit;
  * One upstream call under its policies: the upstream's request cap, its circuit breaker, and the retry policy (each
  * retry on an instance not tried yet, after a backoff on the shared timer, within the call's deadline and the
  * upstream's retry budget). Completes once, with the last answer or failure; a retried response's body is
- * discarded. Its steps run on IO threads (outcomes), on the timer thread (backoffs, the deadline) and on the
- * caller's (cancellation), so its state is guarded by its monitor, and nothing is called out while holding it.
+ * discarded. Its steps run on IO threads (outcomes; the retries and the deadline, which the shared timer only hands
+ * to the transport's executor) and on the caller's (cancellation), so its state is guarded by its monitor, and
+ * nothing is called out while holding it.
  */
 final class Attempts {
 
@@ -37,11 +40,11 @@ final class Attempts {
     private final SendOptions options;
     private final RetryPolicy policy;
     private final CircuitBreaker breaker;
+    private final Executor executor;
     private final Duration connectTimeout;
     private final Duration timeout;
     private final long started = System.nanoTime();
     private final long deadline;
-    private final boolean replayable;
     private final CompletableFuture<Response> result = new CompletableFuture<>();
 
     private Set<Endpoint> tried = Set.of(); // only touched by attempt(), and attempts never overlap
@@ -52,20 +55,24 @@ final class Attempts {
     private Try current;
     private boolean retryHeld;
     private ScheduledFuture<?> backoff;
+    private long backoffPermission;
     private ScheduledFuture<?> expiry;
 
-    /** One try: its endpoint and start, and whether its outcome was already given to the breaker. */
+    /** One try: its start, its breaker permission, and whether its outcome was already given to the breaker. */
     private static final class Try {
         final long started = System.nanoTime();
         final boolean retry;
+        final long permission;
         CompletableFuture<Response> sent;
         boolean judged;
 
-        Try(boolean retry) {
+        Try(boolean retry, long permission) {
             this.retry = retry;
+            this.permission = permission;
         }
     }
 
+    /** A call under these policies; {@code policy} is {@link RetryPolicy#none()} unless it {@link #retries} it. */
     Attempts(Pipeline pipeline, Upstream upstream, Request request, SendOptions options, RetryPolicy policy,
              Duration connectTimeout, Duration timeout) {
         this.pipeline = pipeline;
@@ -74,11 +81,20 @@ final class Attempts {
         this.options = options;
         this.policy = policy;
         this.breaker = upstream.circuitBreaker();
+        this.executor = pipeline.executor();
         this.connectTimeout = connectTimeout;
         this.timeout = timeout;
-        boolean retries = policy.maxAttempts() > 1;
-        this.deadline = retries ? started + timeout.toNanos() : 0;
-        this.replayable = retries && policy.retriesMethod(request.method())
+        // only a call that may be retried has a deadline of its own: any other is bounded by the transport's
+        // timeouts, whose response timeout starts once the whole request is sent (a long upload is not cut)
+        this.deadline = policy.maxAttempts() > 1 ? started + timeout.toNanos() : 0;
+    }
+
+    /**
+     * Returns whether this policy may retry this request: more than one attempt, a retried method, and a body that
+     * can be sent again (buffered, or empty).
+     */
+    static boolean retries(RetryPolicy policy, Request request) {
+        return policy.maxAttempts() > 1 && policy.retriesMethod(request.method())
                 && (request.body().isBuffered() || request.body().length() == 0);
     }
 
@@ -88,9 +104,9 @@ final class Attempts {
             return CompletableFuture.failedFuture(GatewayException.serviceUnavailable(
                     "upstream " + upstream.name() + " is at its request limit"));
         }
-        result.whenComplete((response, failure) -> ended()); // the caller cancelled it
+        result.whenComplete((response, failure) -> ended(null)); // the caller cancelled it
         if (deadline != 0) {
-            ScheduledFuture<?> task = Timer.schedule(this::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> task = Timer.schedule(() -> handOff(this::expire), timeout.toNanos(), TimeUnit.NANOSECONDS);
             synchronized (this) {
                 expiry = task;
             }
@@ -98,18 +114,19 @@ final class Attempts {
                 task.cancel(false);
             }
         }
-        if (breaker != null && !breaker.tryAcquirePermission()) {
+        long permission = breaker != null ? breaker.tryAcquirePermission() : 0;
+        if (permission == CircuitBreaker.NO_PERMISSION) {
             refusedByBreaker();
         } else {
-            attempt(false);
+            attempt(false, permission);
         }
         return result;
     }
 
     /** Makes an attempt, the breaker's permission (if any) already granted. */
-    private void attempt(boolean retry) {
+    private void attempt(boolean retry, long permission) {
         if (over()) {
-            release(breaker);
+            release(permission);
             return;
         }
         Duration connect = connectTimeout;
@@ -117,7 +134,7 @@ final class Attempts {
         if (deadline != 0) {
             long left = deadline - System.nanoTime();
             if (left <= 0) { // the backoff's timer ran late
-                release(breaker);
+                release(permission);
                 deliver(null, lateness());
                 return;
             }
@@ -125,7 +142,7 @@ final class Attempts {
             connect = min(connect, remaining);
             response = min(policy.perTryTimeout() != null ? policy.perTryTimeout() : response, remaining);
         }
-        Try attempt = new Try(retry);
+        Try attempt = new Try(retry, permission);
         synchronized (this) {
             attempts++;
             current = attempt;
@@ -134,7 +151,7 @@ final class Attempts {
         try {
             // attempts follow one another, each started after the last ended, so tried needs no lock
             Endpoint endpoint = upstream.choose(request, pipeline, tried);
-            if (policy.maxAttempts() > 1) {
+            if (deadline != 0) {
                 if (tried.isEmpty()) {
                     tried = new HashSet<>(4);
                 }
@@ -167,7 +184,7 @@ final class Attempts {
             return;
         }
         long delay = 0;
-        boolean again = replayable && retryable(answer, cause);
+        boolean again = deadline != 0 && retryable(answer, cause);
         synchronized (this) {
             again &= attempts < policy.maxAttempts();
         }
@@ -175,7 +192,8 @@ final class Attempts {
             delay = policy.backoffNanos(attempts);
             again = System.nanoTime() + delay - deadline < 0 && startRetry();
         }
-        if (again && breaker != null && !breaker.tryAcquirePermission()) {
+        long permission = 0;
+        if (again && breaker != null && (permission = breaker.tryAcquirePermission()) == CircuitBreaker.NO_PERMISSION) {
             endRetry();
             again = false; // the breaker opened meanwhile: the last answer stands
         }
@@ -187,15 +205,17 @@ final class Attempts {
             answer.body().discard(); // frees its connection: drained if the rest is at hand, else closed
         }
         if (delay == 0) {
-            attempt(true);
+            attempt(true, permission);
             return;
         }
-        ScheduledFuture<?> task = Timer.schedule(() -> attempt(true), delay, TimeUnit.NANOSECONDS);
+        long granted = permission;
+        ScheduledFuture<?> task = Timer.schedule(() -> handOff(() -> attempt(true, granted)), delay, TimeUnit.NANOSECONDS);
         synchronized (this) {
             backoff = task;
+            backoffPermission = permission;
         }
         if (over() && task.cancel(false)) {
-            release(breaker); // the retry will not run: give back its permission
+            release(permission); // the retry will not run: give back its permission
         }
     }
 
@@ -220,11 +240,11 @@ final class Attempts {
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - attempt.started);
         if (answer != null ? answer.status() >= 500 : retryable(null, cause)) {
-            breaker.onFailure(elapsed);
+            breaker.onFailure(attempt.permission, elapsed);
         } else if (answer != null) {
-            breaker.onSuccess(elapsed);
+            breaker.onSuccess(attempt.permission, elapsed);
         } else {
-            breaker.releasePermission();
+            breaker.releasePermission(attempt.permission);
         }
     }
 
@@ -269,7 +289,7 @@ final class Attempts {
 
     /** Ends the call with this answer or failure; the call's slots are free before anyone hears it. */
     private void deliver(Response answer, Throwable failure) {
-        ended();
+        ended(null);
         if (failure != null) {
             result.completeExceptionally(failure);
         } else if (!result.complete(answer) && answer != null) {
@@ -277,7 +297,10 @@ final class Attempts {
         }
     }
 
-    /** The call's deadline passed: the attempt in flight fails the breaker's test and is aborted; the caller gets 504. */
+    /**
+     * The call's deadline passed: the attempt in flight fails the breaker's test and is aborted as timed out (so the
+     * transport reports a timeout, which outlier detection counts, not a cancellation); the caller gets 504.
+     */
     private void expire() {
         Try attempt;
         synchronized (this) {
@@ -286,10 +309,12 @@ final class Attempts {
         if (over()) {
             return;
         }
+        GatewayException late = lateness();
         if (attempt != null) {
-            judge(attempt, null, GatewayException.gatewayTimeout("late"));
+            judge(attempt, null, late);
         }
-        deliver(null, lateness());
+        ended(late);
+        deliver(null, late);
     }
 
     private GatewayException lateness() {
@@ -297,10 +322,14 @@ final class Attempts {
                 + timeout.toMillis() + " ms");
     }
 
-    /** The call is over: frees the cap's slot and a retry's, stops the timers, aborts an attempt still in flight. */
-    private void ended() {
+    /**
+     * The call is over: frees the cap's slot and a retry's, stops the timers, aborts an attempt still in flight:
+     * fails it with {@code timeout}, or cancels it when that is {@code null}.
+     */
+    private void ended(GatewayException timeout) {
         CompletableFuture<Response> sent;
         ScheduledFuture<?> waiting;
+        long waitingPermission;
         ScheduledFuture<?> timer;
         synchronized (this) {
             if (over) {
@@ -309,18 +338,33 @@ final class Attempts {
             over = true;
             sent = current != null ? current.sent : null;
             waiting = backoff;
+            waitingPermission = backoffPermission;
             timer = expiry;
         }
         UPSTREAMS.release(upstream);
         endRetry();
         if (waiting != null && waiting.cancel(false)) {
-            release(breaker); // the retry waiting for its backoff will not run: give back its permission
+            release(waitingPermission); // the retry waiting for its backoff will not run: give back its permission
         }
         if (timer != null) {
             timer.cancel(false);
         }
         if (sent != null && !sent.isDone()) {
-            sent.cancel(false); // aborts the call on its IO thread; a late answer is discarded in settled
+            // aborts the call on its IO thread; a late answer is discarded in settled
+            if (timeout != null) {
+                sent.completeExceptionally(timeout);
+            } else {
+                sent.cancel(false);
+            }
+        }
+    }
+
+    /** Runs a step the timer started on the transport's executor; on the timer thread should that refuse it. */
+    private void handOff(Runnable step) {
+        try {
+            executor.execute(step);
+        } catch (RejectedExecutionException e) {
+            step.run(); // the IO thread is gone: the step still ends the call rather than leave it hanging
         }
     }
 
@@ -328,9 +372,9 @@ final class Attempts {
         return over;
     }
 
-    private static void release(CircuitBreaker breaker) {
+    private void release(long permission) {
         if (breaker != null) {
-            breaker.releasePermission();
+            breaker.releasePermission(permission);
         }
     }
 

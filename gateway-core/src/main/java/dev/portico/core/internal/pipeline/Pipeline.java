@@ -18,6 +18,7 @@ import dev.portico.core.spi.CallOptions;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.CallListener;
+import dev.portico.core.upstream.CallOutcome;
 import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.SendOptions;
 import dev.portico.core.upstream.Upstream;
@@ -34,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -281,12 +283,12 @@ public final class Pipeline implements Context, GatewayExchange {
         RetryPolicy retries = options.retries() != null ? options.retries() : r != null ? r.retries() : null;
         Duration connectTimeout = options.connectTimeout() != null ? options.connectTimeout() : connectTimeout();
         Duration timeout = options.timeout() != null ? options.timeout() : timeout();
+        boolean retried = retries != null && Attempts.retries(retries, request);
         CompletableFuture<Response> sent;
-        if ((retries == null || retries.maxAttempts() == 1) && upstream.circuitBreaker() == null
-                && upstream.maxConcurrentRequests() == Integer.MAX_VALUE) {
+        if (!retried && upstream.circuitBreaker() == null && upstream.maxConcurrentRequests() == Integer.MAX_VALUE) {
             sent = attempt(upstream, upstream.choose(request, this, Set.of()), request, options, connectTimeout, timeout);
         } else {
-            sent = new Attempts(this, upstream, request, options, retries != null ? retries : RetryPolicy.none(),
+            sent = new Attempts(this, upstream, request, options, retried ? retries : RetryPolicy.none(),
                     connectTimeout, timeout).start();
         }
         if (!options.proxyHeaders()) {
@@ -302,18 +304,45 @@ public final class Pipeline implements Context, GatewayExchange {
         return answered;
     }
 
-    /** Sends one attempt of a call to this instance, with these timeouts; the transport's stage, as it is. */
+    /**
+     * Sends one attempt of a call to this instance, with these timeouts; the transport's stage, as it is. Should the
+     * attempt fail to start (a bug of the gateway or of the transport), its listeners still hear a final outcome,
+     * {@code CANCELLED} (no verdict on the instance), so that a balancer counting attempts in flight does not drift.
+     */
     CompletableFuture<Response> attempt(Upstream upstream, Endpoint endpoint, Request request, SendOptions options,
                                         Duration connectTimeout, Duration timeout) {
-        Route r = route;
-        Request outgoing = options.proxyHeaders()
-                ? ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
-                        Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), original.header("Host"))
-                : request.toBuilder().header("Host", endpoint.authority()).build();
-        CallOptions call = new CallOptions(upstream.name(), connectTimeout, timeout,
-                options.maxBodySize() >= 0 ? options.maxBodySize() : r != null ? gateway.maxBodySize(r) : gateway.maxBodySize(),
-                listeners(upstream));
-        return client.send(endpoint, outgoing, call).toCompletableFuture();
+        List<CallListener> listeners = listeners(upstream);
+        try {
+            Route r = route;
+            Request outgoing = options.proxyHeaders()
+                    ? ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
+                            Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), original.header("Host"))
+                    : request.toBuilder().header("Host", endpoint.authority()).build();
+            CallOptions call = new CallOptions(upstream.name(), connectTimeout, timeout,
+                    options.maxBodySize() >= 0 ? options.maxBodySize() : r != null ? gateway.maxBodySize(r) : gateway.maxBodySize(),
+                    listeners);
+            return client.send(endpoint, outgoing, call).toCompletableFuture();
+        } catch (Throwable t) {
+            unstarted(upstream, endpoint, listeners);
+            return CompletableFuture.failedFuture(t);
+        }
+    }
+
+    /** Tells the listeners of an attempt that never reached the transport that it is over. */
+    private static void unstarted(Upstream upstream, Endpoint endpoint, List<CallListener> listeners) {
+        CallOutcome outcome = new CallOutcome(upstream.name(), endpoint, CallOutcome.Kind.CANCELLED, 0, Duration.ZERO, false);
+        for (CallListener listener : listeners) {
+            try {
+                listener.onOutcome(outcome);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "a call listener failed", e);
+            }
+        }
+    }
+
+    /** Returns where the steps of this request's calls that the shared timer starts run: the transport's choice. */
+    Executor executor() {
+        return client.executor();
     }
 
     private List<CallListener> listeners(Upstream upstream) {

@@ -9,6 +9,7 @@ import dev.portico.core.upstream.Endpoint;
 import io.undertow.server.HttpServerExchange;
 
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /** The upstream transport for the requests of one client exchange, on that exchange's IO thread. */
 public final class ExchangeClient implements UpstreamClient {
@@ -30,5 +31,11 @@ public final class ExchangeClient implements UpstreamClient {
     public CompletionStage<Response> send(Endpoint endpoint, Request request, CallOptions options) {
         return new UpstreamCall(pool, exchange, bodies, exchange.getIoThread(), endpoint, request, options,
                 gateway.maxResponseHeaderSize(), gateway.bodyIdleTimeout()).start();
+    }
+
+    /** Returns the exchange's IO thread, where its calls and their connection pool live. */
+    @Override
+    public Executor executor() {
+        return exchange.getIoThread();
     }
 }

@@ -91,6 +91,9 @@ public final class UpstreamCall {
         result.whenComplete((response, failure) -> {
             if (failure instanceof CancellationException) {
                 onIoThread(() -> fail(failure, Kind.CANCELLED)); // the caller gave up: abort, free the connection
+            } else if (failure instanceof GatewayException e && e.status() == 504) {
+                // the caller's deadline passed first (or this call's own timer, whose fail() this repeats harmlessly)
+                onIoThread(() -> fail(failure, Kind.TIMEOUT));
             }
         });
         onIoThread(() -> {

@@ -10,6 +10,7 @@ import org.xnio.XnioIoThread;
 import org.xnio.XnioWorker;
 
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +36,16 @@ public final class WorkerClient implements UpstreamClient {
         Gateway settings = gateway.get();
         return new UpstreamCall(pool, null, null, thread, endpoint, request, options, settings.maxResponseHeaderSize(),
                 settings.bodyIdleTimeout()).start();
+    }
+
+    /** Returns the calling IO thread, or one the worker picks; the caller's own thread before the worker is known. */
+    @Override
+    public Executor executor() {
+        if (Thread.currentThread() instanceof XnioIoThread current) {
+            return current;
+        }
+        XnioWorker w = worker.get();
+        return w != null ? w.getIoThread() : Runnable::run;
     }
 
     private XnioIoThread ioThread() {
