@@ -2,6 +2,7 @@ package dev.portico.core.upstream;
 
 import dev.portico.core.Context;
 import dev.portico.core.Request;
+import dev.portico.core.internal.CoreAccess;
 import dev.portico.core.upstream.CallOutcome.Kind;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -130,6 +134,29 @@ class LoadBalancerTest {
         balancer.onOutcome(outcome(a, Kind.CANCELLED, false));
         balancer.onOutcome(outcome(a, Kind.CANCELLED, false)); // one too many never goes below zero
         assertThat(balancer.outstanding(a)).isZero();
+    }
+
+    @Test
+    void leastRequestForgetsTheInstancesThatLeaveItsUpstream() throws Exception {
+        AtomicReference<Consumer<List<Endpoint>>> found = new AtomicReference<>();
+        Upstream upstream = Upstream.builder("app").loadBalancer(LoadBalancer.leastRequest())
+                .discovery((name, update) -> {
+                    found.set(update);
+                    return () -> { };
+                }).build();
+        LeastRequest balancer = (LeastRequest) upstream.loadBalancer();
+        try (AutoCloseable lease = CoreAccess.upstreams().retain(upstream, null, endpoint -> { })) {
+            for (int i = 0; i < 1000; i++) { // DNS churn: every lookup a new address
+                Endpoint now = new Endpoint("http", "10.0." + i / 250 + "." + i % 250, 8080, "", 1);
+                found.get().accept(List.of(now));
+                assertThat(upstream.choose(GET, null, Set.of())).isEqualTo(now);
+                if (i % 2 == 0) {
+                    balancer.onOutcome(outcome(now, Kind.BODY_FINISHED, false));
+                } // else still in flight when its instance leaves
+            }
+        }
+
+        assertThat(balancer.tracked()).as("only the instance still in the upstream").isEqualTo(1);
     }
 
     @Test
