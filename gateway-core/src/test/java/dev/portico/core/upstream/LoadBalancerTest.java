@@ -225,6 +225,31 @@ class LoadBalancerTest {
     }
 
     @Test
+    void aRetrysUntriedInstancesNeverRebuildTheRingOfTheAvailableOnes() {
+        List<Endpoint> ten = instances(10);
+        List<Endpoint> five = List.copyOf(ten.subList(0, 5)); // the upstream's list with half of them ejected
+        ConsistentHash balancer = new ConsistentHash(HashKey.header("X-User"));
+        balancer.choose(ten, keyed("user"), null);
+        balancer.choose(five, keyed("user"), null);
+        balancer.choose(five, keyed("user"), null);
+        ConsistentHash.Ring ring = balancer.ring();
+
+        for (int i = 0; i < 100; i++) {
+            Endpoint first = balancer.choose(five, keyed("user-" + i), null);
+            List<Endpoint> untried = new ArrayList<>(five); // each retry passes a list of its own
+            untried.remove(first);
+            Endpoint retried = balancer.choose(untried, keyed("user-" + i), null);
+            assertThat(retried).isIn(untried);
+            assertThat(balancer.ring()).as("the ring after retry %d", i).isSameAs(ring);
+        }
+
+        List<Endpoint> two = List.copyOf(ten.subList(0, 2)); // most ejected: the upstream passes this list from now on
+        balancer.choose(two, keyed("user"), null);
+        balancer.choose(two, keyed("user"), null);
+        assertThat(balancer.ring().members).as("a ring as small as the instances left").hasSize(2);
+    }
+
+    @Test
     void consistentHashGivesAHeavierInstanceMoreKeys() {
         List<Endpoint> endpoints = List.of(instance(1, 3), instance(2, 1));
         LoadBalancer balancer = LoadBalancer.consistentHash(HashKey.header("X-User"));
