@@ -129,7 +129,7 @@ class DiscoverySocketTest {
                 .build();
         PorticoServer server = PorticoServer.builder(Gateway.builder().idleConnectionTimeout(Duration.ofSeconds(60))
                 .route(Route.get("/fixed").to(fixed)).route(Route.get("/found").to(found)).build())
-                .port(0).drainTimeout(Duration.ZERO).start();
+                .port(0).ioThreads(1).drainTimeout(Duration.ZERO).start(); // one IO thread: one pool of idle connections
         resources.add(server);
         awaitOrFail(() -> found.endpoints().equals(fixed.endpoints()), Duration.ofSeconds(30), () -> "the first lookup");
         String before = get(server, "/fixed").get(30, TimeUnit.SECONDS).body();
