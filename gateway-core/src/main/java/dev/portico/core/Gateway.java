@@ -53,6 +53,7 @@ public final class Gateway implements AutoCloseable {
     private final List<AutoCloseable> resources;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<AutoCloseable> leases = new ArrayList<>(); // guarded by itself
+    private final List<Upstream> upstreams;
     private final Router router;
     private final Duration connectTimeout;
     private final Duration timeout;
@@ -77,6 +78,7 @@ public final class Gateway implements AutoCloseable {
         this.callListeners = List.copyOf(b.callListeners);
         this.resources = List.copyOf(b.resources);
         this.router = new Router(routes, filters);
+        this.upstreams = upstreams(routes);
         this.connectTimeout = b.connectTimeout;
         this.timeout = b.timeout;
         this.maxBodySize = b.maxBodySize;
@@ -113,11 +115,16 @@ public final class Gateway implements AutoCloseable {
             public void serve(Gateway gateway, UpstreamClient client, Consumer<Endpoint> retired) {
                 gateway.serve(client, retired);
             }
+
+            @Override
+            public boolean routesTo(Gateway gateway, Endpoint endpoint) {
+                return gateway.routesTo(endpoint);
+            }
         });
     }
 
-    /** Leases the upstreams of the routes and of their aggregations, until {@link #close()}. */
-    private void serve(UpstreamClient client, Consumer<Endpoint> retired) {
+    /** Returns the upstreams of the routes and of their aggregations, each once. */
+    private static List<Upstream> upstreams(List<Route> routes) {
         Set<Upstream> upstreams = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Route route : routes) {
             if (route.upstream() != null) {
@@ -129,6 +136,21 @@ public final class Gateway implements AutoCloseable {
                 }
             }
         }
+        return List.copyOf(upstreams);
+    }
+
+    /** Returns whether one of the upstreams this gateway routes to has this instance now. */
+    private boolean routesTo(Endpoint endpoint) {
+        for (Upstream upstream : upstreams) {
+            if (upstream.endpoints().contains(endpoint)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Leases the upstreams of the routes and of their aggregations, until {@link #close()}. */
+    private void serve(UpstreamClient client, Consumer<Endpoint> retired) {
         synchronized (leases) {
             if (closed.get()) {
                 return;

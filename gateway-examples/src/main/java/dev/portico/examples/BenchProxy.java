@@ -70,14 +70,15 @@ public final class BenchProxy {
 
     /**
      * Returns the upstream of several instances, with what a production user would turn on: round robin, passive
-     * ejection (5 failures in a row eject an instance for 10 s, longer each time it recurs, at most half of them),
-     * and a retry budget as large as the share of instances that may fail at once, so that the calls in flight on a
-     * killed instance are all retried on another.
+     * ejection (5 failures in a row eject an instance for 10 s, longer each time it recurs but never over 20 s, so
+     * that a restarted instance gets traffic again within 30 s; at most half of them are out), and a retry budget as
+     * large as the share of instances that may fail at once, so that the calls in flight on a killed instance are all
+     * retried on another.
      */
     private static Upstream balanced(String[] urls) {
         Upstream.Builder upstream = Upstream.builder("bench-upstream")
                 .outlierDetection(OutlierDetection.builder().consecutiveFailures(5).baseEjectionTime(Duration.ofSeconds(10))
-                        .maxEjectionTime(Duration.ofSeconds(60)).maxEjectedShare(0.5).build())
+                        .maxEjectionTime(Duration.ofSeconds(20)).maxEjectedShare(0.5).build())
                 .retryBudget(RetryBudget.of(0.5, 10));
         for (String url : urls) {
             upstream.instance(url.trim());

@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.core.upstream.Upstream;
 import dev.portico.undertow.PorticoServer;
 import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
@@ -95,6 +96,14 @@ class BenchProxyFailoverTest {
             served.incrementAndGet();
             exchange.getResponseSender().send("item " + exchange.getQueryParameters().get("id").getFirst());
         };
+    }
+
+    @Test
+    void anInstanceIsNeverEjectedForLongerThanTheThirtySecondsARestartMayTakeToGetTrafficAgain() {
+        Upstream upstream = BenchProxy.gateway("http://127.0.0.1:9001,http://127.0.0.1:9002").routes().get(0).upstream();
+
+        // however often it was ejected before, a restarted instance is back in balancing when its ejection ends
+        assertThat(upstream.outlierDetection().maxEjectionTime()).isLessThanOrEqualTo(Duration.ofSeconds(30));
     }
 
     private static Undertow backend(int port, HttpHandler handler) {

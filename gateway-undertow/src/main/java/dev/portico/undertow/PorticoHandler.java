@@ -11,6 +11,7 @@ import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.Requests;
 import dev.portico.core.spi.UpstreamClient;
+import dev.portico.core.upstream.Endpoint;
 import dev.portico.undertow.internal.client.ConnectionPool;
 import dev.portico.undertow.internal.client.ExchangeClient;
 import dev.portico.undertow.internal.client.UpstreamBody;
@@ -71,13 +72,24 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     private PorticoHandler(Gateway gateway) {
         this.pool = new ConnectionPool(gateway);
         this.background = new WorkerClient(pool, this::gateway, () -> worker);
-        serve(gateway);
         this.served = new Served(gateway);
+        serve(gateway);
     }
 
     /** Starts the discovery and health checks of the gateway's upstreams, until the gateway is closed. */
     private void serve(Gateway gateway) {
-        CoreAccess.gateways().serve(gateway, background, pool::retire);
+        CoreAccess.gateways().serve(gateway, background, this::retire);
+    }
+
+    /**
+     * Stops pooling connections to an instance that left an upstream, unless an upstream of the gateway served now
+     * still has it: the pool is keyed by instance, so a swap that rebuilt its upstreams around the same URLs, or an
+     * instance shared by two upstreams, keeps its idle connections.
+     */
+    private void retire(Endpoint endpoint) {
+        if (!CoreAccess.gateways().routesTo(served.gateway, endpoint)) {
+            pool.retire(endpoint);
+        }
     }
 
     /** Returns a handler that serves this gateway. */

@@ -116,6 +116,34 @@ class DiscoverySocketTest {
     }
 
     @Test
+    void anInstanceDnsDropsFromOneUpstreamKeepsItsIdleConnectionWhileAnotherUpstreamHasIt() throws Exception {
+        int port = RawServer.closedPort();
+        // answers with the client port of the connection: the same port means the same connection
+        backend("127.0.0.1", port, exchange -> exchange.getResponseSender()
+                .send(String.valueOf(exchange.getSourceAddress().getPort())));
+        AtomicReference<List<InetAddress>> dns = new AtomicReference<>(List.of(InetAddress.getByName("127.0.0.1")));
+        Upstream fixed = Upstream.of("fixed", "http://127.0.0.1:" + port);
+        Upstream found = Upstream.builder("found")
+                .discovery(DnsDiscovery.builder("http://app.internal:" + port).interval(Duration.ofMillis(50))
+                        .resolver(host -> dns.get()).build())
+                .build();
+        PorticoServer server = PorticoServer.builder(Gateway.builder().idleConnectionTimeout(Duration.ofSeconds(60))
+                .route(Route.get("/fixed").to(fixed)).route(Route.get("/found").to(found)).build())
+                .port(0).ioThreads(1).drainTimeout(Duration.ZERO).start(); // one IO thread: one pool of idle connections
+        resources.add(server);
+        awaitOrFail(() -> found.endpoints().equals(fixed.endpoints()), Duration.ofSeconds(30), () -> "the first lookup");
+        String before = get(server, "/fixed").get(30, TimeUnit.SECONDS).body();
+        awaitOrFail(() -> server.upstreamConnections() == 1, Duration.ofSeconds(30), () -> "the idle connection");
+
+        dns.set(List.of(InetAddress.getByName("127.0.0.2")));
+        awaitOrFail(() -> found.endpoints().get(0).host().equals("127.0.0.2"), Duration.ofSeconds(30), () -> "the change");
+        Thread.sleep(100); // a retirement runs on the connection's IO thread: give it the time to close it
+
+        assertThat(server.upstreamConnections()).as("fixed still has the instance: its idle connection stays").isEqualTo(1);
+        assertThat(get(server, "/fixed").get(30, TimeUnit.SECONDS).body()).as("and is reused").isEqualTo(before);
+    }
+
+    @Test
     void aFailedLookupKeepsServingTheLastGoodInstances() throws Exception {
         int port = RawServer.closedPort();
         backend("127.0.0.1", port, exchange -> exchange.getResponseSender().send("a"));

@@ -94,6 +94,32 @@ class SwapTest {
         }
     }
 
+    @Test
+    void aSwapToNewUpstreamObjectsForTheSameUrlKeepsTheIdleConnection() throws Exception {
+        // the backend answers with the client port of the connection: the same port means the same connection
+        try (Backend a = Backend.start(exchange -> exchange.getResponseSender()
+                .send(String.valueOf(exchange.getSourceAddress().getPort())))) {
+            Gateway first = Gateway.builder().idleConnectionTimeout(Duration.ofSeconds(60))
+                    .route(Route.get("/who").to(Upstream.of("a", a.url()))).build();
+            Gateway reloaded = Gateway.builder().idleConnectionTimeout(Duration.ofSeconds(60))
+                    .route(Route.get("/who").to(Upstream.of("a", a.url()))).build(); // a reload: same URL
+            // one IO thread: idle connections are pooled per IO thread, and the next request must find this one
+            try (PorticoServer server = PorticoServer.builder(first).port(0).ioThreads(1).start()) {
+                String who = "GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+                String before = RawHttp.send(server.port(), who).body();
+                assertThat(server.upstreamConnections()).as("a's connection, idle in the pool").isEqualTo(1);
+
+                server.swap(reloaded).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                Thread.sleep(100); // a retirement runs on the connection's IO thread: give it the time to close it
+
+                assertThat(server.upstreamConnections()).as("the idle connection to the same instance survives")
+                        .isEqualTo(1);
+                assertThat(RawHttp.send(server.port(), who).body()).as("the call after the swap reuses the connection")
+                        .isEqualTo(before);
+            }
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await(10, TimeUnit.SECONDS);

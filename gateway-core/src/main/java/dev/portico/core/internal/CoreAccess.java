@@ -61,6 +61,12 @@ public final class CoreAccess {
          * that leaves them. Call it for a gateway before releasing the one it replaces, so shared upstreams go on.
          */
         void serve(Gateway gateway, UpstreamClient client, Consumer<Endpoint> retired);
+
+        /**
+         * Returns whether one of the upstreams a gateway routes to has this instance now: an instance retired from
+         * one upstream (a swap that rebuilt it, a discovery that dropped it) may still be another's.
+         */
+        boolean routesTo(Gateway gateway, Endpoint endpoint);
     }
 
     /** Registers {@link Gateway}'s access; called once, by {@link Gateway} as it initializes. */

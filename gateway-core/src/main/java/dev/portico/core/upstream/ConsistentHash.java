@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Consistent hashing on a ring of virtual nodes (Karger's ring, as Envoy's ring hash): a key goes to the first node
  * at or after its hash whose instance is a candidate. The ring is built for the widest set of instances seen and
- * reused for its subsets (instances ejected or already tried), so their keys alone move.
+ * reused for its subsets (instances ejected or already tried), so their keys alone move. It is cached with the list
+ * the upstream passes call after call; a retry's list of untried instances, new each time, is looked up on that ring
+ * and never replaces it.
  */
 final class ConsistentHash implements LoadBalancer {
 
@@ -21,8 +23,9 @@ final class ConsistentHash implements LoadBalancer {
 
     private final HashKey key;
     private final AtomicInteger unkeyed = new AtomicInteger();
-    private volatile Ring ring;
-    private volatile Subset subset;
+    private volatile Cache cache;
+    private volatile List<Endpoint> seen; // the last two lists that were not cached, to tell the upstream's own
+    private volatile List<Endpoint> seenBefore;
 
     ConsistentHash(HashKey key) {
         this.key = key;
@@ -37,37 +40,57 @@ final class ConsistentHash implements LoadBalancer {
         if (k == null) {
             return endpoints.get(Math.floorMod(unkeyed.getAndIncrement(), endpoints.size()));
         }
-        Ring r = ring;
-        Set<Endpoint> among = null;
-        if (r == null || endpoints != r.source) {
-            Subset s = subset;
-            if (s == null || s.list != endpoints) {
-                s = new Subset(endpoints, new HashSet<>(endpoints));
-                subset = s;
-            }
-            if (r == null || !r.members.containsAll(s.set) || 2 * s.set.size() < r.members.size()) {
-                r = new Ring(endpoints);
-                ring = r;
-            } else {
-                among = s.set;
-            }
+        long hash = hash(k);
+        Cache c = cache;
+        if (c != null && c.list == endpoints) {
+            return c.ring.lookup(hash, c.among);
         }
-        return r.lookup(hash(k), among);
+        Set<Endpoint> set = new HashSet<>(endpoints);
+        if (c != null && c.ring.members.containsAll(set)) {
+            Set<Endpoint> among = set.size() == c.ring.members.size() ? null : set;
+            if (!isUpstreams(endpoints, set, c)) {
+                return c.ring.lookup(hash, among); // a retry's: used once
+            }
+            if (2 * set.size() >= c.ring.members.size()) {
+                cache = new Cache(endpoints, c.ring, among);
+                return c.ring.lookup(hash, among);
+            }
+            // so few of the ring's instances are left that lookups would skip most nodes: a ring of their own
+        }
+        Cache fresh = new Cache(endpoints, new Ring(endpoints), null);
+        cache = fresh;
+        return fresh.ring.lookup(hash, null);
     }
 
-    /** A list of candidates that is not the ring's own, with its members as a set. */
-    private record Subset(List<Endpoint> list, Set<Endpoint> set) {
+    /**
+     * Returns whether a list of instances on the ring is the upstream's list of available instances, which it passes
+     * again and again, rather than a retry's untried ones: those are fewer than the cached list's, and new each time.
+     */
+    private boolean isUpstreams(List<Endpoint> endpoints, Set<Endpoint> set, Cache c) {
+        boolean again = endpoints == seen || endpoints == seenBefore;
+        seenBefore = seen;
+        seen = endpoints;
+        Set<Endpoint> current = c.among != null ? c.among : c.ring.members;
+        return again || set.size() >= current.size() || !current.containsAll(set);
+    }
+
+    /** Returns the ring, for tests. */
+    Ring ring() {
+        Cache c = cache;
+        return c == null ? null : c.ring;
+    }
+
+    /** A list of candidates, its ring, and its members as a set when they are fewer than the ring's (else null). */
+    private record Cache(List<Endpoint> list, Ring ring, Set<Endpoint> among) {
     }
 
     /** The sorted hashes of the virtual nodes and the instance each belongs to. */
     static final class Ring {
-        final List<Endpoint> source;
         final Set<Endpoint> members;
         final long[] hashes;
         final Endpoint[] owners;
 
         Ring(List<Endpoint> endpoints) {
-            this.source = endpoints;
             this.members = new HashSet<>(endpoints);
             long totalWeight = 0;
             for (Endpoint e : endpoints) {

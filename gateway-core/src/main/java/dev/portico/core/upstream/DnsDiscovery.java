@@ -21,9 +21,11 @@ import java.util.function.Consumer;
 /**
  * Instances found in DNS: the host of a URL such as {@code http://users.internal:8080} is resolved at once and then
  * every {@code interval}, and each address becomes an instance with the URL's scheme, port and base path; a lookup
- * that fails or finds no address keeps the last good set. Lookups block, so they run on a thread of their own,
+ * that fails or finds no address keeps the last good set. Until the first good set, such a lookup is retried sooner:
+ * after 1 s, then twice as long each time, up to the interval. Lookups block, so they run on a thread of their own,
  * never on the timer or an IO thread. The instances are IP addresses, which calls send as their {@code Host}.
- * The JVM caches lookups too ({@code networkaddress.cache.ttl}, 30 s by default): keep it below the interval.
+ * The JVM caches lookups too ({@code networkaddress.cache.ttl}, 30 s by default): keep it below the interval; it
+ * caches failures for {@code networkaddress.cache.negative.ttl} (10 s by default), which delays those retries.
  *
  * <pre>{@code
  * Discovery dns = DnsDiscovery.builder("http://users.internal:8080").interval(Duration.ofSeconds(10)).build();
@@ -32,6 +34,9 @@ import java.util.function.Consumer;
 public final class DnsDiscovery implements Discovery {
 
     private static final System.Logger LOG = System.getLogger(DnsDiscovery.class.getName());
+
+    /** The wait before the first retry of a lookup that found no good set yet; it doubles up to the interval. */
+    private static final long FIRST_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private static final ExecutorService LOOKUPS = Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "portico-dns");
@@ -76,6 +81,7 @@ public final class DnsDiscovery implements Discovery {
         private volatile boolean closed;
         private volatile Future<?> next;
         private List<Endpoint> last = List.of(); // touched by one lookup at a time
+        private long retryNanos = FIRST_RETRY_NANOS; // likewise
 
         Watch(String upstream, Consumer<List<Endpoint>> update) {
             this.upstream = upstream;
@@ -111,8 +117,19 @@ public final class DnsDiscovery implements Discovery {
                 LOG.log(System.Logger.Level.WARNING, "upstream {0}: looking up {1} failed ({2}); keeping {3}",
                         upstream, template.host(), e.toString(), last);
             } finally {
-                schedule(interval.toNanos());
+                schedule(nextDelay());
             }
+        }
+
+        /** Returns the wait before the next lookup: the interval once a good set is known, a backoff until then. */
+        private long nextDelay() {
+            long intervalNanos = interval.toNanos();
+            if (!last.isEmpty()) {
+                return intervalNanos;
+            }
+            long delay = Math.min(retryNanos, intervalNanos);
+            retryNanos = Math.min(2 * retryNanos, intervalNanos);
+            return delay;
         }
 
         @Override
@@ -141,7 +158,7 @@ public final class DnsDiscovery implements Discovery {
             this.template = template;
         }
 
-        /** Sets the time between lookups (default 30 s). */
+        /** Sets the time between lookups (default 30 s); until a first good answer, failures are retried sooner. */
         public Builder interval(Duration interval) {
             this.interval = Checks.positive(interval, "interval");
             return this;

@@ -13,7 +13,8 @@ import java.util.function.LongSupplier;
 /**
  * The instances of one upstream as calls see them: the current set (fixed, or from discovery) less those ejected by
  * outlier detection and those that failed active checks, or all of them when that leaves none (panic). Reads are
- * one volatile load; changes, which are rare, rebuild the view under the lock.
+ * one volatile load; changes, which are rare, rebuild the view under the lock, and log once it is released (IO
+ * threads may wait on it).
  */
 final class Instances implements CallListener {
 
@@ -76,9 +77,20 @@ final class Instances implements CallListener {
         return view.all;
     }
 
-    private synchronized View refresh() {
-        view = build(nanos.getAsLong());
-        return view;
+    private View refresh() {
+        List<Endpoint> returned = new ArrayList<>(1);
+        View v;
+        synchronized (this) {
+            v = view;
+            long now = nanos.getAsLong();
+            if (v.nextReturn == Long.MAX_VALUE || now - v.nextReturn < 0) {
+                return v; // another thread has refreshed it
+            }
+            v = build(now, returned);
+            view = v;
+        }
+        log(returned, v);
+        return v;
     }
 
     /** Adds a listener told of each instance that leaves the set. */
@@ -94,6 +106,8 @@ final class Instances implements CallListener {
     /** Replaces the set of instances: new ones start healthy, those that left lose their state. */
     void update(List<Endpoint> endpoints) {
         List<Endpoint> gone = new ArrayList<>();
+        List<Endpoint> returned = new ArrayList<>(1);
+        View v;
         synchronized (this) {
             List<Endpoint> all = List.copyOf(new LinkedHashSet<>(endpoints));
             Map<Endpoint, State> next = new HashMap<>();
@@ -109,11 +123,13 @@ final class Instances implements CallListener {
             states.clear();
             states.putAll(next);
             lookup = Map.copyOf(next);
-            view = build(all, nanos.getAsLong());
+            v = build(all, nanos.getAsLong(), returned);
+            view = v;
         }
         if (!gone.isEmpty()) {
-            LOG.log(System.Logger.Level.INFO, "upstream {0}: instances {1} left; now {2}", upstream, gone, view.all);
+            LOG.log(System.Logger.Level.INFO, "upstream {0}: instances {1} left; now {2}", upstream, gone, v.all);
         }
+        log(returned, v);
         for (Endpoint endpoint : gone) {
             for (Consumer<Endpoint> listener : retired) {
                 listener.accept(endpoint);
@@ -145,6 +161,8 @@ final class Instances implements CallListener {
 
     private void eject(Endpoint endpoint, State state) {
         long duration;
+        List<Endpoint> returned = new ArrayList<>(1);
+        View v;
         synchronized (this) {
             long now = nanos.getAsLong();
             if (states.get(endpoint) != state || state.ejected && now - state.ejectedUntil < 0) {
@@ -159,7 +177,7 @@ final class Instances implements CallListener {
             if (ejected > 0 && ejected >= outliers.maxEjectedShare() * states.size()) {
                 return; // at the cap: the failures keep counting, and the next one tries again
             }
-            view = build(now); // ends the ejections that are over, this one's included
+            view = build(now, returned); // ends the ejections that are over, this one's included
             long base = outliers.baseEjectionTime().toNanos();
             if (state.ejections > 0) {
                 // one ejection forgiven per base time spent back in balancing
@@ -170,15 +188,20 @@ final class Instances implements CallListener {
             state.ejected = true;
             state.ejectedUntil = now + duration;
             state.failures.set(0);
-            view = build(now);
+            v = build(now, returned);
+            view = v;
         }
+        log(returned, null); // an ejection it ended first, which may be this instance's previous one
         LOG.log(System.Logger.Level.WARNING, "upstream {0}: instance {1} ejected for {2} ms (ejection {3})", upstream,
                 endpoint, duration / 1_000_000, state.ejections);
+        log(List.of(), v);
     }
 
     /** Counts an active check's result toward taking the instance out or bringing it back. */
     void checked(Endpoint endpoint, boolean passed, HealthCheck check) {
         String change = null;
+        List<Endpoint> returned = new ArrayList<>(1);
+        View v = null;
         synchronized (this) {
             State state = states.get(endpoint);
             if (state == null) {
@@ -200,21 +223,27 @@ final class Instances implements CallListener {
                 }
             }
             if (change != null) {
-                view = build(nanos.getAsLong());
+                v = build(nanos.getAsLong(), returned);
+                view = v;
             }
         }
         if (change != null) {
+            log(returned, null);
             LOG.log(System.Logger.Level.WARNING, "upstream {0}: instance {1} is {2} by its health check", upstream,
                     endpoint, change);
+            log(List.of(), v);
         }
     }
 
-    /** Builds the view of the current set at {@code now}, ending the ejections that are over. */
-    private View build(long now) {
-        return build(view.all, now);
+    /**
+     * Builds the view of the current set at {@code now}, ending the ejections that are over and adding their
+     * instances to {@code returned}. Call under the lock, and {@link #log} what changed once it is released.
+     */
+    private View build(long now, List<Endpoint> returned) {
+        return build(view.all, now, returned);
     }
 
-    private View build(List<Endpoint> all, long now) {
+    private View build(List<Endpoint> all, long now, List<Endpoint> returned) {
         List<Endpoint> available = new ArrayList<>(all.size());
         long nextReturn = Long.MAX_VALUE;
         for (Endpoint endpoint : all) {
@@ -223,7 +252,7 @@ final class Instances implements CallListener {
                 state.ejected = false;
                 state.returnedAt = state.ejectedUntil; // back since then, whenever a call noticed
                 state.failures.set(0);
-                LOG.log(System.Logger.Level.INFO, "upstream {0}: instance {1} returns from ejection", upstream, endpoint);
+                returned.add(endpoint);
             }
             if (state.ejected) {
                 nextReturn = nextReturn == Long.MAX_VALUE || state.ejectedUntil - nextReturn < 0 ? state.ejectedUntil : nextReturn;
@@ -232,10 +261,17 @@ final class Instances implements CallListener {
             }
         }
         boolean panic = available.isEmpty() && !all.isEmpty();
-        if (panic) {
+        return new View(all, panic || available.size() == all.size() ? all : List.copyOf(available), panic, nextReturn);
+    }
+
+    /** Logs the instances back from ejection, then panic if {@code built} is in panic; never under the lock. */
+    private void log(List<Endpoint> returned, View built) {
+        for (Endpoint endpoint : returned) {
+            LOG.log(System.Logger.Level.INFO, "upstream {0}: instance {1} returns from ejection", upstream, endpoint);
+        }
+        if (built != null && built.panic) {
             LOG.log(System.Logger.Level.WARNING, "upstream {0}: every instance is out; balancing over all of them", upstream);
         }
-        return new View(all, panic || available.size() == all.size() ? all : List.copyOf(available), panic, nextReturn);
     }
 
     /** Returns an instance's state, for tests. */

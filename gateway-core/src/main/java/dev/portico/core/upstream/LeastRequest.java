@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Least outstanding requests by the power of two choices: of two candidates drawn at random, the one with fewer
- * attempts in flight per unit of weight. It counts an attempt from its choice to its final outcome.
+ * attempts in flight per unit of weight. It counts an attempt from its choice to its final outcome, and forgets an
+ * instance when it leaves its upstream.
  */
 final class LeastRequest implements LoadBalancer, CallListener {
 
@@ -52,6 +53,19 @@ final class LeastRequest implements LoadBalancer, CallListener {
                 count.updateAndGet(v -> v > 0 ? v - 1 : 0);
             }
         }
+    }
+
+    /**
+     * Drops the count of an instance that left the upstream; an attempt still in flight to it ends uncounted (a rare
+     * choice that raced with the change may leave one count behind).
+     */
+    void forget(Endpoint endpoint) {
+        outstanding.remove(endpoint);
+    }
+
+    /** Returns how many instances it keeps a count for, for tests. */
+    int tracked() {
+        return outstanding.size();
     }
 
     /** Returns the attempts in flight to this instance. */

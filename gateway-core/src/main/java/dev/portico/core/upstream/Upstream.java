@@ -91,6 +91,9 @@ public final class Upstream {
         if (loadBalancer instanceof CallListener counting) {
             all.add(counting);
         }
+        if (loadBalancer instanceof LeastRequest least) {
+            instances.onRetired(least::forget); // its counts of instances that left would pile up under DNS churn
+        }
         all.addAll(b.listeners);
         this.listeners = List.copyOf(all);
         this.circuitBreaker = b.circuitBreaker;

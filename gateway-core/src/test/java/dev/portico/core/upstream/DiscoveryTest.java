@@ -82,6 +82,29 @@ class DiscoveryTest {
     }
 
     @Test
+    void untilTheFirstGoodAnswerLookupsAreRetriedSoonerThanTheInterval() throws Exception {
+        Answers dns = new Answers();
+        dns.answer.set(new UnknownHostException("users.internal")); // DNS not ready as the gateway starts
+        List<List<Endpoint>> updates = new CopyOnWriteArrayList<>();
+        DnsDiscovery discovery = DnsDiscovery.builder("http://users.internal:8080").interval(Duration.ofHours(1))
+                .resolver(dns).build();
+
+        try (AutoCloseable watch = discovery.watch("users", updates::add)) {
+            awaitTrue(() -> dns.lookups.get() >= 1, "the first lookup");
+            dns.set(); // then an empty answer: no good set yet either
+            awaitTrue(() -> dns.lookups.get() >= 2, "a retry, long before the hour's interval");
+            dns.set("10.0.0.1");
+            awaitTrue(() -> updates.size() == 1, "the first good answer, long before the hour's interval");
+            assertThat(updates.get(0)).extracting(Endpoint::host).containsExactly("10.0.0.1");
+
+            int lookups = dns.lookups.get();
+            dns.answer.set(new UnknownHostException("users.internal"));
+            Thread.sleep(3_000); // longer than the first retries: with a good set, a failure waits for the interval
+            assertThat(dns.lookups.get()).isEqualTo(lookups);
+        }
+    }
+
+    @Test
     void anUpstreamFollowsItsDiscoveryWhileLeasedAndStopsWhenTheLastLeaseEnds() throws Exception {
         Answers dns = new Answers();
         dns.set("10.0.0.1");

@@ -2,6 +2,7 @@ package dev.portico.core.upstream;
 
 import dev.portico.core.Context;
 import dev.portico.core.Request;
+import dev.portico.core.internal.CoreAccess;
 import dev.portico.core.upstream.CallOutcome.Kind;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -133,6 +137,29 @@ class LoadBalancerTest {
     }
 
     @Test
+    void leastRequestForgetsTheInstancesThatLeaveItsUpstream() throws Exception {
+        AtomicReference<Consumer<List<Endpoint>>> found = new AtomicReference<>();
+        Upstream upstream = Upstream.builder("app").loadBalancer(LoadBalancer.leastRequest())
+                .discovery((name, update) -> {
+                    found.set(update);
+                    return () -> { };
+                }).build();
+        LeastRequest balancer = (LeastRequest) upstream.loadBalancer();
+        try (AutoCloseable lease = CoreAccess.upstreams().retain(upstream, null, endpoint -> { })) {
+            for (int i = 0; i < 1000; i++) { // DNS churn: every lookup a new address
+                Endpoint now = new Endpoint("http", "10.0." + i / 250 + "." + i % 250, 8080, "", 1);
+                found.get().accept(List.of(now));
+                assertThat(upstream.choose(GET, null, Set.of())).isEqualTo(now);
+                if (i % 2 == 0) {
+                    balancer.onOutcome(outcome(now, Kind.BODY_FINISHED, false));
+                } // else still in flight when its instance leaves
+            }
+        }
+
+        assertThat(balancer.tracked()).as("only the instance still in the upstream").isEqualTo(1);
+    }
+
+    @Test
     void aBalancerThatListensHearsItsUpstreamsOutcomes() {
         Upstream upstream = Upstream.builder("app").instance("http://10.0.0.1:8080")
                 .loadBalancer(LoadBalancer.leastRequest()).build();
@@ -195,6 +222,31 @@ class LoadBalancerTest {
                 assertThat(now).isNotEqualTo(ten.get(0));
             }
         }
+    }
+
+    @Test
+    void aRetrysUntriedInstancesNeverRebuildTheRingOfTheAvailableOnes() {
+        List<Endpoint> ten = instances(10);
+        List<Endpoint> five = List.copyOf(ten.subList(0, 5)); // the upstream's list with half of them ejected
+        ConsistentHash balancer = new ConsistentHash(HashKey.header("X-User"));
+        balancer.choose(ten, keyed("user"), null);
+        balancer.choose(five, keyed("user"), null);
+        balancer.choose(five, keyed("user"), null);
+        ConsistentHash.Ring ring = balancer.ring();
+
+        for (int i = 0; i < 100; i++) {
+            Endpoint first = balancer.choose(five, keyed("user-" + i), null);
+            List<Endpoint> untried = new ArrayList<>(five); // each retry passes a list of its own
+            untried.remove(first);
+            Endpoint retried = balancer.choose(untried, keyed("user-" + i), null);
+            assertThat(retried).isIn(untried);
+            assertThat(balancer.ring()).as("the ring after retry %d", i).isSameAs(ring);
+        }
+
+        List<Endpoint> two = List.copyOf(ten.subList(0, 2)); // most ejected: the upstream passes this list from now on
+        balancer.choose(two, keyed("user"), null);
+        balancer.choose(two, keyed("user"), null);
+        assertThat(balancer.ring().members).as("a ring as small as the instances left").hasSize(2);
     }
 
     @Test

@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -66,6 +69,39 @@ class OutlierDetectionTest {
         assertThat(app.availableEndpoints()).doesNotContain(a);
         advance(1);
         assertThat(app.availableEndpoints()).containsExactlyElementsOf(app.endpoints());
+    }
+
+    @Test
+    void ejectionsPanicAndReturnsAreLoggedOutsideTheLockThatIoThreadsWaitOn() {
+        Upstream app = upstream(1, threeFailures().build());
+        Endpoint a = app.endpoints().get(0);
+        List<String> logged = new ArrayList<>();
+        Logger logger = Logger.getLogger(Instances.class.getName());
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add((Thread.holdsLock(app.instances()) ? "under the lock: " : "") + record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try {
+            report(app, a, Kind.CONNECT_FAILURE, 0, 3); // ejects the only instance: panic
+            advance(10);
+            assertThat(app.availableEndpoints()).containsExactly(a); // its ejection ends
+        } finally {
+            logger.removeHandler(handler);
+        }
+
+        assertThat(logged).hasSize(3).noneMatch(message -> message.startsWith("under the lock"));
+        assertThat(String.join("\n", logged)).contains("ejected", "every instance is out", "returns from ejection");
     }
 
     @Test
