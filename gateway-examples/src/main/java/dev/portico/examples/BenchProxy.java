@@ -57,7 +57,8 @@ public final class BenchProxy {
             upstream = Upstream.of("bench-upstream", urls[0].trim());
         } else {
             upstream = balanced(urls);
-            route.retries(RetryPolicy.defaults()); // idempotent methods, 3 attempts, each on another instance
+            // idempotent methods, 3 attempts, each on another instance; a hung instance's attempt gives up after 2 s
+            route.retries(RetryPolicy.builder().perTryTimeout(Duration.ofSeconds(2)).build());
         }
         if (auth != null) {
             route.filter(auth);

@@ -91,6 +91,33 @@ class BenchProxyFailoverTest {
         assertThat(answered.get()).isGreaterThan(1000);
     }
 
+    @Test
+    void aGetSentToAHungInstanceIsAnsweredByTheOtherAfterItsPerTryTimeout() throws Exception {
+        AtomicLong reachedHung = new AtomicLong();
+        Undertow hung = backend(0, exchange -> {
+            reachedHung.incrementAndGet();
+            exchange.dispatch(() -> { }); // accepts the request and never answers
+        });
+        Undertow healthy = backend(0, counting(new AtomicLong()));
+        PorticoServer proxy = BenchProxy.fromEnvironment(Map.of("BENCH_PORT", "0",
+                "BENCH_UPSTREAM", "http://127.0.0.1:" + port(hung) + ",http://127.0.0.1:" + port(healthy)));
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try {
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + proxy.port() + "/item?id=" + i)).build(), HttpResponse.BodyHandlers.ofString());
+
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.body()).isEqualTo("item " + i);
+            }
+            assertThat(reachedHung.get()).as("round robin sent some of them to the hung instance first").isPositive();
+        } finally {
+            proxy.stop(Duration.ZERO);
+            hung.stop();
+            healthy.stop();
+        }
+    }
+
     private static HttpHandler counting(AtomicLong served) {
         return exchange -> {
             served.incrementAndGet();
