@@ -11,7 +11,7 @@ import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.HashKey;
 import dev.portico.core.upstream.LoadBalancer;
 import dev.portico.core.upstream.Upstream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -39,27 +39,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Each balancing policy over real backends, and the in-flight counts that least request relies on. */
 class BalancingSocketTest {
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @AutoClose
+    private final Closer resources = new Closer();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        resources.add(resource);
-        return resource;
-    }
 
     private PorticoServer serve(Gateway.Builder gateway) {
-        return closing(PorticoServer.builder(gateway.build()).port(0).ioThreads(2).drainTimeout(Duration.ZERO).start());
+        return resources.add(PorticoServer.builder(gateway.build()).port(0).ioThreads(2).drainTimeout(Duration.ZERO).start());
     }
 
     private Backend backend(String name) {
-        return closing(Backend.start(exchange -> exchange.getResponseSender().send(name)));
+        return resources.add(Backend.start(exchange -> exchange.getResponseSender().send(name)));
     }
 
     private String get(PorticoServer server, String path, String... headers) throws Exception {
@@ -90,7 +80,7 @@ class BalancingSocketTest {
 
     @Test
     void leastRequestSendsMostCallsToTheIdleInstanceWhenTheOtherIsSlow() throws Exception {
-        Backend slow = closing(Backend.start(exchange -> {
+        Backend slow = resources.add(Backend.start(exchange -> {
             if (exchange.isInIoThread()) {
                 exchange.dispatch(() -> {
                     try {
@@ -174,11 +164,11 @@ class BalancingSocketTest {
     @Test
     void callsInFlightReturnToZeroWhateverWayEachCallEnds() throws Exception {
         Counting counting = new Counting();
-        RawServer silent = closing(RawServer.start(socket -> {
+        RawServer silent = resources.add(RawServer.start(socket -> {
             RawServer.readHead(socket);
             socket.getInputStream().read();
         }));
-        RawServer halfBody = closing(RawServer.start(socket -> RawServer.answerAndHold(socket,
+        RawServer halfBody = resources.add(RawServer.start(socket -> RawServer.answerAndHold(socket,
                 "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten.."))); // then nothing
         Backend good = backend("ok");
         Map<String, Upstream> upstreams = new HashMap<>();

@@ -4,7 +4,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.upstream.HealthCheck;
 import dev.portico.core.upstream.Upstream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -20,23 +20,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Active health checks over real sockets: they eject and restore, and run exactly while a gateway serves them. */
 class HealthCheckSocketTest {
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @AutoClose
+    private final Closer resources = new Closer();
 
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        resources.add(resource);
-        return resource;
-    }
 
     /** A backend whose {@code /health} answers 503 while {@code sick} is set, and its name elsewhere. */
     private Backend backend(String name, AtomicBoolean sick, AtomicInteger checks) {
-        return closing(Backend.start(exchange -> {
+        return resources.add(Backend.start(exchange -> {
             if (exchange.getRequestPath().equals("/health")) {
                 checks.incrementAndGet();
                 exchange.setStatusCode(sick.get() ? 503 : 200);
@@ -67,7 +57,7 @@ class HealthCheckSocketTest {
         Upstream app = Upstream.builder("app")
                 .instance(backend("a", sick, checksOfA).url()).instance(backend("b", new AtomicBoolean(), new AtomicInteger()).url())
                 .healthCheck(quickCheck()).build();
-        PorticoServer server = closing(PorticoServer.builder(gateway(app)).port(0).drainTimeout(Duration.ZERO).start());
+        PorticoServer server = resources.add(PorticoServer.builder(gateway(app)).port(0).drainTimeout(Duration.ZERO).start());
         awaitOrFail(() -> checksOfA.get() >= 2, Duration.ofSeconds(30), () -> "checks running");
 
         sick.set(true);
@@ -92,7 +82,7 @@ class HealthCheckSocketTest {
         AtomicInteger checks = new AtomicInteger();
         Upstream app = Upstream.builder("app").instance(backend("a", new AtomicBoolean(), checks).url())
                 .healthCheck(quickCheck()).build();
-        PorticoServer server = closing(PorticoServer.builder(gateway(app)).port(0).drainTimeout(Duration.ZERO).start());
+        PorticoServer server = resources.add(PorticoServer.builder(gateway(app)).port(0).drainTimeout(Duration.ZERO).start());
         awaitOrFail(() -> checks.get() >= 2, Duration.ofSeconds(30), () -> "checks running");
 
         server.swap(gateway(app)).toCompletableFuture().get(30, TimeUnit.SECONDS); // the old gateway is closed

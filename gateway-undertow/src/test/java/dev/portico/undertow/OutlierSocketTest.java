@@ -5,7 +5,7 @@ import dev.portico.core.Route;
 import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.OutlierDetection;
 import dev.portico.core.upstream.Upstream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -19,22 +19,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Passive health over real sockets: killed and failing instances are ejected, traffic goes on, they come back. */
 class OutlierSocketTest {
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @AutoClose
+    private final Closer resources = new Closer();
 
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T resource) {
-        resources.add(resource);
-        return resource;
-    }
 
     private PorticoServer serve(Upstream upstream) {
-        return closing(PorticoServer.builder(Gateway.builder().route(Route.get("/who").to(upstream)).build())
+        return resources.add(PorticoServer.builder(Gateway.builder().route(Route.get("/who").to(upstream)).build())
                 .port(0).drainTimeout(Duration.ZERO).start());
     }
 
@@ -44,7 +34,7 @@ class OutlierSocketTest {
 
     /** A backend that answers its name, or 503 while {@code failing} is set. */
     private Backend backend(String name, AtomicBoolean failing) {
-        return closing(Backend.start(exchange -> {
+        return resources.add(Backend.start(exchange -> {
             if (failing.get()) {
                 exchange.setStatusCode(503);
             }

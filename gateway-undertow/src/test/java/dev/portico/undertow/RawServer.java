@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A scripted upstream on a raw socket for fault tests: one thread per connection runs the script. */
 final class RawServer implements AutoCloseable {
@@ -17,6 +18,7 @@ final class RawServer implements AutoCloseable {
     }
 
     private final ServerSocket server;
+    private final AtomicInteger accepted = new AtomicInteger();
 
     private RawServer(Script script) throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -24,6 +26,7 @@ final class RawServer implements AutoCloseable {
             while (!server.isClosed()) {
                 try {
                     Socket socket = server.accept();
+                    accepted.incrementAndGet();
                     Thread worker = new Thread(() -> {
                         try (socket) {
                             socket.setSoTimeout(10_000);
@@ -49,6 +52,11 @@ final class RawServer implements AutoCloseable {
 
     String url() {
         return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
+    /** Returns how many connections it accepted. */
+    int accepted() {
+        return accepted.get();
     }
 
     /** Reads a request head. */

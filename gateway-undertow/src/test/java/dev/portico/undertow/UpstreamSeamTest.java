@@ -12,10 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -110,11 +106,11 @@ class UpstreamSeamTest {
 
     @Test
     void eachFailureKindIsReported() throws Exception {
-        try (RawUpstream silent = RawUpstream.start(UpstreamSeamTest::hold);
-             RawUpstream resetting = RawUpstream.start(Socket::close);
-             RawUpstream invalid = RawUpstream.start(socket -> answer(socket, "HTTP/1.1 600 Nope\r\n\r\n"))) {
+        try (RawServer silent = RawServer.start(UpstreamSeamTest::hold);
+             RawServer resetting = RawServer.start(Socket::close);
+             RawServer invalid = RawServer.start(socket -> answer(socket, "HTTP/1.1 600 Nope\r\n\r\n"))) {
             PorticoServer server = serve(Gateway.builder()
-                    .route(Route.get("/refused").to(Upstream.of("refused", "http://127.0.0.1:" + closedPort())))
+                    .route(Route.get("/refused").to(Upstream.of("refused", "http://127.0.0.1:" + RawServer.closedPort())))
                     .route(Route.get("/silent").timeout(Duration.ofMillis(200)).to(Upstream.of("silent", silent.url())))
                     .route(Route.get("/reset").to(Upstream.of("reset", resetting.url())))
                     .route(Route.get("/invalid").to(Upstream.of("invalid", invalid.url()))));
@@ -133,9 +129,9 @@ class UpstreamSeamTest {
     @Test
     void theRetryOnAStaleReusedConnectionIsReportedAsRetried() throws Exception {
         // answers the first request of each connection, then closes the connection at the second without a word
-        try (RawUpstream forgetful = RawUpstream.start(socket -> {
+        try (RawServer forgetful = RawServer.start(socket -> {
             answer(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            readHead(socket);
+            RawServer.readHead(socket);
             socket.close();
         })) {
             PorticoServer server = PorticoServer.builder(Gateway.builder().callListener(outcomes::add)
@@ -156,8 +152,8 @@ class UpstreamSeamTest {
     @Test
     void aPerCallTimeoutCancelsItsUpstreamCall() throws Exception {
         CountDownLatch closed = new CountDownLatch(1);
-        try (RawUpstream silent = RawUpstream.start(socket -> {
-            readHead(socket);
+        try (RawServer silent = RawServer.start(socket -> {
+            RawServer.readHead(socket);
             if (socket.getInputStream().read() < 0) {
                 closed.countDown(); // the gateway closed the connection
             }
@@ -178,8 +174,8 @@ class UpstreamSeamTest {
     @Test
     void cancellingACallsStageAbortsItAndFreesItsConnection() throws Exception {
         CountDownLatch closed = new CountDownLatch(1);
-        try (RawUpstream silent = RawUpstream.start(socket -> {
-            readHead(socket);
+        try (RawServer silent = RawServer.start(socket -> {
+            RawServer.readHead(socket);
             if (socket.getInputStream().read() < 0) {
                 closed.countDown();
             }
@@ -206,88 +202,17 @@ class UpstreamSeamTest {
 
     // ------------------------------------------------------------------------------------------ helpers
 
-    /** A raw upstream: each accepted connection is handed to a script on its own thread. */
-    private static final class RawUpstream implements AutoCloseable {
-        interface Script {
-            void run(Socket socket) throws IOException;
-        }
-
-        private final ServerSocket server;
-        private final AtomicInteger accepted = new AtomicInteger();
-
-        private RawUpstream(Script script) throws IOException {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread acceptor = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket socket = server.accept();
-                        accepted.incrementAndGet();
-                        Thread worker = new Thread(() -> {
-                            try (socket) {
-                                socket.setSoTimeout(10_000);
-                                script.run(socket);
-                            } catch (IOException e) {
-                                // the gateway closed or reset the connection
-                            }
-                        });
-                        worker.setDaemon(true);
-                        worker.start();
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        static RawUpstream start(Script script) throws IOException {
-            return new RawUpstream(script);
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + server.getLocalPort();
-        }
-
-        int accepted() {
-            return accepted.get();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-        }
-    }
-
-    private static void readHead(Socket socket) throws IOException {
-        InputStream in = socket.getInputStream();
-        int matched = 0;
-        for (int b = in.read(); b >= 0; b = in.read()) {
-            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
-            if (matched == 4) {
-                return;
-            }
-        }
-        throw new IOException("closed before a whole head");
-    }
-
     /** Reads a request head, then writes these bytes. */
     private static void answer(Socket socket, String text) throws IOException {
-        readHead(socket);
+        RawServer.readHead(socket);
         OutputStream out = socket.getOutputStream();
         out.write(text.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
     }
 
     private static void hold(Socket socket) throws IOException {
-        readHead(socket);
+        RawServer.readHead(socket);
         socket.getInputStream().read();
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
