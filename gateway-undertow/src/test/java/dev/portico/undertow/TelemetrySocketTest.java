@@ -367,6 +367,72 @@ class TelemetrySocketTest {
     }
 
     @Test
+    void aRefusedConnectionSetsErrorStatusWithTheFailuresKind() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        PorticoServer server = serve(Gateway.builder().route(Route.get("/down")
+                .to(Upstream.of("down", "http://127.0.0.1:" + closed))));
+
+        assertThat(get(server, "/down").statusCode()).isEqualTo(502);
+
+        List<SpanData> finished = ended(2);
+        SpanData serverSpan = of(finished, SpanKind.SERVER).get(0);
+        SpanData clientSpan = of(finished, SpanKind.CLIENT).get(0);
+        assertThat(serverSpan.getAttributes().get(ERROR_TYPE)).isEqualTo("bad_gateway");
+        assertThat(serverSpan.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(clientSpan.getAttributes().get(ERROR_TYPE)).isEqualTo("connect_failure");
+        assertThat(clientSpan.getAttributes().get(SERVER_PORT)).isEqualTo((long) closed);
+        assertThat(clientSpan.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        HistogramPointData client = (HistogramPointData) metric("http.client.request.duration").getHistogramData()
+                .getPoints().iterator().next();
+        assertThat(client.getAttributes().get(ERROR_TYPE)).isEqualTo("connect_failure");
+        assertThat(client.getAttributes().get(STATUS)).isNull();
+    }
+
+    @Test
+    void anAuthenticationRejectionIsVisibleOnTheSpan() throws Exception {
+        PorticoServer server = serve(Gateway.builder().route(Route.get("/private")
+                .filter(dev.portico.core.auth.ApiKeyAuth.builder().key("app", "basic", java.util.Set.of(), "s3cr3t-key").build())
+                .handler((r, c) -> java.util.concurrent.CompletableFuture.completedFuture(
+                        dev.portico.core.Response.text(200, "ok")))));
+
+        assertThat(get(server, "/private", "X-Api-Key", "wrong").statusCode()).isEqualTo(401);
+
+        SpanData span = ended(1).get(0);
+        assertThat(span.getAttributes().get(AttributeKey.stringKey("portico.error"))).isEqualTo("unauthorized");
+        assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+        assertThat(span.getEvents()).singleElement().satisfies(event -> {
+            assertThat(event.getName()).isEqualTo("portico.rejected");
+            assertThat(event.getAttributes().get(STATUS)).isEqualTo(401L);
+        });
+        assertThat(span.getAttributes().asMap().values()).noneMatch(v -> v.toString().contains("wrong"));
+    }
+
+    @Test
+    void aCallTheOpenBreakerRefusesHasNoClientSpanAndTheGaugeShowsOpen() throws Exception {
+        Backend backend = backend(new AtomicInteger(500));
+        PorticoServer server = serve(Gateway.builder().route(Route.get("/b").to(Upstream.builder("fragile")
+                .instance(backend.url())
+                .circuitBreaker(CircuitBreaker.builder().window(1, 1).failureRate(0.5).openFor(Duration.ofMinutes(5)).build())
+                .build())));
+
+        assertThat(get(server, "/b").statusCode()).isEqualTo(500);
+        assertThat(get(server, "/b").statusCode()).isEqualTo(503);
+
+        List<SpanData> finished = ended(3);
+        assertThat(of(finished, SpanKind.CLIENT)).hasSize(1);
+        SpanData refused = of(finished, SpanKind.SERVER).stream()
+                .filter(s -> s.getAttributes().get(STATUS) == 503L).findFirst().orElseThrow();
+        assertThat(refused.getAttributes().get(ERROR_TYPE)).isEqualTo("service_unavailable");
+        MetricData breaker = metric("portico.upstream.circuit_breaker.state");
+        assertThat(breaker.getLongGaugeData().getPoints()).filteredOn(p -> p.getValue() == 1)
+                .extracting(p -> p.getAttributes().get(AttributeKey.stringKey("portico.circuit_breaker.state")))
+                .containsExactly("open");
+    }
+
+    @Test
     void durationsAndActiveRequestsAreRecordedWithTheConventionsNamesUnitsAndAttributes() throws Exception {
         CountDownLatch arrived = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);

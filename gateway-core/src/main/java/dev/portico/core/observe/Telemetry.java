@@ -1,7 +1,9 @@
 package dev.portico.core.observe;
 
+import dev.portico.core.AttributeKey;
 import dev.portico.core.internal.observe.Instruments;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
 
 import java.util.Objects;
 
@@ -11,6 +13,13 @@ import java.util.Objects;
  * A gateway without one records nothing and costs nothing.
  */
 public final class Telemetry {
+
+    /**
+     * The request's OpenTelemetry context, holding its server span (and the client's baggage), on every request's
+     * {@link dev.portico.core.Context} when the gateway has telemetry: filters and handlers that make calls of their
+     * own start their spans under it or propagate it.
+     */
+    public static final AttributeKey<Context> CONTEXT = AttributeKey.of("portico.otel.context", Context.class);
 
     static {
         Instruments.access(telemetry -> telemetry.instruments);

@@ -75,6 +75,19 @@ class TelemetryTest {
     }
 
     @Test
+    void handlersFindTheRequestsContextWithItsServerSpan() {
+        io.opentelemetry.api.trace.SpanContext[] seen = new io.opentelemetry.api.trace.SpanContext[1];
+        GatewayExchange exchange = run(gateway(Handler.sync((r, c) -> {
+            seen[0] = io.opentelemetry.api.trace.Span.fromContext(c.get(Telemetry.CONTEXT)).getSpanContext();
+            return Response.text(200, "ok");
+        })), Http.get("/h"));
+        exchange.complete(200, 0, 2, null);
+
+        SpanData span = spans.getFinishedSpanItems().get(0);
+        assertThat(seen[0].getSpanId()).isEqualTo(span.getSpanId());
+    }
+
+    @Test
     void anIpv6HostHeaderGivesItsAddressAndPort() {
         GatewayExchange exchange = run(gateway(Handler.sync((r, c) -> Response.text(200, "ok"))),
                 Http.request("GET", "/h").header("Host", "[2001:db8::1]:8443").build());

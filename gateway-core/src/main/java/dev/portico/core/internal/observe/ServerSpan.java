@@ -8,6 +8,7 @@ import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
 import dev.portico.core.aggregate.Aggregator;
+import dev.portico.core.observe.Telemetry;
 import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.Upstream;
 import io.opentelemetry.api.common.Attributes;
@@ -66,6 +67,7 @@ public final class ServerSpan implements Consumer<Completion> {
         this.span = instruments.tracer.spanBuilder(method).setSpanKind(SpanKind.SERVER).setParent(parent)
                 .setAllAttributes(attributes.build()).startSpan();
         this.context = parent.with(span);
+        exchange.put(Telemetry.CONTEXT, context);
         this.active = Attributes.of(Semconv.HTTP_REQUEST_METHOD, method, Semconv.URL_SCHEME, scheme);
         instruments.activeRequests.add(1, active);
     }
