@@ -10,9 +10,9 @@ import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
 import dev.portico.core.internal.http.ProxyHeaders;
+import dev.portico.core.internal.http.TrustedProxies;
 import dev.portico.core.internal.observe.ClientSpan;
 import dev.portico.core.internal.observe.ServerSpan;
-import dev.portico.core.internal.http.TrustedProxies;
 import dev.portico.core.internal.routing.Router;
 import dev.portico.core.resilience.RetryPolicy;
 import dev.portico.core.resilience.UpstreamErrors;
@@ -320,11 +320,11 @@ public final class Pipeline implements Context, GatewayExchange {
     CompletableFuture<Response> attempt(Upstream upstream, Endpoint endpoint, Request request, SendOptions options,
                                         Duration connectTimeout, Duration timeout, int resend) {
         List<CallListener> listeners = listeners(upstream);
-        ClientSpan traced = span != null ? span.client(upstream, endpoint, request.method(), resend) : null;
-        if (traced != null) {
-            listeners = traced.with(listeners);
-        }
         try {
+            ClientSpan traced = span != null ? span.client(upstream, endpoint, request.method(), resend) : null;
+            if (traced != null) {
+                listeners = traced.with(listeners); // from here on, unstarted() ends the span too
+            }
             Route r = route;
             Request outgoing = options.proxyHeaders()
                     ? ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
