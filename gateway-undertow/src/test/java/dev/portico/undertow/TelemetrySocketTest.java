@@ -95,6 +95,7 @@ class TelemetrySocketTest {
         Backend backend = Backend.start(exchange -> {
             received.add(Map.of(
                     "traceparent", Optional.ofNullable(exchange.getRequestHeaders().getFirst("traceparent")).orElse(""),
+                    "tracestate", Optional.ofNullable(exchange.getRequestHeaders().getFirst("tracestate")).orElse(""),
                     "baggage", Optional.ofNullable(exchange.getRequestHeaders().getFirst("baggage")).orElse("")));
             int call = calls.getAndIncrement();
             int status = call < statuses.length ? statuses[call].get() : 200;
@@ -157,13 +158,14 @@ class TelemetrySocketTest {
     }
 
     @Test
-    void theClientsTraceIsContinuedByTheServerSpanAndTheClientSpanAndReachesTheBackend() throws Exception {
+    void theClientsTraceStateAndBaggageAreContinuedByTheServerSpanAndTheClientSpanAndReachTheBackend() throws Exception {
         Backend backend = backend();
         PorticoServer server = serve(Gateway.builder()
                 .route(Route.get("/api/users/{id}").id("users").to(Upstream.of("users", backend.url()))));
 
         HttpResponse<String> response = get(server, "/api/users/42?x=1",
-                "traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01", "baggage", "tenant=acme");
+                "traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01", "tracestate", "vendor=opaque",
+                "baggage", "tenant=acme");
 
         assertThat(response.statusCode()).isEqualTo(200);
         List<SpanData> finished = ended(2);
@@ -197,6 +199,7 @@ class TelemetrySocketTest {
         assertThat(received).hasSize(1);
         assertThat(received.get(0).get("traceparent"))
                 .isEqualTo("00-" + CLIENT_TRACE + "-" + clientSpan.getSpanId() + "-01");
+        assertThat(received.get(0).get("tracestate")).isEqualTo("vendor=opaque");
         assertThat(received.get(0).get("baggage")).contains("tenant=acme");
     }
 
