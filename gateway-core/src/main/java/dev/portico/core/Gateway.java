@@ -11,6 +11,7 @@ import dev.portico.core.internal.http.ProxyHeaders;
 import dev.portico.core.internal.http.TrustedProxies;
 import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.internal.routing.Router;
+import dev.portico.core.observe.Telemetry;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.CallListener;
@@ -70,6 +71,7 @@ public final class Gateway implements AutoCloseable {
     private final TrustedProxies trustedProxies;
     private final List<String> clientIpHeaders;
     private final List<String> identityHeaders;
+    private final Telemetry telemetry;
 
     private Gateway(Builder b) {
         this.routes = List.copyOf(b.routes);
@@ -94,6 +96,7 @@ public final class Gateway implements AutoCloseable {
         this.trustedProxies = new TrustedProxies(b.trustedProxies);
         this.clientIpHeaders = b.clientIpHeaders;
         this.identityHeaders = identityHeaders(b);
+        this.telemetry = b.telemetry;
     }
 
     /** Returns a new builder. */
@@ -242,6 +245,11 @@ public final class Gateway implements AutoCloseable {
         return callListeners;
     }
 
+    /** Returns the telemetry this gateway reports its spans and metrics to, or {@code null} when it has none. */
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
     /** Returns the global filters, outermost first. */
     public List<Filter> filters() {
         return filters;
@@ -363,6 +371,7 @@ public final class Gateway implements AutoCloseable {
         private Duration idleConnectionTimeout = Duration.ofSeconds(4);
         private final List<String> trustedProxies = new ArrayList<>();
         private final List<String> identityHeaders = new ArrayList<>();
+        private Telemetry telemetry;
         private List<String> clientIpHeaders = List.of("X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
                 "X-Cluster-Client-IP", "Fastly-Client-IP");
 
@@ -557,6 +566,15 @@ public final class Gateway implements AutoCloseable {
                 Headers.of(Objects.requireNonNull(name, "client IP header"), ""); // throws unless an HTTP token
             }
             this.clientIpHeaders = List.of(names);
+            return this;
+        }
+
+        /**
+         * Reports through OpenTelemetry (default none, which costs nothing): a server span per request, a client span
+         * per upstream attempt with the trace context propagated to the upstream, and the HTTP and gateway metrics.
+         */
+        public Builder telemetry(Telemetry telemetry) {
+            this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
             return this;
         }
 

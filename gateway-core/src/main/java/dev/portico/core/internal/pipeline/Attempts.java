@@ -143,8 +143,9 @@ final class Attempts {
             response = min(policy.perTryTimeout() != null ? policy.perTryTimeout() : response, remaining);
         }
         Try attempt = new Try(retry, permission);
+        int resend;
         synchronized (this) {
-            attempts++;
+            resend = attempts++;
             current = attempt;
         }
         CompletableFuture<Response> sent;
@@ -157,7 +158,7 @@ final class Attempts {
                 }
                 tried.add(endpoint);
             }
-            sent = pipeline.attempt(upstream, endpoint, request, options, connect, response);
+            sent = pipeline.attempt(upstream, endpoint, request, options, connect, response, resend);
         } catch (Throwable t) {
             sent = CompletableFuture.failedFuture(t); // a balancer's or transport's bug ends the call, never leaks it
         }

@@ -11,6 +11,8 @@ import dev.portico.core.Response;
 import dev.portico.core.Route;
 import dev.portico.core.internal.http.ProxyHeaders;
 import dev.portico.core.internal.http.TrustedProxies;
+import dev.portico.core.internal.observe.ClientSpan;
+import dev.portico.core.internal.observe.ServerSpan;
 import dev.portico.core.internal.routing.Router;
 import dev.portico.core.resilience.RetryPolicy;
 import dev.portico.core.resilience.UpstreamErrors;
@@ -64,6 +66,7 @@ public final class Pipeline implements Context, GatewayExchange {
     private volatile Throwable failure;
     private List<Consumer<Completion>> listeners;
     private CompletionStage<Response> response;
+    private ServerSpan span; // written by start(), before any attempt
 
     public Pipeline(Gateway gateway, Router router, TrustedProxies trustedProxies, InetSocketAddress peer,
                     InetSocketAddress local, UpstreamClient client) {
@@ -83,8 +86,12 @@ public final class Pipeline implements Context, GatewayExchange {
      */
     public Pipeline start(Filter[] edge, Request request, GatewayException refusal) {
         this.original = request;
+        span = ServerSpan.start(gateway, this, request); // null, at no cost, without telemetry
         response = edge.length == 0 ? answer(request, refusal) // answer() already turns failures into responses
                 : new Link(edge, 0, r -> answer(r, refusal)).proceed(request).handle(this::respond);
+        if (span != null) {
+            span.responding(this, response);
+        }
         return this;
     }
 
@@ -286,7 +293,7 @@ public final class Pipeline implements Context, GatewayExchange {
         boolean retried = retries != null && Attempts.retries(retries, request);
         CompletableFuture<Response> sent;
         if (!retried && upstream.circuitBreaker() == null && upstream.maxConcurrentRequests() == Integer.MAX_VALUE) {
-            sent = attempt(upstream, upstream.choose(request, this, Set.of()), request, options, connectTimeout, timeout);
+            sent = attempt(upstream, upstream.choose(request, this, Set.of()), request, options, connectTimeout, timeout, 0);
         } else {
             sent = new Attempts(this, upstream, request, options, retried ? retries : RetryPolicy.none(),
                     connectTimeout, timeout).start();
@@ -308,16 +315,24 @@ public final class Pipeline implements Context, GatewayExchange {
      * Sends one attempt of a call to this instance, with these timeouts; the transport's stage, as it is. Should the
      * attempt fail to start (a bug of the gateway or of the transport), its listeners still hear a final outcome,
      * {@code CANCELLED} (no verdict on the instance), so that a balancer counting attempts in flight does not drift.
+     * {@code resend} counts the attempts of this call before this one; with telemetry the attempt has a client span.
      */
     CompletableFuture<Response> attempt(Upstream upstream, Endpoint endpoint, Request request, SendOptions options,
-                                        Duration connectTimeout, Duration timeout) {
+                                        Duration connectTimeout, Duration timeout, int resend) {
         List<CallListener> listeners = listeners(upstream);
         try {
+            ClientSpan traced = span != null ? span.client(upstream, endpoint, request.method(), resend) : null;
+            if (traced != null) {
+                listeners = traced.with(listeners); // from here on, unstarted() ends the span too
+            }
             Route r = route;
             Request outgoing = options.proxyHeaders()
                     ? ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
                             Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), original.header("Host"))
                     : request.toBuilder().header("Host", endpoint.authority()).build();
+            if (traced != null) {
+                outgoing = traced.inject(outgoing);
+            }
             CallOptions call = new CallOptions(upstream.name(), connectTimeout, timeout,
                     options.maxBodySize() >= 0 ? options.maxBodySize() : r != null ? gateway.maxBodySize(r) : gateway.maxBodySize(),
                     listeners);

@@ -1,0 +1,106 @@
+package dev.portico.core.internal.observe;
+
+import dev.portico.core.Request;
+import dev.portico.core.upstream.CallListener;
+import dev.portico.core.upstream.CallOutcome;
+import dev.portico.core.upstream.Endpoint;
+import dev.portico.core.upstream.Upstream;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.propagation.TextMapSetter;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The client span of one attempt of an upstream call and its {@code http.client.request.duration}: started before
+ * the attempt is sent, its context injected into the outgoing request, ended by the attempt's final
+ * {@link CallOutcome}.
+ */
+public final class ClientSpan implements CallListener {
+
+    private static final TextMapSetter<Request.Builder> HEADERS = (builder, name, value) -> {
+        if (builder != null) {
+            builder.header(name, value);
+        }
+    };
+
+    private final Instruments instruments;
+    private final Span span;
+    private final io.opentelemetry.context.Context context;
+    private final Attributes base;
+    private volatile int status;
+
+    ClientSpan(Instruments instruments, io.opentelemetry.context.Context parent, Upstream upstream, Endpoint endpoint,
+               String requestMethod, int resend) {
+        this.instruments = instruments;
+        String method = Semconv.method(requestMethod);
+        this.base = Attributes.builder()
+                .put(Semconv.HTTP_REQUEST_METHOD, method)
+                .put(Semconv.SERVER_ADDRESS, endpoint.host())
+                .put(Semconv.SERVER_PORT, endpoint.port())
+                .put(Semconv.URL_SCHEME, endpoint.scheme())
+                .put(Semconv.UPSTREAM, upstream.name())
+                .build();
+        AttributesBuilder attributes = base.toBuilder();
+        if (!method.equals(requestMethod)) {
+            attributes.put(Semconv.HTTP_REQUEST_METHOD_ORIGINAL, requestMethod);
+        }
+        if (resend > 0) {
+            attributes.put(Semconv.HTTP_REQUEST_RESEND_COUNT, resend);
+        }
+        this.span = instruments.tracer.spanBuilder(method).setSpanKind(SpanKind.CLIENT).setParent(parent)
+                .setAllAttributes(attributes.build()).startSpan();
+        this.context = parent.with(span);
+    }
+
+    /** Returns the request with this span's context in its headers, through the configured propagators. */
+    public Request inject(Request request) {
+        Request.Builder builder = request.toBuilder();
+        instruments.propagator.inject(context, builder, HEADERS);
+        return builder.build();
+    }
+
+    /** Returns these listeners and this span's, which ends it. */
+    public List<CallListener> with(List<CallListener> listeners) {
+        List<CallListener> all = new ArrayList<>(listeners.size() + 1);
+        all.addAll(listeners);
+        all.add(this);
+        return all;
+    }
+
+    @Override
+    public void onOutcome(CallOutcome outcome) {
+        if (outcome.status() > 0) {
+            status = outcome.status();
+        }
+        if (!outcome.isFinal()) {
+            return;
+        }
+        AttributesBuilder metric = base.toBuilder();
+        int answered = status;
+        String errorType = null;
+        switch (outcome.kind()) {
+            case BODY_FINISHED, BODY_ABORTED, RESPONSE -> errorType = answered >= 400 ? Integer.toString(answered) : null;
+            case CANCELLED -> span.setAttribute(Semconv.CANCELLED, true); // the caller's choice: no error
+            default -> errorType = Semconv.lower(outcome.kind());
+        }
+        if (answered > 0) {
+            span.setAttribute(Semconv.HTTP_RESPONSE_STATUS_CODE, answered);
+            metric.put(Semconv.HTTP_RESPONSE_STATUS_CODE, answered);
+        }
+        if (outcome.kind() == CallOutcome.Kind.BODY_ABORTED) {
+            span.addEvent("portico.body_aborted");
+        }
+        if (errorType != null) {
+            span.setAttribute(Semconv.ERROR_TYPE, errorType);
+            span.setStatus(StatusCode.ERROR);
+            metric.put(Semconv.ERROR_TYPE, errorType);
+        }
+        instruments.clientDuration.record(outcome.elapsed().toNanos() / 1e9, metric.build());
+        span.end();
+    }
+}

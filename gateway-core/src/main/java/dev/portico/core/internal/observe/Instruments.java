@@ -1,0 +1,145 @@
+package dev.portico.core.internal.observe;
+
+import dev.portico.core.Gateway;
+import dev.portico.core.Route;
+import dev.portico.core.aggregate.Aggregator;
+import dev.portico.core.aggregate.Part;
+import dev.portico.core.observe.Telemetry;
+import dev.portico.core.resilience.CircuitBreaker;
+import dev.portico.core.upstream.Upstream;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.LongUpDownCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.function.Function;
+
+/**
+ * The tracer, the propagator and the instruments of one {@link Telemetry}, created once; the gauges observe the
+ * upstreams of the gateways that served a request with it.
+ */
+public final class Instruments {
+
+    /** The instrumentation scope's name. */
+    public static final String SCOPE = "dev.portico.gateway";
+
+    /** The buckets that the HTTP semantic conventions advise for request durations, in seconds. */
+    static final List<Double> DURATION_BUCKETS = List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0,
+            2.5, 5.0, 7.5, 10.0);
+
+    private static volatile Function<Telemetry, Instruments> access;
+
+    final Tracer tracer;
+    final TextMapPropagator propagator;
+    final DoubleHistogram serverDuration;
+    final DoubleHistogram clientDuration;
+    final LongUpDownCounter activeRequests;
+    final LongCounter rateLimited;
+    final LongCounter retries;
+    final LongCounter partialResponses;
+    private final Map<Gateway, Boolean> gateways = Collections.synchronizedMap(new WeakHashMap<>());
+    private volatile Gateway lastWatched;
+
+    /** Creates the tracer and the instruments of this OpenTelemetry instance. */
+    public Instruments(OpenTelemetry openTelemetry) {
+        this.tracer = openTelemetry.getTracer(SCOPE);
+        this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
+        Meter meter = openTelemetry.getMeter(SCOPE);
+        this.serverDuration = meter.histogramBuilder("http.server.request.duration").setUnit("s")
+                .setDescription("Duration of HTTP server requests.")
+                .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS).build();
+        this.clientDuration = meter.histogramBuilder("http.client.request.duration").setUnit("s")
+                .setDescription("Duration of HTTP client requests.")
+                .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS).build();
+        this.activeRequests = meter.upDownCounterBuilder("http.server.active_requests").setUnit("{request}")
+                .setDescription("Number of active HTTP server requests.").build();
+        this.rateLimited = meter.counterBuilder("portico.rate_limit.rejections").setUnit("{request}")
+                .setDescription("Requests the gateway refused with 429 because a rate limit was exceeded.").build();
+        this.retries = meter.counterBuilder("portico.upstream.retries").setUnit("{attempt}")
+                .setDescription("Upstream call attempts that retried an earlier one.").build();
+        this.partialResponses = meter.counterBuilder("portico.aggregation.partial_responses").setUnit("{response}")
+                .setDescription("Aggregated responses sent without some of their parts.").build();
+        meter.gaugeBuilder("portico.upstream.circuit_breaker.state").ofLongs().setUnit("{state}")
+                .setDescription("1 for the state each upstream's circuit breaker is in, 0 for the others.")
+                .buildWithCallback(this::observeBreakers);
+        meter.gaugeBuilder("portico.upstream.instances").ofLongs().setUnit("{instance}")
+                .setDescription("Instances of each upstream, available to balancing or not (ejected or unhealthy).")
+                .buildWithCallback(this::observeInstances);
+    }
+
+    /** Called once by {@link Telemetry}: how to reach a telemetry's instruments. */
+    public static void access(Function<Telemetry, Instruments> access) {
+        Instruments.access = access;
+    }
+
+    /** Returns the instruments of this telemetry, or {@code null} for none. */
+    public static Instruments of(Telemetry telemetry) {
+        return telemetry == null ? null : access.apply(telemetry);
+    }
+
+    /** Makes the gauges observe this gateway's upstreams while it is reachable; cheap when it already does. */
+    void watch(Gateway gateway) {
+        if (lastWatched != gateway) {
+            gateways.put(gateway, Boolean.TRUE);
+            lastWatched = gateway;
+        }
+    }
+
+    private List<Upstream> upstreams() {
+        List<Gateway> watched;
+        synchronized (gateways) {
+            watched = new ArrayList<>(gateways.keySet());
+        }
+        Set<Upstream> upstreams = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Gateway gateway : watched) {
+            for (Route route : gateway.routes()) {
+                if (route.upstream() != null) {
+                    upstreams.add(route.upstream());
+                }
+                if (route.handler() instanceof Aggregator aggregator) {
+                    for (Part part : aggregator.parts().values()) {
+                        upstreams.add(part.upstream());
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(upstreams);
+    }
+
+    private void observeBreakers(ObservableLongMeasurement measurement) {
+        for (Upstream upstream : upstreams()) {
+            CircuitBreaker breaker = upstream.circuitBreaker();
+            if (breaker == null) {
+                continue;
+            }
+            CircuitBreaker.State state = breaker.state();
+            for (CircuitBreaker.State each : CircuitBreaker.State.values()) {
+                measurement.record(each == state ? 1 : 0, Attributes.of(Semconv.UPSTREAM, upstream.name(),
+                        Semconv.BREAKER_STATE, Semconv.lower(each)));
+            }
+        }
+    }
+
+    private void observeInstances(ObservableLongMeasurement measurement) {
+        for (Upstream upstream : upstreams()) {
+            int all = upstream.endpoints().size();
+            int available = Math.min(all, upstream.availableEndpoints().size());
+            measurement.record(available, Attributes.of(Semconv.UPSTREAM, upstream.name(),
+                    Semconv.INSTANCE_STATE, "available"));
+            measurement.record(all - available, Attributes.of(Semconv.UPSTREAM, upstream.name(),
+                    Semconv.INSTANCE_STATE, "unavailable"));
+        }
+    }
+}

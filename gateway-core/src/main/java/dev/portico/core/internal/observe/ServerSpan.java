@@ -1,0 +1,179 @@
+package dev.portico.core.internal.observe;
+
+import dev.portico.core.Completion;
+import dev.portico.core.Context;
+import dev.portico.core.Gateway;
+import dev.portico.core.GatewayException;
+import dev.portico.core.Request;
+import dev.portico.core.Response;
+import dev.portico.core.Route;
+import dev.portico.core.aggregate.Aggregator;
+import dev.portico.core.observe.Telemetry;
+import dev.portico.core.upstream.Endpoint;
+import dev.portico.core.upstream.Upstream;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.propagation.TextMapGetter;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+/**
+ * One request's server span and its share of the server metrics: started as the request arrives, under the context
+ * its client propagated (a malformed one starts a new trace), ended with the request's {@link Completion}; the
+ * parent of the client spans of its upstream attempts.
+ */
+public final class ServerSpan implements Consumer<Completion> {
+
+    private static final TextMapGetter<Request> HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Request request) {
+            return request.headers().names();
+        }
+
+        @Override
+        public String get(Request request, String key) {
+            return request == null ? null : request.header(key);
+        }
+    };
+
+    private final Instruments instruments;
+    private final String method;
+    private final Span span;
+    private final io.opentelemetry.context.Context context;
+    private final Attributes active;
+
+    private ServerSpan(Instruments instruments, Context exchange, Request request) {
+        this.instruments = instruments;
+        this.method = Semconv.method(request.method());
+        io.opentelemetry.context.Context parent = instruments.propagator.extract(io.opentelemetry.context.Context.root(),
+                request, HEADERS);
+        String scheme = request.scheme();
+        AttributesBuilder attributes = Attributes.builder()
+                .put(Semconv.HTTP_REQUEST_METHOD, method)
+                .put(Semconv.URL_SCHEME, scheme);
+        if (!method.equals(request.method())) {
+            attributes.put(Semconv.HTTP_REQUEST_METHOD_ORIGINAL, request.method());
+        }
+        InetSocketAddress client = exchange.clientAddress();
+        if (client != null) {
+            attributes.put(Semconv.CLIENT_ADDRESS, client.getHostString());
+        }
+        host(request.header("Host"), attributes);
+        this.span = instruments.tracer.spanBuilder(method).setSpanKind(SpanKind.SERVER).setParent(parent)
+                .setAllAttributes(attributes.build()).startSpan();
+        this.context = parent.with(span);
+        exchange.put(Telemetry.CONTEXT, context);
+        this.active = Attributes.of(Semconv.HTTP_REQUEST_METHOD, method, Semconv.URL_SCHEME, scheme);
+        instruments.activeRequests.add(1, active);
+    }
+
+    /**
+     * Starts the server span of this request when the gateway has telemetry, and ends it when the request completes;
+     * returns {@code null}, having done nothing, when it has none.
+     */
+    public static ServerSpan start(Gateway gateway, Context exchange, Request request) {
+        Instruments instruments = Instruments.of(gateway.telemetry());
+        if (instruments == null) {
+            return null;
+        }
+        instruments.watch(gateway);
+        ServerSpan span = new ServerSpan(instruments, exchange, request);
+        exchange.onComplete(span);
+        return span;
+    }
+
+    /**
+     * Marks the span and counts the response when it is partial: an aggregation that answered without some of its
+     * parts.
+     */
+    public void responding(Context exchange, CompletionStage<Response> response) {
+        response.thenAccept(answer -> {
+            if ("true".equals(answer.headers().get(Aggregator.PARTIAL_HEADER))) {
+                span.setAttribute(Semconv.PARTIAL, true);
+                Route route = exchange.route();
+                instruments.partialResponses.add(1, route != null
+                        ? Attributes.of(Semconv.HTTP_ROUTE, route.pattern()) : Attributes.empty());
+            }
+        });
+    }
+
+    /** Starts the client span of one attempt of an upstream call, a child of this span. */
+    public ClientSpan client(Upstream upstream, Endpoint endpoint, String requestMethod, int resend) {
+        if (resend > 0) {
+            instruments.retries.add(1, Attributes.of(Semconv.UPSTREAM, upstream.name()));
+        }
+        return new ClientSpan(instruments, context, upstream, endpoint, requestMethod, resend);
+    }
+
+    /** Ends the span with the request's outcome and records the server metrics. */
+    @Override
+    public void accept(Completion completion) {
+        instruments.activeRequests.add(-1, active);
+        Route route = completion.route();
+        int status = completion.status();
+        Throwable failure = completion.failure();
+        String errorType;
+        if (failure instanceof GatewayException refused) {
+            errorType = status >= 500 ? refused.error() : null;
+            span.setAttribute(Semconv.ERROR, refused.error());
+            if (status == 401 || status == 403 || status == 429) {
+                span.addEvent("portico.rejected", Attributes.of(Semconv.ERROR, refused.error(),
+                        Semconv.HTTP_RESPONSE_STATUS_CODE, (long) status));
+            }
+        } else if (failure != null) {
+            errorType = Semconv.errorType(failure);
+            span.recordException(failure);
+        } else {
+            errorType = Semconv.errorType(status);
+        }
+        AttributesBuilder metric = Attributes.builder()
+                .put(Semconv.HTTP_REQUEST_METHOD, method)
+                .put(Semconv.URL_SCHEME, active.get(Semconv.URL_SCHEME))
+                .put(Semconv.HTTP_RESPONSE_STATUS_CODE, status);
+        if (route != null) {
+            span.updateName(method + " " + route.pattern());
+            span.setAttribute(Semconv.HTTP_ROUTE, route.pattern());
+            span.setAttribute(Semconv.ROUTE_ID, route.id());
+            metric.put(Semconv.HTTP_ROUTE, route.pattern());
+        }
+        span.setAttribute(Semconv.HTTP_RESPONSE_STATUS_CODE, status);
+        if (errorType != null) {
+            span.setAttribute(Semconv.ERROR_TYPE, errorType);
+            span.setStatus(StatusCode.ERROR);
+            metric.put(Semconv.ERROR_TYPE, errorType);
+        }
+        Attributes attributes = metric.build();
+        instruments.serverDuration.record(completion.duration().toNanos() / 1e9, attributes);
+        if (status == 429 && failure instanceof GatewayException) {
+            instruments.rateLimited.add(1, route != null ? Attributes.of(Semconv.HTTP_ROUTE, route.pattern())
+                    : Attributes.empty());
+        }
+        span.end();
+    }
+
+    /** Records {@code server.address} and {@code server.port} from the Host header, when it has them. */
+    private static void host(String host, AttributesBuilder attributes) {
+        if (host == null || host.isEmpty()) {
+            return;
+        }
+        int colon = host.lastIndexOf(':');
+        int bracket = host.lastIndexOf(']');
+        String name = colon > bracket ? host.substring(0, colon) : host;
+        if (name.startsWith("[") && name.endsWith("]")) {
+            name = name.substring(1, name.length() - 1);
+        }
+        attributes.put(Semconv.SERVER_ADDRESS, name);
+        if (colon > bracket) {
+            try {
+                attributes.put(Semconv.SERVER_PORT, Integer.parseInt(host.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                // a malformed port is left out, not guessed
+            }
+        }
+    }
+}

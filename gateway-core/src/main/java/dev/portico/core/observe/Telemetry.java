@@ -1,0 +1,49 @@
+package dev.portico.core.observe;
+
+import dev.portico.core.AttributeKey;
+import dev.portico.core.internal.observe.Instruments;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
+
+import java.util.Objects;
+
+/**
+ * The OpenTelemetry a gateway reports to: a server span per request, a client span per upstream attempt, the
+ * propagation of the trace context to upstreams through the instance's propagators, and the HTTP and gateway metrics.
+ * A gateway without one records nothing and costs nothing.
+ */
+public final class Telemetry {
+
+    /**
+     * The request's OpenTelemetry context, holding its server span (and the client's baggage), on every request's
+     * {@link dev.portico.core.Context} when the gateway has telemetry: filters and handlers that make calls of their
+     * own start their spans under it or propagate it.
+     */
+    public static final AttributeKey<Context> CONTEXT = AttributeKey.of("portico.otel.context", Context.class);
+
+    static {
+        Instruments.access(telemetry -> telemetry.instruments);
+    }
+
+    private final OpenTelemetry openTelemetry;
+    private final Instruments instruments;
+
+    private Telemetry(OpenTelemetry openTelemetry) {
+        this.openTelemetry = openTelemetry;
+        this.instruments = new Instruments(openTelemetry);
+    }
+
+    /**
+     * Returns telemetry that reports through this OpenTelemetry instance: its tracer and meter providers, and its
+     * text-map propagators for the context that clients send and upstreams receive (W3C trace context and baggage
+     * when it is configured so).
+     */
+    public static Telemetry of(OpenTelemetry openTelemetry) {
+        return new Telemetry(Objects.requireNonNull(openTelemetry, "openTelemetry"));
+    }
+
+    /** Returns the OpenTelemetry instance this reports through. */
+    public OpenTelemetry openTelemetry() {
+        return openTelemetry;
+    }
+}
