@@ -11,6 +11,7 @@ import dev.portico.core.internal.http.ProxyHeaders;
 import dev.portico.core.internal.http.TrustedProxies;
 import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.internal.routing.Router;
+import dev.portico.core.observe.RequestIds;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.CallListener;
@@ -70,6 +71,7 @@ public final class Gateway implements AutoCloseable {
     private final TrustedProxies trustedProxies;
     private final List<String> clientIpHeaders;
     private final List<String> identityHeaders;
+    private final RequestIds requestIds;
 
     private Gateway(Builder b) {
         this.routes = List.copyOf(b.routes);
@@ -94,6 +96,7 @@ public final class Gateway implements AutoCloseable {
         this.trustedProxies = new TrustedProxies(b.trustedProxies);
         this.clientIpHeaders = b.clientIpHeaders;
         this.identityHeaders = identityHeaders(b);
+        this.requestIds = b.requestIds;
     }
 
     /** Returns a new builder. */
@@ -325,6 +328,11 @@ public final class Gateway implements AutoCloseable {
         return identityHeaders;
     }
 
+    /** Returns how requests are identified (by default in {@code X-Request-Id}). */
+    public RequestIds requestIds() {
+        return requestIds;
+    }
+
     private static List<String> identityHeaders(Builder b) {
         Set<String> names = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         names.addAll(b.identityHeaders);
@@ -363,6 +371,7 @@ public final class Gateway implements AutoCloseable {
         private Duration idleConnectionTimeout = Duration.ofSeconds(4);
         private final List<String> trustedProxies = new ArrayList<>();
         private final List<String> identityHeaders = new ArrayList<>();
+        private RequestIds requestIds = RequestIds.defaults();
         private List<String> clientIpHeaders = List.of("X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
                 "X-Cluster-Client-IP", "Fastly-Client-IP");
 
@@ -557,6 +566,16 @@ public final class Gateway implements AutoCloseable {
                 Headers.of(Objects.requireNonNull(name, "client IP header"), ""); // throws unless an HTTP token
             }
             this.clientIpHeaders = List.of(names);
+            return this;
+        }
+
+        /**
+         * Sets how requests are identified (default {@link RequestIds#defaults()}: {@code X-Request-Id}, kept from the
+         * client when sane, generated otherwise, passed upstream, set on the response and in every JSON error as
+         * {@code requestId}); {@link RequestIds#disabled()} turns ids off.
+         */
+        public Builder requestIds(RequestIds requestIds) {
+            this.requestIds = Objects.requireNonNull(requestIds, "requestIds");
             return this;
         }
 
