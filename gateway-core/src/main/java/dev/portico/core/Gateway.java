@@ -11,6 +11,7 @@ import dev.portico.core.internal.http.ProxyHeaders;
 import dev.portico.core.internal.http.TrustedProxies;
 import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.internal.routing.Router;
+import dev.portico.core.observe.AccessLog;
 import dev.portico.core.observe.RequestIds;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
@@ -577,6 +578,15 @@ public final class Gateway implements AutoCloseable {
         public Builder requestIds(RequestIds requestIds) {
             this.requestIds = Objects.requireNonNull(requestIds, "requestIds");
             return this;
+        }
+
+        /**
+         * Writes one JSON line per request to this access log: adds it as an edge filter, outermost among those added
+         * after it, and as a resource, so that closing the gateway stops its writer thread once its queue is written.
+         */
+        public Builder accessLog(AccessLog accessLog) {
+            edgeFilter(accessLog);
+            return resource(accessLog);
         }
 
         /** Returns the gateway, or throws {@link IllegalArgumentException} naming the first problem found. */
