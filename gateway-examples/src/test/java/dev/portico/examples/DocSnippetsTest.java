@@ -62,6 +62,13 @@ class DocSnippetsTest {
         assertThat(snippets).hasSizeGreaterThan(10).allSatisfy(snippet -> assertThat(source).contains(snippet));
     }
 
+    @Test
+    void observabilityOpsSnippetsAreObservabilityOpsExamples() throws IOException {
+        String source = Files.readString(EXAMPLES.resolve("guide/ObservabilityOpsExamples.java"));
+        assertThat(javaBlocks(ROOT.resolve("docs/observability-ops.md"))).hasSize(4)
+                .allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
     private static List<String> javaBlocks(Path markdown) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder block = null;
