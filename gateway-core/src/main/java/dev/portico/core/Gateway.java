@@ -12,6 +12,8 @@ import dev.portico.core.internal.http.TrustedProxies;
 import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.internal.routing.Router;
 import dev.portico.core.observe.Telemetry;
+import dev.portico.core.observe.AccessLog;
+import dev.portico.core.observe.RequestIds;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.CallListener;
@@ -72,6 +74,7 @@ public final class Gateway implements AutoCloseable {
     private final List<String> clientIpHeaders;
     private final List<String> identityHeaders;
     private final Telemetry telemetry;
+    private final RequestIds requestIds;
 
     private Gateway(Builder b) {
         this.routes = List.copyOf(b.routes);
@@ -97,6 +100,7 @@ public final class Gateway implements AutoCloseable {
         this.clientIpHeaders = b.clientIpHeaders;
         this.identityHeaders = identityHeaders(b);
         this.telemetry = b.telemetry;
+        this.requestIds = b.requestIds;
     }
 
     /** Returns a new builder. */
@@ -333,6 +337,11 @@ public final class Gateway implements AutoCloseable {
         return identityHeaders;
     }
 
+    /** Returns how requests are identified (by default in {@code X-Request-Id}). */
+    public RequestIds requestIds() {
+        return requestIds;
+    }
+
     private static List<String> identityHeaders(Builder b) {
         Set<String> names = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         names.addAll(b.identityHeaders);
@@ -372,6 +381,7 @@ public final class Gateway implements AutoCloseable {
         private final List<String> trustedProxies = new ArrayList<>();
         private final List<String> identityHeaders = new ArrayList<>();
         private Telemetry telemetry;
+        private RequestIds requestIds = RequestIds.defaults();
         private List<String> clientIpHeaders = List.of("X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
                 "X-Cluster-Client-IP", "Fastly-Client-IP");
 
@@ -576,6 +586,25 @@ public final class Gateway implements AutoCloseable {
         public Builder telemetry(Telemetry telemetry) {
             this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
             return this;
+        }
+
+        /**
+         * Sets how requests are identified (default {@link RequestIds#defaults()}: {@code X-Request-Id}, kept from the
+         * client when sane, generated otherwise, passed upstream, set on the response and in every JSON error as
+         * {@code requestId}); {@link RequestIds#disabled()} turns ids off.
+         */
+        public Builder requestIds(RequestIds requestIds) {
+            this.requestIds = Objects.requireNonNull(requestIds, "requestIds");
+            return this;
+        }
+
+        /**
+         * Writes one JSON line per request to this access log: adds it as an edge filter, outermost among those added
+         * after it, and as a resource, so that closing the gateway stops its writer thread once its queue is written.
+         */
+        public Builder accessLog(AccessLog accessLog) {
+            edgeFilter(accessLog);
+            return resource(accessLog);
         }
 
         /** Returns the gateway, or throws {@link IllegalArgumentException} naming the first problem found. */

@@ -1,13 +1,15 @@
 package dev.portico.core;
 
+import dev.portico.core.internal.http.Json;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * An error that the gateway answers itself, rendered once at the edge as JSON {@code {"error","message"}} with its
- * status and headers; the message is for clients, so it never carries internal detail.
+ * An error that the gateway answers itself, rendered once at the edge as JSON {@code {"error","message"}} (and
+ * {@code "requestId"} when request ids are on) with its status and headers; the message is for clients, so it never carries internal detail.
  */
 public class GatewayException extends RuntimeException {
 
@@ -126,6 +128,16 @@ public class GatewayException extends RuntimeException {
 
     /** Returns the JSON response that represents this error. */
     public Response toResponse() {
-        return Response.error(status, error, getMessage()).toBuilder().headers(h -> headers.forEach(h::set)).build();
+        return toResponse(null);
+    }
+
+    /**
+     * Returns the JSON response that represents this error, {@code {"error","message","requestId"}}, for the request
+     * with this id; a {@code null} id leaves {@code requestId} out.
+     */
+    public Response toResponse(String requestId) {
+        Response response = requestId == null ? Response.error(status, error, getMessage())
+                : Response.json(status, Json.error(error, getMessage(), requestId));
+        return headers.size() == 0 ? response : response.toBuilder().headers(h -> headers.forEach(h::set)).build();
     }
 }

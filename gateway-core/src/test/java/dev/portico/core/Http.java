@@ -107,7 +107,13 @@ public final class Http {
     public static JsonObject assertError(Response response, int status, String error) {
         assertThat(response.status()).as("status of " + response).isEqualTo(status);
         JsonObject body = json(response);
-        assertThat(body.keySet()).containsExactlyInAnyOrder("error", "message");
+        String requestId = response.header("X-Request-Id");
+        if (requestId == null) {
+            assertThat(body.keySet()).containsExactlyInAnyOrder("error", "message");
+        } else { // the gateway's default request ids: the body names the id the response carries
+            assertThat(body.keySet()).containsExactlyInAnyOrder("error", "message", "requestId");
+            assertThat(body.get("requestId").getAsString()).isEqualTo(requestId);
+        }
         assertThat(body.get("error").getAsString()).isEqualTo(error);
         assertThat(body.get("message").getAsString()).isNotBlank();
         assertThat(text(response)).doesNotContain("Exception", "java.", "dev.portico", "\tat ");

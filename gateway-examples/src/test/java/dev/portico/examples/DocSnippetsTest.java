@@ -62,6 +62,14 @@ class DocSnippetsTest {
         assertThat(snippets).hasSizeGreaterThan(10).allSatisfy(snippet -> assertThat(source).contains(snippet));
     }
 
+    @Test
+    void observabilitySnippetsAreObservabilityExamples() throws IOException {
+        String source = Files.readString(EXAMPLES.resolve("guide/ObservabilityOtelExamples.java"))
+                + Files.readString(EXAMPLES.resolve("guide/ObservabilityOpsExamples.java"));
+        assertThat(javaBlocks(ROOT.resolve("docs/observability.md"))).hasSizeGreaterThan(4)
+                .allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
     private static List<String> javaBlocks(Path markdown) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder block = null;

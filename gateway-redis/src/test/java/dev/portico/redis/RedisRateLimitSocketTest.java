@@ -122,7 +122,8 @@ class RedisRateLimitSocketTest {
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(header(refused, "Content-Type")).startsWith("application/json");
         JsonObject body = JsonParser.parseString(refused.body()).getAsJsonObject();
-        assertThat(body.keySet()).containsExactlyInAnyOrder("error", "message");
+        assertThat(body.keySet()).containsExactlyInAnyOrder("error", "message", "requestId");
+        assertThat(body.get("requestId").getAsString()).isEqualTo(header(refused, "X-Request-Id"));
         assertThat(body.get("error").getAsString()).isEqualTo("rate_limiter_unavailable");
         assertThat(refused.body()).doesNotContain("Redis", "Exception", "lettuce");
         assertThat(header(refused, "X-RateLimit-Remaining")).isNull();

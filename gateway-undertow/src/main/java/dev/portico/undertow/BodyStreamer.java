@@ -216,7 +216,7 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
     private void answerOrClose(GatewayException error) {
         if (sink == null && !exchange.isResponseStarted()) {
             exchange.getResponseHeaders().clear();
-            PorticoHandler.write(exchange, error.toResponse());
+            PorticoHandler.write(exchange, PorticoHandler.error(exchange, error));
         } else {
             IoUtils.safeClose(exchange.getConnection());
         }

@@ -106,8 +106,8 @@ final class IdleBodyConduit extends ReadObservingConduit implements Runnable {
             IoUtils.safeClose(exchange.getConnection());
         } else {
             exchange.setPersistent(false);
-            PorticoHandler.write(exchange, new GatewayException(408, "request_timeout", "the request body stalled for more than "
-                    + Math.max(1, idleNanos / 1_000_000) + " ms").toResponse());
+            PorticoHandler.write(exchange, PorticoHandler.error(exchange, new GatewayException(408, "request_timeout",
+                    "the request body stalled for more than " + Math.max(1, idleNanos / 1_000_000) + " ms")));
         }
     }
 

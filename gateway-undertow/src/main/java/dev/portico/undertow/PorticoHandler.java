@@ -7,6 +7,8 @@ import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.internal.CoreAccess;
 import dev.portico.core.internal.body.BufferedBody;
+import dev.portico.core.internal.http.Json;
+import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.Requests;
@@ -60,6 +62,13 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
 
     /** The request body's conduit, which counts the bytes read for the completion. */
     private static final AttachmentKey<IdleBodyConduit> BODY = AttachmentKey.create(IdleBodyConduit.class);
+
+    /** The request's id, once its pipeline has started (and request ids are on), for the errors answered here. */
+    private static final AttachmentKey<RequestId> REQUEST_ID = AttachmentKey.create(RequestId.class);
+
+    /** A request's id and the header that carries it. */
+    private record RequestId(String header, String id) {
+    }
 
     private volatile Served served;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -259,6 +268,9 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             GatewayExchange run = refused == null
                     ? Exchanges.start(gateway, head.request(), exchange.getSourceAddress(), local, client)
                     : Exchanges.refuse(gateway, head.request(), exchange.getSourceAddress(), local, client, refused);
+            if (run instanceof Pipeline pipeline && pipeline.requestId() != null) {
+                exchange.putAttachment(REQUEST_ID, new RequestId(gateway.requestIds().headerName(), pipeline.requestId()));
+            }
             if (exchange.isComplete()) {
                 // ended while the exchange started (a client that reset the connection under its body was read):
                 // Undertow takes no listener any more, and nothing is left to answer
@@ -300,6 +312,16 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             exchange.setPersistent(false);
         }
         write(exchange, response);
+    }
+
+    /**
+     * Returns the JSON response of an error answered by the adapter itself, after the gateway's pipeline has started
+     * (a stalled body's 408, a broken response body's 502), with the request's id when it has one.
+     */
+    static Response error(HttpServerExchange exchange, GatewayException error) {
+        RequestId id = exchange.getAttachment(REQUEST_ID);
+        return id == null ? error.toResponse()
+                : error.toResponse(id.id()).toBuilder().header(id.header(), id.id()).build();
     }
 
     /** A client's request, and why it is refused when its head is over the gateway's limits (then it has no headers). */
@@ -404,8 +426,13 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 exchange.getResponseHeaders().clear();
                 exchange.setStatusCode(500);
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-                send(exchange, "{\"error\":\"internal_error\",\"message\":\"the gateway failed to write the response\"}"
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                RequestId id = exchange.getAttachment(REQUEST_ID);
+                String message = "the gateway failed to write the response";
+                if (id != null) {
+                    exchange.getResponseHeaders().put(HttpString.tryFromString(id.header()), id.id());
+                }
+                send(exchange, (id == null ? Json.error("internal_error", message)
+                        : Json.error("internal_error", message, id.id())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             } else {
                 org.xnio.IoUtils.safeClose(exchange.getConnection());
             }

@@ -1,6 +1,7 @@
 package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
+import dev.portico.core.observe.Admin;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.undertow.internal.buffer.IoBufferPool;
 import io.undertow.Undertow;
@@ -45,6 +46,7 @@ public final class PorticoServer implements AutoCloseable {
     private final Duration shutdownDelay;
     private volatile boolean ready = true;
     private boolean stopped;
+    private final PorticoServer admin;
 
     private PorticoServer(Builder b) {
         Gateway gateway = b.gateway;
@@ -97,7 +99,29 @@ public final class PorticoServer implements AutoCloseable {
         }
         acceptor.resumeAccepts();
         this.address = acceptor.getLocalAddress(InetSocketAddress.class);
+        if (b.admin != null) {
+            b.admin.bind(handler::gateway, this::ready);
+        }
+        PorticoServer adminServer = null;
+        if (b.admin != null && b.adminPort >= 0) {
+            try {
+                adminServer = builder(b.admin.gateway()).host(b.adminHost != null ? b.adminHost : b.host)
+                        .port(b.adminPort).ioThreads(1).drainTimeout(Duration.ZERO).start();
+            } catch (RuntimeException e) {
+                stopNow();
+                throw e;
+            }
+        }
+        this.admin = adminServer;
         LOG.log(System.Logger.Level.INFO, "Portico listening on {0}", address);
+    }
+
+    /** Closes what the constructor opened, when it cannot finish. */
+    private void stopNow() {
+        IoUtils.safeClose(acceptor);
+        handler.close();
+        worker.shutdownNow();
+        buffers.close();
     }
 
     /** Starts serving a gateway on this host and port; port 0 picks a free one (see {@link #port()}). */
@@ -113,6 +137,11 @@ public final class PorticoServer implements AutoCloseable {
     /** Returns the port the listener is bound to. */
     public int port() {
         return address.getPort();
+    }
+
+    /** Returns the port of the admin listener, or -1 when the server has none. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
     }
 
     /** Returns the address the listener is bound to. */
@@ -164,8 +193,8 @@ public final class PorticoServer implements AutoCloseable {
      * Stops gracefully: reports not {@link #ready()} at once and keeps serving for the builder's shutdown delay (so
      * that load balancers notice and move traffic away), then closes the listening socket, answers new requests on
      * open connections with 503, lets in-flight requests finish for up to {@code drainTimeout}, and closes
-     * everything, the gateway served included (its resources). Returns whether every in-flight request finished in
-     * time.
+     * everything, the gateway served included (its resources), and the admin listener last. Returns whether every
+     * in-flight request finished in time.
      */
     public synchronized boolean stop(Duration drainTimeout) {
         if (stopped) {
@@ -197,6 +226,9 @@ public final class PorticoServer implements AutoCloseable {
         handler.close();
         worker.shutdownNow();
         buffers.close();
+        if (admin != null) {
+            admin.stop(Duration.ZERO); // last: it answered readiness 503 until now
+        }
         LOG.log(System.Logger.Level.INFO, "Portico on {0} stopped ({1})", address,
                 drained ? "drained" : cutOff + " requests cut off");
         return drained;
@@ -217,6 +249,9 @@ public final class PorticoServer implements AutoCloseable {
         private int ioThreads;
         private Duration drainTimeout = Duration.ofSeconds(30);
         private Duration shutdownDelay = Duration.ZERO;
+        private Admin admin;
+        private int adminPort = -1;
+        private String adminHost;
 
         private Builder(Gateway gateway) {
             this.gateway = Objects.requireNonNull(gateway, "gateway");
@@ -270,6 +305,36 @@ public final class PorticoServer implements AutoCloseable {
                 throw new IllegalArgumentException("shutdownDelay: " + shutdownDelay + " (expected: >= 0)");
             }
             this.shutdownDelay = shutdownDelay;
+            return this;
+        }
+
+        /**
+         * Binds this admin to the server (its readiness turns 503 from the start of a stop; its listings show the
+         * gateway served), for admin routes mounted in the served gateway itself: {@code admin.routes()}.
+         */
+        public Builder admin(Admin admin) {
+            this.admin = Objects.requireNonNull(admin, "admin");
+            this.adminPort = -1;
+            return this;
+        }
+
+        /**
+         * Serves this admin on a listener of its own, off the public port, on the server's host and this port (0
+         * picks a free one, see {@link PorticoServer#adminPort()}), bound to the server as by {@link #admin(Admin)}.
+         * It answers until the end of a stop, so readiness reads 503 throughout the shutdown delay and the drain.
+         */
+        public Builder admin(Admin admin, int port) {
+            this.admin = Objects.requireNonNull(admin, "admin");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("admin port: " + port + " (expected: 0-65535)");
+            }
+            this.adminPort = port;
+            return this;
+        }
+
+        /** Sets the address the admin listener binds (default: the server's host). */
+        public Builder adminHost(String host) {
+            this.adminHost = Objects.requireNonNull(host, "host");
             return this;
         }
 

@@ -566,7 +566,8 @@ class EdgeHardeningTest {
         assertThat(reply.status()).as(reply.body()).isEqualTo(status);
         assertThat(reply.header("Content-Type")).startsWith("application/json");
         JsonObject json = JsonParser.parseString(reply.body()).getAsJsonObject();
-        assertThat(json.keySet()).containsExactlyInAnyOrder("error", "message");
+        assertThat(json.keySet()).containsExactlyInAnyOrder("error", "message", "requestId");
+        assertThat(json.get("requestId").getAsString()).isEqualTo(reply.header("X-Request-Id"));
         assertThat(json.get("error").getAsString()).isEqualTo(error);
         assertThat(json.get("message").getAsString()).isNotBlank().doesNotContain("Exception", "java.", "io.undertow");
     }

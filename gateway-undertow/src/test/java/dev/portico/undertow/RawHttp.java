@@ -18,9 +18,23 @@ final class RawHttp {
         String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
+
+        /** Returns the body without its {@code "requestId"} field, which must name the response's X-Request-Id. */
+        String bodyWithoutRequestId() {
+            return RawHttp.withoutRequestId(body, header("X-Request-Id"));
+        }
     }
 
     private RawHttp() {
+    }
+
+    /** Returns a JSON error body without its {@code "requestId"} field, which must be there and name this id. */
+    static String withoutRequestId(String body, String requestId) {
+        String field = ",\"requestId\":\"" + requestId + "\"";
+        if (requestId == null || !body.contains(field)) {
+            throw new AssertionError("no requestId " + requestId + " in " + body);
+        }
+        return body.replace(field, "");
     }
 
     /** Sends the bytes as they are on a new connection and reads one response (with Connection: close). */

@@ -133,6 +133,15 @@ public final class Upstream {
         return instances.available();
     }
 
+    /**
+     * Returns the instances neither ejected nor unhealthy now; unlike {@link #availableEndpoints()}, empty when every
+     * instance is out (what readiness and operators need to know).
+     */
+    public List<Endpoint> healthyEndpoints() {
+        Instances.View view = instances.view();
+        return view.panic() ? List.of() : view.available();
+    }
+
     /** Returns the policy that chooses the instance of each call. */
     public LoadBalancer loadBalancer() {
         return loadBalancer;

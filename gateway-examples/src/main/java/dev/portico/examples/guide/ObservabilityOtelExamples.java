@@ -11,7 +11,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 
-/** The code quoted in docs/observability-otel.md, compiled so that it cannot rot. */
+/** The code quoted in docs/observability.md (traces and metrics), compiled so that it cannot rot. */
 public final class ObservabilityOtelExamples {
 
     private ObservabilityOtelExamples() {

@@ -19,6 +19,15 @@ public final class Json {
         return body.toString();
     }
 
+    /** Returns {@code {"error":error,"message":message,"requestId":requestId}}, every string escaped. */
+    public static String error(String error, String message, String requestId) {
+        JsonObject body = new JsonObject();
+        body.addProperty("error", error);
+        body.addProperty("message", message);
+        body.addProperty("requestId", requestId);
+        return body.toString();
+    }
+
     /** Returns a value serialized with Gson's defaults. */
     public static String write(Object value) {
         return GSON.toJson(value);

@@ -1,6 +1,7 @@
 package dev.portico.core.internal.pipeline;
 
 import dev.portico.core.AttributeKey;
+import dev.portico.core.Body;
 import dev.portico.core.Completion;
 import dev.portico.core.Context;
 import dev.portico.core.Filter;
@@ -9,11 +10,13 @@ import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
+import dev.portico.core.internal.body.BufferedBody;
 import dev.portico.core.internal.http.ProxyHeaders;
 import dev.portico.core.internal.http.TrustedProxies;
 import dev.portico.core.internal.observe.ClientSpan;
 import dev.portico.core.internal.observe.ServerSpan;
 import dev.portico.core.internal.routing.Router;
+import dev.portico.core.observe.RequestIds;
 import dev.portico.core.resilience.RetryPolicy;
 import dev.portico.core.resilience.UpstreamErrors;
 import dev.portico.core.spi.CallOptions;
@@ -26,8 +29,10 @@ import dev.portico.core.upstream.SendOptions;
 import dev.portico.core.upstream.Upstream;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -67,6 +72,7 @@ public final class Pipeline implements Context, GatewayExchange {
     private List<Consumer<Completion>> listeners;
     private CompletionStage<Response> response;
     private ServerSpan span; // written by start(), before any attempt
+    private String requestId; // set by start(), before any stage runs
 
     public Pipeline(Gateway gateway, Router router, TrustedProxies trustedProxies, InetSocketAddress peer,
                     InetSocketAddress local, UpstreamClient client) {
@@ -85,14 +91,69 @@ public final class Pipeline implements Context, GatewayExchange {
      * as a response; its cause is kept for the completion.
      */
     public Pipeline start(Filter[] edge, Request request, GatewayException refusal) {
+        RequestIds ids = gateway.requestIds();
+        if (ids.enabled()) {
+            String given = request.header(ids.headerName());
+            String id = ids.resolve(given);
+            if (!id.equals(given)) { // generated: the filters and the upstreams see it as if the client had sent it
+                request = request.toBuilder().header(ids.headerName(), id).build();
+            }
+            requestId = id;
+        }
         this.original = request;
         span = ServerSpan.start(gateway, this, request); // null, at no cost, without telemetry
-        response = edge.length == 0 ? answer(request, refusal) // answer() already turns failures into responses
+        CompletionStage<Response> answered = edge.length == 0 ? answer(request, refusal) // answer() handles failures
                 : new Link(edge, 0, r -> answer(r, refusal)).proceed(request).handle(this::respond);
+        response = requestId == null ? answered : answered.thenApply(this::identify);
         if (span != null) {
             span.responding(this, response);
         }
         return this;
+    }
+
+    /** Returns the request's id, or {@code null} when request ids are off. */
+    public String requestId() {
+        return requestId;
+    }
+
+    /**
+     * Sets the request id on the response, whoever answered it, and adds it as {@code requestId} to a gateway JSON
+     * error that a filter returned as a response ({@code GatewayException.toResponse()}, {@code Response.error}).
+     */
+    private Response identify(Response response) {
+        Response.Builder identified = response.toBuilder().header(gateway.requestIds().headerName(), requestId);
+        if (response.status() >= 400 && response.body() instanceof BufferedBody buffered) {
+            byte[] json = withRequestId(buffered.array(), requestId);
+            if (json != null) {
+                identified.body(Body.of(json)).removeHeader("Content-Length");
+            }
+        }
+        return identified.build();
+    }
+
+    private static final byte[] ERROR_START = "{\"error\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REQUEST_ID_KEY = "\"requestId\"".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Returns a gateway error body {@code {"error":...}} with {@code ,"requestId":"id"} before its closing brace, or
+     * {@code null} when the body is no such error or names a request id already. The id is a sane token: nothing in
+     * it needs escaping.
+     */
+    static byte[] withRequestId(byte[] body, String id) {
+        int end = body.length - 1;
+        if (body.length < ERROR_START.length + 1 || body[end] != '}'
+                || !Arrays.equals(body, 0, ERROR_START.length, ERROR_START, 0, ERROR_START.length)) {
+            return null;
+        }
+        for (int i = ERROR_START.length; i + REQUEST_ID_KEY.length <= end; i++) {
+            if (Arrays.equals(body, i, i + REQUEST_ID_KEY.length, REQUEST_ID_KEY, 0, REQUEST_ID_KEY.length)) {
+                return null;
+            }
+        }
+        byte[] field = (",\"requestId\":\"" + id + "\"}").getBytes(StandardCharsets.US_ASCII);
+        byte[] json = Arrays.copyOf(body, end + field.length);
+        System.arraycopy(field, 0, json, end, field.length);
+        return json;
     }
 
     /** The end of the edge stage: routing (or the refusal), with any failure turned into the response it means. */
@@ -155,10 +216,11 @@ public final class Pipeline implements Context, GatewayExchange {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         failure = cause;
         if (cause instanceof GatewayException refused) {
-            return refused.toResponse();
+            return refused.toResponse(requestId);
         }
         LOG.log(System.Logger.Level.ERROR, "unexpected failure while handling a request", cause);
-        return Response.error(500, "internal_error", "the gateway failed to handle the request");
+        return new GatewayException(500, "internal_error", "the gateway failed to handle the request")
+                .toResponse(requestId);
     }
 
     @Override

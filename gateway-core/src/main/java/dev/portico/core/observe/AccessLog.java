@@ -1,0 +1,209 @@
+package dev.portico.core.observe;
+
+import com.google.gson.JsonObject;
+import dev.portico.core.Chain;
+import dev.portico.core.Completion;
+import dev.portico.core.Context;
+import dev.portico.core.Filter;
+import dev.portico.core.Request;
+import dev.portico.core.Response;
+import dev.portico.core.Route;
+import dev.portico.core.internal.pipeline.Pipeline;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An edge filter that writes one JSON line per request to a {@link System.Logger} at {@code INFO}: time, request id,
+ * route, method, canonical path, status, upstream, duration, bytes in and out, client address and trace id; never a
+ * header, a query string or a body, so no token, cookie or API key. The line is built and written by a background
+ * thread: a request only hands a small record to a bounded queue, and when the queue is full the record is dropped
+ * and counted, never waited for.
+ *
+ * <pre>{@code
+ * Gateway gateway = Gateway.builder()
+ *         .accessLog(AccessLog.json())
+ *         .route(Route.get("/api/users/{id}").to(users))
+ *         .build();
+ * }</pre>
+ */
+public final class AccessLog implements Filter, AutoCloseable {
+
+    private static final String TRACEPARENT = "traceparent";
+
+    private final System.Logger logger;
+    private final BlockingQueue<Entry> queue;
+    private final AtomicLong dropped = new AtomicLong();
+    private final Thread writer;
+    private volatile boolean closed;
+
+    private AccessLog(Builder b) {
+        this.logger = System.getLogger(b.loggerName);
+        this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+        this.writer = new Thread(this::drain, "portico-access-log");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** Returns an access log with the defaults: logger {@code dev.portico.access}, a queue of 8,192 lines. */
+    public static AccessLog json() {
+        return builder().build();
+    }
+
+    /** Returns a builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns how many lines were dropped because the queue was full. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    @Override
+    public CompletionStage<Response> filter(Request request, Chain chain) {
+        Context context = chain.context();
+        String requestId = context instanceof Pipeline pipeline ? pipeline.requestId() : null;
+        String method = request.method();
+        String path = request.path();
+        String traceId = traceId(request.header(TRACEPARENT));
+        context.onComplete(completion -> {
+            if (closed || !queue.offer(new Entry(System.currentTimeMillis(), requestId, method, path, traceId,
+                    context.clientAddress(), completion))) {
+                dropped.incrementAndGet();
+            }
+        });
+        return chain.proceed(request);
+    }
+
+    /**
+     * Returns the trace id of a W3C {@code traceparent} ({@code 00-<32 hex>-<16 hex>-<2 hex>}), or {@code null} when
+     * there is none or it is malformed or all zeros; a fixed-position check, no parsing beyond it.
+     */
+    static String traceId(String traceparent) {
+        if (traceparent == null || traceparent.length() < 55 || traceparent.charAt(2) != '-'
+                || traceparent.charAt(35) != '-') {
+            return null;
+        }
+        boolean zero = true;
+        for (int i = 3; i < 35; i++) {
+            char c = traceparent.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return null;
+            }
+            zero &= c == '0';
+        }
+        return zero ? null : traceparent.substring(3, 35);
+    }
+
+    /** The writer thread: writes entries until closed, then what is left in the queue. */
+    private void drain() {
+        long reported = 0;
+        try {
+            while (!closed) {
+                Entry entry = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (entry != null) {
+                    write(entry);
+                }
+                long lost = dropped.get();
+                if (lost != reported && queue.isEmpty()) {
+                    logger.log(System.Logger.Level.WARNING, "access log dropped {0} lines in all: its queue was full",
+                            lost);
+                    reported = lost;
+                }
+            }
+        } catch (InterruptedException e) {
+            // closing: write what is left
+        }
+        for (Entry entry = queue.poll(); entry != null; entry = queue.poll()) {
+            write(entry);
+        }
+    }
+
+    private void write(Entry entry) {
+        try {
+            logger.log(System.Logger.Level.INFO, entry.line());
+        } catch (RuntimeException e) {
+            // a broken log handler must not stop the writer
+        }
+    }
+
+    /** Stops the writer thread once it has written the lines queued so far; later requests are dropped. */
+    @Override
+    public void close() {
+        closed = true;
+        writer.interrupt();
+    }
+
+    /** One request's line, as captured at its end, built into JSON on the writer thread. */
+    private record Entry(long time, String requestId, String method, String path, String traceId,
+                         InetSocketAddress client, Completion completion) {
+
+        String line() {
+            JsonObject line = new JsonObject();
+            line.addProperty("time", Instant.ofEpochMilli(time).toString());
+            if (requestId != null) {
+                line.addProperty("requestId", requestId);
+            }
+            Route route = completion.route();
+            if (route != null) {
+                line.addProperty("route", route.id());
+            }
+            line.addProperty("method", method);
+            line.addProperty("path", path);
+            line.addProperty("status", completion.status());
+            if (route != null && route.upstream() != null) {
+                line.addProperty("upstream", route.upstream().name());
+            }
+            line.addProperty("durationMs", completion.duration().toNanos() / 1000 / 1000.0);
+            line.addProperty("bytesIn", completion.bytesIn());
+            line.addProperty("bytesOut", completion.bytesOut());
+            if (client != null && client.getAddress() != null) {
+                line.addProperty("client", client.getAddress().getHostAddress());
+            }
+            if (traceId != null) {
+                line.addProperty("traceId", traceId);
+            }
+            if (completion.failure() != null) {
+                line.addProperty("failure", completion.failure().getClass().getSimpleName());
+            }
+            return line.toString();
+        }
+    }
+
+    /** A builder of {@link AccessLog}. */
+    public static final class Builder {
+
+        private String loggerName = "dev.portico.access";
+        private int queueCapacity = 8192;
+
+        private Builder() {
+        }
+
+        /** Sets the name of the {@link System.Logger} written to (default {@code dev.portico.access}). */
+        public Builder loggerName(String loggerName) {
+            this.loggerName = Objects.requireNonNull(loggerName, "loggerName");
+            return this;
+        }
+
+        /** Sets how many lines may wait for the writer thread (default 8,192); more are dropped and counted. */
+        public Builder queueCapacity(int queueCapacity) {
+            if (queueCapacity < 1) {
+                throw new IllegalArgumentException("queueCapacity: " + queueCapacity + " (expected: > 0)");
+            }
+            this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        /** Returns the access log; its writer thread starts now. */
+        public AccessLog build() {
+            return new AccessLog(this);
+        }
+    }
+}
