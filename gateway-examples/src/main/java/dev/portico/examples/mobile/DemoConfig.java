@@ -21,9 +21,11 @@ import java.util.Set;
  *                     token's {@code sub} on the authenticated routes ({@code DEMO_RATE_LIMIT_PER_MINUTE}, default 600)
  * @param redisUrl     the Redis that holds the rate limits, such as {@code redis://127.0.0.1:6379}, or {@code null}
  *                     for limits local to the process ({@code REDIS_URL}, default none)
+ * @param logTraces    whether the gateway's spans are written to its log ({@code DEMO_TRACES=log}) rather than not
+ *                     recorded at all ({@code DEMO_TRACES=none}, the default)
  */
 public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService,
-                         String jwtSecret, long rateLimitPerMinute, String redisUrl) {
+                         String jwtSecret, long rateLimitPerMinute, String redisUrl, boolean logTraces) {
 
     /** The requests a minute each client or user may make when {@code DEMO_RATE_LIMIT_PER_MINUTE} is unset. */
     public static final long DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
@@ -62,7 +64,7 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
     /** Returns settings with the default rate limit, local to the process. */
     public DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService,
                       String jwtSecret) {
-        this(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, DEFAULT_RATE_LIMIT_PER_MINUTE, null);
+        this(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, DEFAULT_RATE_LIMIT_PER_MINUTE, null, false);
     }
 
     /** Returns settings with the default token key and rate limit, local to the process. */
@@ -72,15 +74,23 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
 
     /** Returns these settings with another rate limit a minute. */
     public DemoConfig withRateLimitPerMinute(long perMinute) {
-        return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, perMinute, redisUrl);
+        return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, perMinute, redisUrl,
+                logTraces);
     }
 
     /** Returns these settings with the rate limits in this Redis ({@code null}: local to the process). */
     public DemoConfig withRedisUrl(String url) {
-        return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, rateLimitPerMinute, url);
+        return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, rateLimitPerMinute, url,
+                logTraces);
     }
 
-    /** Returns the defaults: port 8080, no delay, a 2 s route timeout and no failing service. */
+    /** Returns these settings with the gateway's spans written to its log, or not recorded. */
+    public DemoConfig withLogTraces(boolean log) {
+        return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, rateLimitPerMinute,
+                redisUrl, log);
+    }
+
+    /** Returns the defaults: port 8080, no delay, a 2 s route timeout, no failing service and no trace export. */
     public static DemoConfig defaults() {
         return new DemoConfig(8080, Duration.ZERO, Duration.ofSeconds(2), null);
     }
@@ -96,7 +106,19 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
                 service(env, "DEMO_FAIL_SERVICE"),
                 secret(env, "DEMO_JWT_SECRET"),
                 number(env, "DEMO_RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_MINUTE, 1, Integer.MAX_VALUE),
-                redisUrl(env, "REDIS_URL"));
+                redisUrl(env, "REDIS_URL"),
+                logTraces(env, "DEMO_TRACES"));
+    }
+
+    private static boolean logTraces(Map<String, String> env, String name) {
+        String value = value(env, name);
+        if (value == null || value.equalsIgnoreCase("none")) {
+            return false;
+        }
+        if (value.equalsIgnoreCase("log")) {
+            return true;
+        }
+        throw new IllegalArgumentException(name + ": " + value + " (expected: log or none)");
     }
 
     private static String secret(Map<String, String> env, String name) {

@@ -27,7 +27,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
-/** The mobile demo's gateway: its routes to the user, product and order services and its local health check. */
+/** The mobile demo's gateway: its routes to the user, product and order services, its health check and metrics. */
 public final class MobileGateway {
 
     private static final long MAX_BODY_SIZE = 1024 * 1024;
@@ -55,7 +55,9 @@ public final class MobileGateway {
     }
 
     /**
-     * Returns the gateway for these services, with the route timeout and token key of {@code config}: the user and
+     * Returns the gateway for these services, with the route timeout and token key of {@code config}, reporting
+     * through its own OpenTelemetry SDK ({@code GET /metrics} answers its metrics in the Prometheus text format, and
+     * {@code config.logTraces()} writes its spans to the log): the user and
      * order routes require a demo token and tell the services its {@code sub} in {@code X-User-Id}, the only identity
      * they trust; each client address (on the public routes) and each user (wherever a token was sent) may make
      * {@code config.rateLimitPerMinute()} requests a minute; CORS is open to {@code http://localhost:3000}.
@@ -80,7 +82,8 @@ public final class MobileGateway {
                 .allowHeaders("Authorization", "Content-Type")
                 .maxAge(Duration.ofMinutes(10))
                 .build();
-        Gateway.Builder gateway = Gateway.builder();
+        DemoTelemetry telemetry = DemoTelemetry.create(config);
+        Gateway.Builder gateway = Gateway.builder().telemetry(telemetry.telemetry()).resource(telemetry);
         if (limiter instanceof AutoCloseable redis) {
             gateway.resource(redis);
         }
@@ -107,6 +110,7 @@ public final class MobileGateway {
                         .timeout(timeout).upstreamErrors(UpstreamErrors.REPLACE).to(orders))
                 .route(dashboard(caller, users, orders, products, timeout).filter(limit))
                 .route(Route.get("/health").id("health").handler(HEALTH))
+                .route(Route.get("/metrics").id("metrics").handler(telemetry.metrics()))
                 .build();
     }
 

@@ -73,6 +73,19 @@ class DemoConfigTest {
     }
 
     @Test
+    void readsDemoTracesLogOrNoneAndRejectsAnythingElse() {
+        assertThat(DemoConfig.defaults().logTraces()).isFalse();
+        assertThat(DemoConfig.fromEnvironment(Map.of("DEMO_TRACES", "log")))
+                .isEqualTo(DemoConfig.defaults().withLogTraces(true));
+        assertThat(DemoConfig.fromEnvironment(Map.of("DEMO_TRACES", " LOG ")).logTraces()).isTrue();
+        assertThat(DemoConfig.fromEnvironment(Map.of("DEMO_TRACES", "none"))).isEqualTo(DemoConfig.defaults());
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("DEMO_TRACES", "otlp")))
+                .withMessage("DEMO_TRACES: otlp (expected: log or none)");
+    }
+
+    @Test
     void readsTheRateLimitAndTheRedisUrl() {
         DemoConfig config = DemoConfig.fromEnvironment(Map.of(
                 "DEMO_RATE_LIMIT_PER_MINUTE", "30", "REDIS_URL", "redis://127.0.0.1:6379"));
