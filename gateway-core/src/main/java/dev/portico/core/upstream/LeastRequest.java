@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * attempts in flight per unit of weight. It counts an attempt from its choice to its final outcome, and forgets an
  * instance when it leaves its upstream.
  */
-final class LeastRequest implements LoadBalancer, CallListener {
+final class LeastRequest implements LoadBalancer, CallListener, ForgetsInstances {
 
     private final ConcurrentHashMap<Endpoint, AtomicInteger> outstanding = new ConcurrentHashMap<>();
 
@@ -59,7 +59,8 @@ final class LeastRequest implements LoadBalancer, CallListener {
      * Drops the count of an instance that left the upstream; an attempt still in flight to it ends uncounted (a rare
      * choice that raced with the change may leave one count behind).
      */
-    void forget(Endpoint endpoint) {
+    @Override
+    public void forget(Endpoint endpoint) {
         outstanding.remove(endpoint);
     }
 

@@ -91,8 +91,8 @@ public final class Upstream {
         if (loadBalancer instanceof CallListener counting) {
             all.add(counting);
         }
-        if (loadBalancer instanceof LeastRequest least) {
-            instances.onRetired(least::forget); // its counts of instances that left would pile up under DNS churn
+        if (loadBalancer instanceof ForgetsInstances stateful) {
+            instances.onRetired(stateful::forget); // its state of instances that left would pile up under DNS churn
         }
         all.addAll(b.listeners);
         this.listeners = List.copyOf(all);

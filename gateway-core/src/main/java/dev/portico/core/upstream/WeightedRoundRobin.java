@@ -4,15 +4,15 @@ import dev.portico.core.Context;
 import dev.portico.core.Request;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Smooth weighted round robin (nginx's): every pick adds each candidate's weight to its running score, takes the
  * highest, and takes the total off the winner, so that picks interleave and each instance gets its weight's share.
+ * It forgets an instance's score when the instance leaves its upstream.
  */
-final class WeightedRoundRobin implements LoadBalancer {
+final class WeightedRoundRobin implements LoadBalancer, ForgetsInstances {
 
     private final Map<Endpoint, long[]> scores = new HashMap<>(); // guarded by this
 
@@ -22,9 +22,6 @@ final class WeightedRoundRobin implements LoadBalancer {
             return endpoints.get(0);
         }
         synchronized (this) {
-            if (scores.size() > 2 * endpoints.size() + 16) {
-                scores.keySet().retainAll(new HashSet<>(endpoints)); // instances that left the upstream
-            }
             Endpoint best = null;
             long[] bestScore = null;
             long total = 0;
@@ -45,5 +42,15 @@ final class WeightedRoundRobin implements LoadBalancer {
             bestScore[0] -= total;
             return best;
         }
+    }
+
+    @Override
+    public synchronized void forget(Endpoint endpoint) {
+        scores.remove(endpoint);
+    }
+
+    /** Returns how many instances it keeps a score for, for tests. */
+    synchronized int tracked() {
+        return scores.size();
     }
 }

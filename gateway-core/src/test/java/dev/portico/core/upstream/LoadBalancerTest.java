@@ -160,6 +160,27 @@ class LoadBalancerTest {
     }
 
     @Test
+    void weightedRoundRobinForgetsTheInstancesThatLeaveItsUpstream() throws Exception {
+        AtomicReference<Consumer<List<Endpoint>>> found = new AtomicReference<>();
+        Upstream upstream = Upstream.builder("app").loadBalancer(LoadBalancer.weightedRoundRobin())
+                .discovery((name, update) -> {
+                    found.set(update);
+                    return () -> { };
+                }).build();
+        WeightedRoundRobin balancer = (WeightedRoundRobin) upstream.loadBalancer();
+        Endpoint kept = new Endpoint("http", "10.1.0.1", 8080, "", 2);
+        try (AutoCloseable lease = CoreAccess.upstreams().retain(upstream, null, endpoint -> { })) {
+            for (int i = 0; i < 1000; i++) { // DNS churn: one address stays, the other is new at every lookup
+                Endpoint now = new Endpoint("http", "10.0." + i / 250 + "." + i % 250, 8080, "", 1);
+                found.get().accept(List.of(kept, now));
+                upstream.choose(GET, null, Set.of());
+            }
+        }
+
+        assertThat(balancer.tracked()).as("the two instances still in the upstream").isEqualTo(2);
+    }
+
+    @Test
     void aBalancerThatListensHearsItsUpstreamsOutcomes() {
         Upstream upstream = Upstream.builder("app").instance("http://10.0.0.1:8080")
                 .loadBalancer(LoadBalancer.leastRequest()).build();
