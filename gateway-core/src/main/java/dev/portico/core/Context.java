@@ -42,6 +42,14 @@ public interface Context {
      */
     void onComplete(Consumer<Completion> listener);
 
+    /**
+     * Returns the request's id (by default from {@code X-Request-Id}: the client's when sane, else generated), or
+     * {@code null} when request ids are off.
+     */
+    default String requestId() {
+        return null;
+    }
+
     /** Returns an attribute, or {@code null}. */
     <T> T get(AttributeKey<T> key);
 

@@ -8,7 +8,6 @@ import dev.portico.core.Response;
 import dev.portico.core.internal.CoreAccess;
 import dev.portico.core.internal.body.BufferedBody;
 import dev.portico.core.internal.http.Json;
-import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.Requests;
@@ -268,8 +267,9 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             GatewayExchange run = refused == null
                     ? Exchanges.start(gateway, head.request(), exchange.getSourceAddress(), local, client)
                     : Exchanges.refuse(gateway, head.request(), exchange.getSourceAddress(), local, client, refused);
-            if (run instanceof Pipeline pipeline && pipeline.requestId() != null) {
-                exchange.putAttachment(REQUEST_ID, new RequestId(gateway.requestIds().headerName(), pipeline.requestId()));
+            String requestId = run.requestId();
+            if (requestId != null) {
+                exchange.putAttachment(REQUEST_ID, new RequestId(gateway.requestIds().headerName(), requestId));
             }
             if (exchange.isComplete()) {
                 // ended while the exchange started (a client that reset the connection under its body was read):

@@ -8,7 +8,6 @@ import dev.portico.core.Filter;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
-import dev.portico.core.internal.pipeline.Pipeline;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -69,7 +68,7 @@ public final class AccessLog implements Filter, AutoCloseable {
     @Override
     public CompletionStage<Response> filter(Request request, Chain chain) {
         Context context = chain.context();
-        String requestId = context instanceof Pipeline pipeline ? pipeline.requestId() : null;
+        String requestId = context.requestId();
         String method = request.method();
         String path = request.path();
         String traceId = traceId(request.header(TRACEPARENT));

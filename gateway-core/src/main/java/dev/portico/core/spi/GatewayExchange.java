@@ -10,6 +10,9 @@ import java.util.concurrent.CompletionStage;
  */
 public interface GatewayExchange {
 
+    /** Returns the request's id, for the errors the adapter answers itself, or {@code null} when ids are off. */
+    String requestId();
+
     /** Returns the response to write; it never completes exceptionally (failures are JSON error responses). */
     CompletionStage<Response> response();
 

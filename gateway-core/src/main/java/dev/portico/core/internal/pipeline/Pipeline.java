@@ -111,7 +111,7 @@ public final class Pipeline implements Context, GatewayExchange {
         return this;
     }
 
-    /** Returns the request's id, or {@code null} when request ids are off. */
+    @Override
     public String requestId() {
         return requestId;
     }
