@@ -130,16 +130,19 @@ public final class Gateway implements AutoCloseable {
         });
     }
 
-    /** Returns the upstreams of the routes and of their aggregations, each once. */
+    /** Returns the upstreams of the routes and of their aggregations, each once, in route order. */
     private static List<Upstream> upstreams(List<Route> routes) {
-        Set<Upstream> upstreams = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Upstream> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Upstream> upstreams = new ArrayList<>();
         for (Route route : routes) {
-            if (route.upstream() != null) {
+            if (route.upstream() != null && seen.add(route.upstream())) {
                 upstreams.add(route.upstream());
             }
             if (route.handler() instanceof Aggregator aggregator) {
                 for (Part part : aggregator.parts().values()) {
-                    upstreams.add(part.upstream());
+                    if (seen.add(part.upstream())) {
+                        upstreams.add(part.upstream());
+                    }
                 }
             }
         }
@@ -247,6 +250,11 @@ public final class Gateway implements AutoCloseable {
     /** Returns the listeners that hear the outcome of every upstream call, whatever the upstream. */
     public List<CallListener> callListeners() {
         return callListeners;
+    }
+
+    /** Returns the upstreams its routes proxy to and their aggregations call, each once, in route order. */
+    public List<Upstream> upstreams() {
+        return upstreams;
     }
 
     /** Returns the telemetry this gateway reports its spans and metrics to, or {@code null} when it has none. */

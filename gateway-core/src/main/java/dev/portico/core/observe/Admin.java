@@ -144,16 +144,7 @@ public final class Admin {
         Set<Upstream> upstreams = Collections.newSetFromMap(new IdentityHashMap<>());
         List<Upstream> ordered = new ArrayList<>();
         Gateway gateway = served.get();
-        List<Upstream> candidates = new ArrayList<>();
-        if (gateway != null) {
-            for (Route route : gateway.routes()) {
-                if (route.upstream() != null) {
-                    candidates.add(route.upstream());
-                } else if (route.handler() instanceof Aggregator aggregator) {
-                    aggregator.parts().values().forEach(part -> candidates.add(part.upstream()));
-                }
-            }
-        }
+        List<Upstream> candidates = new ArrayList<>(gateway != null ? gateway.upstreams() : List.of());
         candidates.addAll(required);
         for (Upstream upstream : candidates) {
             if (upstreams.add(upstream)) {
@@ -170,7 +161,7 @@ public final class Admin {
             List<Map<String, Object>> instances = new ArrayList<>();
             for (Endpoint endpoint : upstream.endpoints()) {
                 Map<String, Object> instance = new LinkedHashMap<>();
-                instance.put("url", endpoint.scheme() + "://" + endpoint.authority() + endpoint.basePath());
+                instance.put("url", endpoint.toString());
                 instance.put("weight", endpoint.weight());
                 instance.put("healthy", healthy.contains(endpoint));
                 instances.add(instance);

@@ -1,9 +1,6 @@
 package dev.portico.core.internal.observe;
 
 import dev.portico.core.Gateway;
-import dev.portico.core.Route;
-import dev.portico.core.aggregate.Aggregator;
-import dev.portico.core.aggregate.Part;
 import dev.portico.core.observe.Telemetry;
 import dev.portico.core.resilience.CircuitBreaker;
 import dev.portico.core.upstream.Upstream;
@@ -104,16 +101,7 @@ public final class Instruments {
         }
         Set<Upstream> upstreams = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Gateway gateway : watched) {
-            for (Route route : gateway.routes()) {
-                if (route.upstream() != null) {
-                    upstreams.add(route.upstream());
-                }
-                if (route.handler() instanceof Aggregator aggregator) {
-                    for (Part part : aggregator.parts().values()) {
-                        upstreams.add(part.upstream());
-                    }
-                }
-            }
+            upstreams.addAll(gateway.upstreams());
         }
         return new ArrayList<>(upstreams);
     }
