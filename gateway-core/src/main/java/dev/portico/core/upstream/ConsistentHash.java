@@ -108,7 +108,7 @@ final class ConsistentHash implements LoadBalancer {
             int at = 0;
             for (int i = 0; i < nodes.length; i++) {
                 Endpoint e = endpoints.get(i);
-                String name = e.scheme() + "://" + e.authority() + e.basePath() + '#';
+                String name = e.toString() + '#';
                 for (int v = 0; v < nodes[i]; v++) {
                     packed[at] = hash(name + v);
                     byNode[at] = e;
