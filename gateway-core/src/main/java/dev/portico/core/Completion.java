@@ -1,5 +1,7 @@
 package dev.portico.core;
 
+import dev.portico.core.upstream.Endpoint;
+
 import java.time.Duration;
 
 /**
@@ -10,8 +12,11 @@ import java.time.Duration;
  * @param bytesIn  request body bytes read from the client
  * @param bytesOut response body bytes written to the client
  * @param route    the route that matched, or {@code null} when none did (or the request never reached routing)
+ * @param upstream the name of the upstream the request's last upstream attempt went to, or {@code null} for none
+ * @param endpoint the instance of that attempt, or {@code null} for none
  * @param duration from the request's arrival to its end
  * @param failure  what went wrong, or {@code null}: the cause of an error response, or the client going away
  */
-public record Completion(int status, long bytesIn, long bytesOut, Route route, Duration duration, Throwable failure) {
+public record Completion(int status, long bytesIn, long bytesOut, Route route, String upstream, Endpoint endpoint,
+                         Duration duration, Throwable failure) {
 }

@@ -20,6 +20,7 @@ public final class Request {
 
     private final String method;
     private final String scheme;
+    private final String httpVersion;
     private final String rawPath;
     private final String path;
     private final String rawQuery;
@@ -27,13 +28,15 @@ public final class Request {
     private final Body body;
 
     static {
-        CoreAccess.requests((method, rawPath, rawQuery, scheme, headers, body) -> builder(method, "/")
-                .paths(rawPath, rawPath).rawQuery(rawQuery).scheme(scheme).headers(headers).body(body).build());
+        CoreAccess.requests((method, rawPath, rawQuery, scheme, httpVersion, headers, body) -> builder(method, "/")
+                .paths(rawPath, rawPath).rawQuery(rawQuery).scheme(scheme).httpVersion(httpVersion).headers(headers)
+                .body(body).build());
     }
 
     private Request(Builder b) {
         this.method = b.method;
         this.scheme = b.scheme;
+        this.httpVersion = b.httpVersion;
         this.rawPath = b.rawPath;
         this.path = b.path != null ? b.path : Paths.decode(b.rawPath);
         this.rawQuery = b.rawQuery;
@@ -59,6 +62,11 @@ public final class Request {
     /** Returns {@code http} or {@code https}: how the client reached the gateway. */
     public String scheme() {
         return scheme;
+    }
+
+    /** Returns the HTTP version the client spoke, such as {@code 1.1}; upstream calls speak their own. */
+    public String httpVersion() {
+        return httpVersion;
     }
 
     /** Returns the decoded path that routing matches, such as {@code /api/users/ann b}. */
@@ -116,6 +124,7 @@ public final class Request {
 
         private String method;
         private String scheme = "http";
+        private String httpVersion = "1.1";
         private String rawPath;
         private String path;
         private String rawQuery;
@@ -129,6 +138,7 @@ public final class Request {
         private Builder(Request request) {
             method = request.method;
             scheme = request.scheme;
+            httpVersion = request.httpVersion;
             rawPath = request.rawPath;
             path = request.path;
             rawQuery = request.rawQuery;
@@ -145,6 +155,12 @@ public final class Request {
         /** Sets the scheme the client used, {@code http} or {@code https}. */
         public Builder scheme(String scheme) {
             this.scheme = Objects.requireNonNull(scheme, "scheme");
+            return this;
+        }
+
+        /** Sets the HTTP version the client spoke, such as {@code 1.1} (the default) or {@code 1.0}. */
+        public Builder httpVersion(String httpVersion) {
+            this.httpVersion = Objects.requireNonNull(httpVersion, "httpVersion");
             return this;
         }
 

@@ -53,7 +53,7 @@ public final class Http {
      * what a client sent (it may hold characters that {@link Request.Builder#rawPath} refuses).
      */
     public static Request rawGet(String rawPath) {
-        return Requests.of("GET", rawPath, null, "http", Headers.of("Host", "gateway.example"), Body.empty());
+        return Requests.of("GET", rawPath, null, "http", "1.1", Headers.of("Host", "gateway.example"), Body.empty());
     }
 
     /** Handles a request from {@link #CLIENT} and waits for the response. */

@@ -3,6 +3,7 @@ package dev.portico.examples;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.auth.JwtAuth;
+import dev.portico.core.observe.Telemetry;
 import dev.portico.core.ratelimit.LocalRateLimiter;
 import dev.portico.core.ratelimit.RateLimit;
 import dev.portico.core.ratelimit.RateLimitKey;
@@ -25,7 +26,9 @@ import java.util.Map;
  * {@code BENCH_JWT_SECRET} set it first requires a valid HS256 token signed with that secret's UTF-8 bytes, and with
  * {@code BENCH_JWT_KEY} (a PEM public key file, see {@link BenchKeys}) an RS256 or ES256 one; {@code BENCH_JWT_CACHE=0}
  * verifies every request's token anew, to measure each algorithm's own cost; {@code BENCH_RATE_LIMIT} applies that
- * many requests a minute per client IP, in local buckets, or in Redis when {@code REDIS_URL} is set too.
+ * many requests a minute per client IP, in local buckets, or in Redis when {@code REDIS_URL} is set too;
+ * {@code BENCH_OTEL=sdk} installs the OpenTelemetry SDK (every span recorded, none exported; metrics kept in memory),
+ * and {@code BENCH_ACCESS_LOG=FILE} writes the access log's lines to that file.
  */
 public final class BenchProxy {
 
@@ -45,11 +48,12 @@ public final class BenchProxy {
      * its UTF-8 bytes ({@code exp} required), else 401.
      */
     public static Gateway gateway(String upstreamUrl, String jwtSecret) {
-        return proxy(upstreamUrl, jwtSecret == null ? null
+        Gateway.Builder gateway = Gateway.builder();
+        return proxy(gateway, upstreamUrl, jwtSecret == null ? null
                 : JwtAuth.builder().hs256(jwtSecret.getBytes(StandardCharsets.UTF_8)).build(), null);
     }
 
-    private static Gateway proxy(String upstreamUrls, JwtAuth auth, RateLimit limit) {
+    private static Gateway proxy(Gateway.Builder gateway, String upstreamUrls, JwtAuth auth, RateLimit limit) {
         String[] urls = upstreamUrls.split(",");
         Route.Builder route = Route.any("/**").id("bench");
         Upstream upstream;
@@ -66,7 +70,7 @@ public final class BenchProxy {
         if (limit != null) {
             route.filter(limit);
         }
-        return Gateway.builder().route(route.to(upstream)).build();
+        return gateway.route(route.to(upstream)).build();
     }
 
     /**
@@ -140,7 +144,15 @@ public final class BenchProxy {
                 : secret != null && !secret.isEmpty()
                 ? JwtAuth.builder().hs256(secret.getBytes(StandardCharsets.UTF_8)).cacheSize(cache).build()
                 : null;
-        return PorticoServer.builder(proxy(upstream, auth, rateLimit(env))).host("127.0.0.1")
+        Gateway.Builder gateway = Gateway.builder();
+        if ("sdk".equals(env.get("BENCH_OTEL"))) {
+            gateway.telemetry(Telemetry.of(BenchTelemetry.sdk()));
+        }
+        String accessLog = env.get("BENCH_ACCESS_LOG");
+        if (accessLog != null && !accessLog.isBlank()) {
+            gateway.accessLog(BenchTelemetry.accessLog(Path.of(accessLog.trim())));
+        }
+        return PorticoServer.builder(proxy(gateway, upstream, auth, rateLimit(env))).host("127.0.0.1")
                 .port(port(env.get("BENCH_PORT"))).start();
     }
 

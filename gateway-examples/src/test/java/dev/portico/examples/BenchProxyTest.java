@@ -2,6 +2,8 @@ package dev.portico.examples;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.upstream.Upstream;
@@ -21,6 +23,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,6 +90,31 @@ class BenchProxyTest {
             assertThat(allowed.headers().firstValue("X-RateLimit-Remaining")).hasValue(String.valueOf(2 - i));
         }
         assertThat(get(null).statusCode()).isEqualTo(429);
+    }
+
+    @Test
+    void withTheSdkAndAnAccessLogFileEachRequestIsTracedAndLogged(@TempDir Path dir) throws Exception {
+        backend = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(exchange -> {
+            seen.set(exchange.getRequestHeaders().getFirst("traceparent"));
+            exchange.getResponseSender().send("ok");
+        }).build();
+        backend.start();
+        int backendPort = ((InetSocketAddress) backend.getListenerInfo().get(0).getAddress()).getPort();
+        Path log = dir.resolve("access.log");
+        proxy = BenchProxy.fromEnvironment(Map.of("BENCH_PORT", "0", "BENCH_OTEL", "sdk",
+                "BENCH_ACCESS_LOG", log.toString(), "BENCH_UPSTREAM", "http://127.0.0.1:" + backendPort));
+
+        assertThat(get(null).statusCode()).isEqualTo(200);
+
+        String traceId = seen.get().split("-")[1]; // the gateway's client span injected the trace it recorded
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!Files.exists(log) || Files.readString(log).isEmpty()) {
+            assertThat(Instant.now()).as("an access log line within 30 s").isBefore(deadline);
+            Thread.sleep(20);
+        }
+        JsonObject line = JsonParser.parseString(Files.readAllLines(log).get(0)).getAsJsonObject();
+        assertThat(line.get("traceId").getAsString()).isEqualTo(traceId);
+        assertThat(line.get("instance").getAsString()).isEqualTo("127.0.0.1:" + backendPort);
     }
 
     @Test

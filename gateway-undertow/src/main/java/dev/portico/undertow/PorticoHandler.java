@@ -361,10 +361,19 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                         "request has more than " + gateway.maxHeaderCount() + " header fields")
                 : null;
         Request request = Requests.of(exchange.getRequestMethod().toString(), raw,
-                query == null || query.isEmpty() ? null : query, exchange.getRequestScheme(),
+                query == null || query.isEmpty() ? null : query, exchange.getRequestScheme(), httpVersion(exchange),
                 refusal == null ? headers.build() : dev.portico.core.Headers.empty(),
                 refusal == null ? new ExchangeBody(exchange) : Body.empty());
         return new Head(request, refusal);
+    }
+
+    /** Returns the HTTP version the client spoke, such as {@code 1.1}: the protocol without its {@code HTTP/}. */
+    private static String httpVersion(HttpServerExchange exchange) {
+        if (exchange.isHttp11()) {
+            return "1.1";
+        }
+        String protocol = exchange.getProtocol().toString();
+        return protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol;
     }
 
     /** Returns the raw path below a mount prefix, cutting as many raw segments as the decoded prefix has. */

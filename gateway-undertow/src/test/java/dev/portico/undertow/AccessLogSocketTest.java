@@ -5,7 +5,16 @@ import com.google.gson.JsonParser;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.observe.AccessLog;
+import dev.portico.core.observe.Telemetry;
 import dev.portico.core.upstream.Upstream;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +42,7 @@ class AccessLogSocketTest {
     private final ConcurrentLinkedQueue<String> lines = new ConcurrentLinkedQueue<>();
     private Logger logger;
     private Handler capture;
+    private Backend backend;
 
     @AfterEach
     void close() throws Exception {
@@ -73,9 +83,13 @@ class AccessLogSocketTest {
     }
 
     private PorticoServer start(AccessLog log) {
-        Backend backend = Backend.start(new EchoHandler());
+        return start(Gateway.builder().accessLog(log));
+    }
+
+    private PorticoServer start(Gateway.Builder gateway) {
+        backend = Backend.start(new EchoHandler());
         resources.add(backend);
-        PorticoServer server = PorticoServer.builder(Gateway.builder().accessLog(log)
+        PorticoServer server = PorticoServer.builder(gateway
                 .route(Route.any("/api/users/{id}").id("users").to(Upstream.of("echo", backend.url())))
                 .build()).port(0).ioThreads(1).drainTimeout(Duration.ZERO).start();
         resources.add(server);
@@ -102,6 +116,7 @@ class AccessLogSocketTest {
         assertThat(first.get("method").getAsString()).isEqualTo("POST");
         assertThat(first.get("path").getAsString()).isEqualTo("/api/users/7"); // without the query
         assertThat(first.get("upstream").getAsString()).isEqualTo("echo");
+        assertThat(first.get("instance").getAsString()).isEqualTo("127.0.0.1:" + backend.port());
         assertThat(first.get("durationMs").getAsDouble()).isGreaterThanOrEqualTo(0).isLessThan(30_000);
         assertThat(first.get("bytesIn").getAsLong()).isEqualTo(5);
         assertThat(first.get("bytesOut").getAsLong()).isEqualTo(ok.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
@@ -113,6 +128,7 @@ class AccessLogSocketTest {
         assertThat(second.get("requestId").getAsString()).isEqualTo(missing.header("X-Request-Id"));
         assertThat(second.has("route")).isFalse();
         assertThat(second.has("upstream")).isFalse();
+        assertThat(second.has("instance")).isFalse();
         assertThat(second.has("traceId")).isFalse();
         assertThat(second.get("path").getAsString()).isEqualTo("/nowhere");
         assertThat(second.get("bytesOut").getAsLong()).isEqualTo(missing.body().length());
@@ -135,8 +151,8 @@ class AccessLogSocketTest {
             assertThat(line).doesNotContain(secrets).doesNotContainIgnoringCase("authorization")
                     .doesNotContainIgnoringCase("cookie");
             assertThat(JsonParser.parseString(line).getAsJsonObject().keySet())
-                    .isSubsetOf("time", "requestId", "route", "method", "path", "status", "upstream", "durationMs",
-                            "bytesIn", "bytesOut", "client", "traceId", "failure");
+                    .isSubsetOf("time", "requestId", "route", "method", "path", "status", "upstream", "instance",
+                            "durationMs", "bytesIn", "bytesOut", "client", "traceId", "failure");
         }
     }
 
@@ -176,6 +192,59 @@ class AccessLogSocketTest {
             awaitOrFail(() -> log.dropped() == 8, Duration.ofSeconds(30), () -> "8 dropped, got " + log.dropped());
         } finally {
             release.countDown();
+        }
+    }
+
+    @Test
+    void withTelemetryTheTraceIdIsTheServerSpansEvenForATraceTheGatewayStarted() throws Exception {
+        capture("test.access.span", collecting());
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+                .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+                .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+                .build();
+        resources.add(sdk);
+        PorticoServer server = start(Gateway.builder().telemetry(Telemetry.of(sdk))
+                .accessLog(AccessLog.builder().loggerName("test.access.span").build()));
+
+        RawHttp.send(server.port(), "GET /api/users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        RawHttp.send(server.port(), "GET /api/users/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\ntraceparent: 00-"
+                + TRACE_ID + "-00f067aa0ba902b7-01\r\n\r\n");
+        awaitOrFail(() -> lines.size() >= 2, Duration.ofSeconds(30), () -> "two lines, got " + lines);
+
+        List<String> serverTraces = spans.getFinishedSpanItems().stream()
+                .filter(span -> span.getKind() == SpanKind.SERVER).map(SpanData::getTraceId).toList();
+        List<String> logged = lines.stream()
+                .map(line -> JsonParser.parseString(line).getAsJsonObject().get("traceId").getAsString()).toList();
+        assertThat(serverTraces).hasSize(2).contains(TRACE_ID);
+        assertThat(logged).containsExactlyInAnyOrderElementsOf(serverTraces);
+    }
+
+    @Test
+    void theInstanceIsTheOneTheLastAttemptWentTo() throws Exception {
+        capture("test.access.retry", collecting());
+        Backend healthy = Backend.start(new EchoHandler());
+        resources.add(healthy);
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            String refused = "http://127.0.0.1:" + closed.getLocalPort();
+            closed.close();
+            PorticoServer server = PorticoServer.builder(Gateway.builder()
+                    .accessLog(AccessLog.builder().loggerName("test.access.retry").build())
+                    .route(Route.get("/r").id("r").retries(dev.portico.core.resilience.RetryPolicy.builder().build())
+                            .to(Upstream.builder("pair").instance(refused).instance(healthy.url())
+                                    .loadBalancer(dev.portico.core.upstream.LoadBalancer.roundRobin()).build()))
+                    .build()).port(0).ioThreads(1).drainTimeout(Duration.ZERO).start();
+            resources.add(server);
+
+            for (int i = 0; i < 2; i++) {
+                assertThat(RawHttp.send(server.port(), "GET /r HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .status()).isEqualTo(200);
+            }
+        }
+        awaitOrFail(() -> lines.size() >= 2, Duration.ofSeconds(30), () -> "two lines, got " + lines);
+        for (String line : lines) { // whichever instance round robin tried first, the answer came from the healthy one
+            assertThat(JsonParser.parseString(line).getAsJsonObject().get("instance").getAsString())
+                    .isEqualTo("127.0.0.1:" + healthy.port());
         }
     }
 

@@ -8,6 +8,7 @@ import dev.portico.core.Route;
 import dev.portico.core.observe.Admin;
 import dev.portico.core.resilience.CircuitBreaker;
 import dev.portico.core.upstream.HealthCheck;
+import dev.portico.core.upstream.OutlierDetection;
 import dev.portico.core.upstream.Upstream;
 import io.undertow.util.Headers;
 import org.junit.jupiter.api.AfterEach;
@@ -125,11 +126,48 @@ class AdminSocketTest {
         JsonObject state = json(get(adminPort, "/admin/upstreams")).getAsJsonArray("upstreams").get(0).getAsJsonObject();
         assertThat(state.get("healthy").getAsInt()).isZero();
         assertThat(state.get("panic").getAsBoolean()).isTrue();
-        assertThat(state.getAsJsonArray("instances").get(0).getAsJsonObject().get("healthy").getAsBoolean()).isFalse();
+        JsonObject instance = state.getAsJsonArray("instances").get(0).getAsJsonObject();
+        assertThat(instance.get("healthy").getAsBoolean()).isFalse();
+        assertThat(instance.get("failingHealthCheck").getAsBoolean()).isTrue();
+        assertThat(instance.get("ejected").getAsBoolean()).isFalse();
         assertThat(get(adminPort, "/health").status()).as("liveness does not depend on upstreams").isEqualTo(200);
 
         sick.set(false);
         awaitOrFail(() -> status(adminPort, "/ready") == 200, Duration.ofSeconds(30), () -> "readiness back to 200");
+    }
+
+    @Test
+    void theUpstreamStateTellsAnEjectedInstanceFromOneFailingItsHealthCheck() throws Exception {
+        Backend failing = Backend.start(exchange -> {
+            exchange.setStatusCode(500);
+            exchange.getResponseSender().send("down");
+        });
+        resources.add(failing);
+        Upstream users = Upstream.builder("users").instance(failing.url()).instance(backend(new AtomicBoolean()).url())
+                .outlierDetection(OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(0.5)
+                        .baseEjectionTime(Duration.ofMinutes(5)).build())
+                .build();
+        PorticoServer server = PorticoServer.builder(Gateway.builder()
+                        .route(Route.get("/api/users/{id}").to(users)).build())
+                .port(0).ioThreads(1).drainTimeout(Duration.ZERO).admin(Admin.builder().build(), 0).start();
+        resources.add(server);
+
+        for (int i = 0; i < 2; i++) { // round robin: one of the two reaches the failing instance, which is ejected
+            get(server.port(), "/api/users/" + i);
+        }
+
+        JsonObject state = json(get(server.adminPort(), "/admin/upstreams")).getAsJsonArray("upstreams").get(0)
+                .getAsJsonObject();
+        assertThat(state.get("healthy").getAsInt()).isEqualTo(1);
+        JsonArray instances = state.getAsJsonArray("instances");
+        JsonObject ejected = instances.get(0).getAsJsonObject();
+        assertThat(ejected.get("url").getAsString()).isEqualTo(failing.url());
+        assertThat(ejected.get("ejected").getAsBoolean()).isTrue();
+        assertThat(ejected.get("failingHealthCheck").getAsBoolean()).isFalse();
+        assertThat(ejected.get("healthy").getAsBoolean()).isFalse();
+        JsonObject serving = instances.get(1).getAsJsonObject();
+        assertThat(serving.get("ejected").getAsBoolean()).isFalse();
+        assertThat(serving.get("healthy").getAsBoolean()).isTrue();
     }
 
     @Test

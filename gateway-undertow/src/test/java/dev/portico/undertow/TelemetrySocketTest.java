@@ -64,6 +64,7 @@ class TelemetrySocketTest {
     private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
     private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
     private static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
+    private static final AttributeKey<String> PROTOCOL_VERSION = AttributeKey.stringKey("network.protocol.version");
     private static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
     private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
     private static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
@@ -180,6 +181,7 @@ class TelemetrySocketTest {
         assertThat(attributes.get(ROUTE)).isEqualTo("/api/users/{id}");
         assertThat(attributes.get(STATUS)).isEqualTo(200L);
         assertThat(attributes.get(AttributeKey.stringKey("url.scheme"))).isEqualTo("http");
+        assertThat(attributes.get(PROTOCOL_VERSION)).isEqualTo("1.1");
         assertThat(attributes.get(AttributeKey.stringKey("client.address"))).isEqualTo("127.0.0.1");
         assertThat(attributes.get(SERVER_ADDRESS)).isEqualTo("127.0.0.1");
         assertThat(attributes.get(ERROR_TYPE)).isNull();
@@ -212,6 +214,17 @@ class TelemetrySocketTest {
 
         SpanData serverSpan = ended(1).get(0);
         assertThat(serverSpan.getAttributes().get(SERVER_PORT)).isEqualTo((long) server.port());
+    }
+
+    @Test
+    void theProtocolVersionIsTheOneTheClientSpoke() throws Exception {
+        PorticoServer server = serve(Gateway.builder().route(Route.get("/x").handler((r, c) ->
+                java.util.concurrent.CompletableFuture.completedFuture(dev.portico.core.Response.text(200, "x")))));
+
+        RawHttp.Reply reply = RawHttp.send(server.port(), "GET /x HTTP/1.0\r\nHost: gateway.example\r\n\r\n");
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(ended(1).get(0).getAttributes().get(PROTOCOL_VERSION)).isEqualTo("1.0");
     }
 
     @Test

@@ -30,7 +30,8 @@ public final class CoreAccess {
     public interface RequestAccess {
 
         /** Returns a request whose raw path is taken unchecked and stands for its path until the gateway decodes it. */
-        Request received(String method, String rawPath, String rawQuery, String scheme, Headers headers, Body body);
+        Request received(String method, String rawPath, String rawQuery, String scheme, String httpVersion, Headers headers,
+                         Body body);
     }
 
     /** Registers {@link Request}'s access; called once, by {@link Request} as it initializes. */

@@ -8,6 +8,8 @@ import dev.portico.core.Filter;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -20,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An edge filter that writes one JSON line per request to a {@link System.Logger} at {@code INFO}: time, request id,
- * route, method, canonical path, status, upstream, duration, bytes in and out, client address and trace id; never a
+ * route, method, canonical path, status, upstream and instance, duration, bytes in and out, client address and trace id; never a
  * header, a query string or a body, so no token, cookie or API key. The line is built and written by a background
  * thread: a request only hands a small record to a bounded queue, and when the queue is full the record is dropped
  * and counted, never waited for.
@@ -71,7 +73,7 @@ public final class AccessLog implements Filter, AutoCloseable {
         String requestId = context.requestId();
         String method = request.method();
         String path = request.path();
-        String traceId = traceId(request.header(TRACEPARENT));
+        String traceId = traceId(context, request);
         context.onComplete(completion -> {
             if (closed || !queue.offer(new Entry(System.currentTimeMillis(), requestId, method, path, traceId,
                     context.clientAddress(), completion))) {
@@ -79,6 +81,21 @@ public final class AccessLog implements Filter, AutoCloseable {
             }
         });
         return chain.proceed(request);
+    }
+
+    /**
+     * Returns the trace id of the request's server span when the gateway has telemetry, else of the client's
+     * {@code traceparent}, or {@code null}.
+     */
+    private static String traceId(Context context, Request request) {
+        io.opentelemetry.context.Context traced = context.get(Telemetry.CONTEXT);
+        if (traced != null) {
+            SpanContext span = Span.fromContext(traced).getSpanContext();
+            if (span.isValid()) {
+                return span.getTraceId();
+            }
+        }
+        return traceId(request.header(TRACEPARENT));
     }
 
     /**
@@ -157,8 +174,9 @@ public final class AccessLog implements Filter, AutoCloseable {
             line.addProperty("method", method);
             line.addProperty("path", path);
             line.addProperty("status", completion.status());
-            if (route != null && route.upstream() != null) {
-                line.addProperty("upstream", route.upstream().name());
+            if (completion.upstream() != null) {
+                line.addProperty("upstream", completion.upstream());
+                line.addProperty("instance", completion.endpoint().authority());
             }
             line.addProperty("durationMs", completion.duration().toNanos() / 1000 / 1000.0);
             line.addProperty("bytesIn", completion.bytesIn());

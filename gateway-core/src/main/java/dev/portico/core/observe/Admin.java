@@ -154,6 +154,8 @@ public final class Admin {
         List<Map<String, Object>> state = new ArrayList<>();
         for (Upstream upstream : ordered) {
             List<Endpoint> healthy = upstream.healthyEndpoints();
+            List<Endpoint> ejected = upstream.ejectedEndpoints();
+            List<Endpoint> unhealthy = upstream.unhealthyEndpoints();
             boolean panic = healthy.isEmpty() && !upstream.endpoints().isEmpty();
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("name", upstream.name());
@@ -164,6 +166,8 @@ public final class Admin {
                 instance.put("url", endpoint.toString());
                 instance.put("weight", endpoint.weight());
                 instance.put("healthy", healthy.contains(endpoint));
+                instance.put("ejected", ejected.contains(endpoint));
+                instance.put("failingHealthCheck", unhealthy.contains(endpoint));
                 instances.add(instance);
             }
             entry.put("instances", instances);

@@ -13,7 +13,7 @@ import java.util.Objects;
  * {@link Gateway#handle} checks it and sets the canonical decoded path.
  *
  * <pre>{@code
- * Request request = Requests.of("GET", "/api/users/ann%20b", "page=2", "http", headers, body);
+ * Request request = Requests.of("GET", "/api/users/ann%20b", "page=2", "http", "1.1", headers, body);
  * }</pre>
  */
 public final class Requests {
@@ -22,12 +22,13 @@ public final class Requests {
     }
 
     /**
-     * Returns a request with this method, raw path and raw query (without {@code ?}, or {@code null} for none);
-     * until {@link Gateway#handle} decodes it, {@link Request#path()} is the raw path.
+     * Returns a request with this method, raw path and raw query (without {@code ?}, or {@code null} for none), as
+     * received over this scheme and HTTP version ({@code 1.1}, {@code 1.0}); until {@link Gateway#handle} decodes
+     * it, {@link Request#path()} is the raw path.
      */
-    public static Request of(String method, String rawPath, String rawQuery, String scheme, Headers headers,
-                             Body body) {
+    public static Request of(String method, String rawPath, String rawQuery, String scheme, String httpVersion,
+                             Headers headers, Body body) {
         Objects.requireNonNull(rawPath, "rawPath");
-        return CoreAccess.requests().received(method, rawPath, rawQuery, scheme, headers, body);
+        return CoreAccess.requests().received(method, rawPath, rawQuery, scheme, httpVersion, headers, body);
     }
 }

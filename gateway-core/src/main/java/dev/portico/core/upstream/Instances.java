@@ -77,6 +77,21 @@ final class Instances implements CallListener {
         return view.all;
     }
 
+    /** Returns the instances that outlier detection has ejected ({@code true}) or the health check failed now. */
+    List<Endpoint> out(boolean ejected) {
+        List<Endpoint> all = view().all;
+        List<Endpoint> out = new ArrayList<>();
+        synchronized (this) {
+            for (Endpoint endpoint : all) {
+                State state = states.get(endpoint);
+                if (state != null && (ejected ? state.ejected : state.unhealthy)) {
+                    out.add(endpoint);
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
     private View refresh() {
         List<Endpoint> returned = new ArrayList<>(1);
         View v;

@@ -142,6 +142,16 @@ public final class Upstream {
         return view.panic() ? List.of() : view.available();
     }
 
+    /** Returns the instances that outlier detection has ejected now (they return when their ejection ends). */
+    public List<Endpoint> ejectedEndpoints() {
+        return instances.out(true);
+    }
+
+    /** Returns the instances that fail their active health check now. */
+    public List<Endpoint> unhealthyEndpoints() {
+        return instances.out(false);
+    }
+
     /** Returns the policy that chooses the instance of each call. */
     public LoadBalancer loadBalancer() {
         return loadBalancer;

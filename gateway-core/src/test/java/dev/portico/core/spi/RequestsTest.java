@@ -26,13 +26,14 @@ class RequestsTest {
         Headers headers = Headers.of("Host", "gateway.example");
         Body body = Body.of("x");
 
-        Request request = Requests.of("get", "/a%20b", "q=1", "https", headers, body);
+        Request request = Requests.of("get", "/a%20b", "q=1", "https", "1.0", headers, body);
 
         assertThat(request.method()).isEqualTo("GET");
         assertThat(request.rawPath()).isEqualTo("/a%20b");
         assertThat(request.path()).isEqualTo("/a%20b");
         assertThat(request.rawQuery()).isEqualTo("q=1");
         assertThat(request.scheme()).isEqualTo("https");
+        assertThat(request.httpVersion()).isEqualTo("1.0");
         assertThat(request.headers()).isSameAs(headers);
         assertThat(request.body()).isSameAs(body);
     }
@@ -43,8 +44,8 @@ class RequestsTest {
                 .route(Route.any("/**").handler(Handler.sync((request, context) -> Response.text(200, request.path()))))
                 .build();
 
-        Response refused = handle(gateway, Requests.of("GET", "/a b", null, "http", Headers.empty(), Body.empty()));
-        Response decoded = handle(gateway, Requests.of("GET", "/a%20b", null, "http", Headers.empty(), Body.empty()));
+        Response refused = handle(gateway, Requests.of("GET", "/a b", null, "http", "1.1", Headers.empty(), Body.empty()));
+        Response decoded = handle(gateway, Requests.of("GET", "/a%20b", null, "http", "1.1", Headers.empty(), Body.empty()));
 
         assertThat(refused.status()).isEqualTo(400);
         assertThat(decoded.status()).isEqualTo(200);
@@ -53,11 +54,13 @@ class RequestsTest {
 
     @Test
     void rejectsMissingParts() {
-        assertThatThrownBy(() -> Requests.of(null, "/", null, "http", Headers.empty(), Body.empty())).hasMessage("method");
-        assertThatThrownBy(() -> Requests.of("GET", null, null, "http", Headers.empty(), Body.empty())).hasMessage("rawPath");
-        assertThatThrownBy(() -> Requests.of("GET", "/", null, null, Headers.empty(), Body.empty())).hasMessage("scheme");
-        assertThatThrownBy(() -> Requests.of("GET", "/", null, "http", null, Body.empty())).hasMessage("headers");
-        assertThatThrownBy(() -> Requests.of("GET", "/", null, "http", Headers.empty(), null)).hasMessage("body");
+        assertThatThrownBy(() -> Requests.of(null, "/", null, "http", "1.1", Headers.empty(), Body.empty())).hasMessage("method");
+        assertThatThrownBy(() -> Requests.of("GET", null, null, "http", "1.1", Headers.empty(), Body.empty())).hasMessage("rawPath");
+        assertThatThrownBy(() -> Requests.of("GET", "/", null, null, "1.1", Headers.empty(), Body.empty())).hasMessage("scheme");
+        assertThatThrownBy(() -> Requests.of("GET", "/", null, "http", null, Headers.empty(), Body.empty()))
+                .hasMessage("httpVersion");
+        assertThatThrownBy(() -> Requests.of("GET", "/", null, "http", "1.1", null, Body.empty())).hasMessage("headers");
+        assertThatThrownBy(() -> Requests.of("GET", "/", null, "http", "1.1", Headers.empty(), null)).hasMessage("body");
     }
 
     private static Response handle(Gateway gateway, Request request) {

@@ -1,13 +1,14 @@
 package dev.portico.examples.guide;
 
-import dev.portico.core.Filter;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.observe.AccessLog;
 import dev.portico.core.observe.Admin;
 import dev.portico.core.observe.RequestIds;
+import dev.portico.core.observe.Telemetry;
 import dev.portico.core.upstream.Upstream;
 import dev.portico.undertow.PorticoServer;
+import io.opentelemetry.api.OpenTelemetry;
 
 import java.time.Duration;
 
@@ -24,9 +25,9 @@ public final class ObservabilityOpsExamples {
                 .build();
     }
 
-    static Gateway accessLog(Upstream users, Filter tracing) {
+    static Gateway accessLog(Upstream users, OpenTelemetry openTelemetry) {
         return Gateway.builder()
-                .edgeFilter(tracing)                                  // first: its span is current for the log
+                .telemetry(Telemetry.of(openTelemetry))              // optional: the line's traceId is the span's
                 .accessLog(AccessLog.builder()
                         .loggerName("dev.portico.access")             // the default
                         .queueCapacity(8192)                          // the default; a full queue drops and counts

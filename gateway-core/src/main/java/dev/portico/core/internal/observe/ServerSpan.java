@@ -55,7 +55,8 @@ public final class ServerSpan implements Consumer<Completion> {
         String scheme = request.scheme();
         AttributesBuilder attributes = Attributes.builder()
                 .put(Semconv.HTTP_REQUEST_METHOD, method)
-                .put(Semconv.URL_SCHEME, scheme);
+                .put(Semconv.URL_SCHEME, scheme)
+                .put(Semconv.NETWORK_PROTOCOL_VERSION, request.httpVersion());
         if (!method.equals(request.method())) {
             attributes.put(Semconv.HTTP_REQUEST_METHOD_ORIGINAL, request.method());
         }

@@ -69,6 +69,8 @@ public final class Pipeline implements Context, GatewayExchange {
     private volatile Request original;
     private volatile Map<AttributeKey<?>, Object> attributes;
     private volatile Throwable failure;
+    private volatile Upstream called; // the upstream and instance of the latest attempt, for the completion
+    private volatile Endpoint calledEndpoint;
     private List<Consumer<Completion>> listeners;
     private CompletionStage<Response> response;
     private ServerSpan span; // written by start(), before any attempt
@@ -246,8 +248,10 @@ public final class Pipeline implements Context, GatewayExchange {
         if (registered == null) {
             return;
         }
+        Upstream upstream = called;
         Completion completion = new Completion(status, bytesIn, bytesOut, route,
-                Duration.ofNanos(System.nanoTime() - started), transportFailure != null ? transportFailure : failure);
+                upstream != null ? upstream.name() : null, calledEndpoint, Duration.ofNanos(System.nanoTime() - started),
+                transportFailure != null ? transportFailure : failure);
         for (Consumer<Completion> listener : registered) {
             try {
                 listener.accept(completion);
@@ -382,6 +386,8 @@ public final class Pipeline implements Context, GatewayExchange {
     CompletableFuture<Response> attempt(Upstream upstream, Endpoint endpoint, Request request, SendOptions options,
                                         Duration connectTimeout, Duration timeout, int resend) {
         List<CallListener> listeners = listeners(upstream);
+        calledEndpoint = endpoint;
+        called = upstream;
         try {
             ClientSpan traced = span != null ? span.client(upstream, endpoint, request.method(), resend) : null;
             if (traced != null) {
