@@ -5,6 +5,9 @@
 #
 #   gateway-benchmarks/harness/ab.sh /tmp/before.jar; gateway-benchmarks/harness/ab.sh /tmp/after.jar; ...
 #   gateway-benchmarks/harness/ab.sh /tmp/after.jar /tmp/after.jfr     # also records a JFR profile of the 20 s
+#
+# The proxy inherits the environment (BENCH_OTEL, BENCH_JWT_SECRET, ...); AB_HEADER adds a header to wrk's requests:
+#   AB_HEADER="Authorization: Bearer $TOKEN" BENCH_JWT_SECRET=$S gateway-benchmarks/harness/ab.sh /tmp/after.jar
 set -euo pipefail
 jar=$1
 jfr=${2:-}
@@ -18,19 +21,22 @@ BENCH_PORT=19104 taskset -c 1 java ${BENCH_JAVA_OPTS:-} -jar "$jar" bench-proxy 
 proxy=$!
 trap 'kill $proxy $backend 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:19104/ && break; sleep 0.3; done
-taskset -c 0 wrk -t1 -c64 -d25s http://127.0.0.1:19104/ > /dev/null
+header=()
+[ -n "${AB_HEADER:-}" ] && header=(-H "$AB_HEADER")
+taskset -c 0 wrk -t1 -c64 -d25s "${header[@]}" http://127.0.0.1:19104/ > /dev/null
 [ -n "$jfr" ] && jcmd $proxy JFR.start name=ab settings=profile filename="$jfr" > /dev/null
 read -r u1 s1 < <(awk '{print $14, $15}' /proc/$proxy/stat)
-taskset -c 0 wrk -t1 -c64 -d20s --latency http://127.0.0.1:19104/ > "$work/wrk.txt"
+taskset -c 0 wrk -t1 -c64 -d20s --latency "${header[@]}" http://127.0.0.1:19104/ > "$work/wrk.txt"
 read -r u2 s2 < <(awk '{print $14, $15}' /proc/$proxy/stat)
 [ -n "$jfr" ] && jcmd $proxy JFR.stop name=ab > /dev/null
 requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
 tick=$(getconf CLK_TCK)
 python3 - "$jar" "$requests" "$tick" "$u1" "$s1" "$u2" "$s2" "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")" \
-    "$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")" <<'PY'
+    "$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")" "$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt")" <<'PY'
 import sys
-jar, requests, tick, u1, s1, u2, s2, rps, p99 = sys.argv[1:]
+jar, requests, tick, u1, s1, u2, s2, rps, p99, non2xx = sys.argv[1:]
 us = 1e6 / int(tick)
 user, kernel = (int(u2) - int(u1)) * us / int(requests), (int(s2) - int(s1)) * us / int(requests)
-print(f"{jar}: {rps} rps, p99 {p99}, CPU {user + kernel:.1f} us/request (user {user:.1f}, kernel {kernel:.1f})")
+print(f"{jar}: {rps} rps, p99 {p99}, CPU {user + kernel:.1f} us/request (user {user:.1f}, kernel {kernel:.1f}),"
+      f" non-2xx {non2xx or 0}")
 PY

@@ -249,6 +249,20 @@ class AccessLogSocketTest {
     }
 
     @Test
+    void aPathWithQuotesAndNonAsciiCharactersIsEscapedIntoValidJson() throws Exception {
+        capture("test.access.escape", collecting());
+        PorticoServer server = start(AccessLog.builder().loggerName("test.access.escape").build());
+
+        RawHttp.send(server.port(), "GET /api/users/%22%7D,%22status%22:1%7B%C3%A9 HTTP/1.1\r\nHost: x\r\n"
+                + "Connection: close\r\n\r\n");
+        awaitOrFail(() -> lines.size() >= 1, Duration.ofSeconds(30), () -> "a line, got " + lines);
+
+        JsonObject line = JsonParser.parseString(lines.peek()).getAsJsonObject();
+        assertThat(line.get("path").getAsString()).isEqualTo("/api/users/\"},\"status\":1{\u00e9");
+        assertThat(line.get("status").getAsInt()).isEqualTo(200);
+    }
+
+    @Test
     void aMalformedOrZeroTraceparentGivesNoTraceId() throws Exception {
         capture("test.access.trace", collecting());
         PorticoServer server = start(AccessLog.builder().loggerName("test.access.trace").build());

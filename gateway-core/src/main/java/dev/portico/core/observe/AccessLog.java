@@ -1,6 +1,5 @@
 package dev.portico.core.observe;
 
-import com.google.gson.JsonObject;
 import dev.portico.core.Chain;
 import dev.portico.core.Completion;
 import dev.portico.core.Context;
@@ -162,35 +161,51 @@ public final class AccessLog implements Filter, AutoCloseable {
                          InetSocketAddress client, Completion completion) {
 
         String line() {
-            JsonObject line = new JsonObject();
-            line.addProperty("time", Instant.ofEpochMilli(time).toString());
+            StringBuilder line = new StringBuilder(256).append("{\"time\":");
+            quote(line, Instant.ofEpochMilli(time).toString());
             if (requestId != null) {
-                line.addProperty("requestId", requestId);
+                quote(line.append(",\"requestId\":"), requestId);
             }
             Route route = completion.route();
             if (route != null) {
-                line.addProperty("route", route.id());
+                quote(line.append(",\"route\":"), route.id());
             }
-            line.addProperty("method", method);
-            line.addProperty("path", path);
-            line.addProperty("status", completion.status());
+            quote(line.append(",\"method\":"), method);
+            quote(line.append(",\"path\":"), path);
+            line.append(",\"status\":").append(completion.status());
             if (completion.upstream() != null) {
-                line.addProperty("upstream", completion.upstream());
-                line.addProperty("instance", completion.endpoint().authority());
+                quote(line.append(",\"upstream\":"), completion.upstream());
+                quote(line.append(",\"instance\":"), completion.endpoint().authority());
             }
-            line.addProperty("durationMs", completion.duration().toNanos() / 1000 / 1000.0);
-            line.addProperty("bytesIn", completion.bytesIn());
-            line.addProperty("bytesOut", completion.bytesOut());
+            line.append(",\"durationMs\":").append(completion.duration().toNanos() / 1000 / 1000.0)
+                    .append(",\"bytesIn\":").append(completion.bytesIn())
+                    .append(",\"bytesOut\":").append(completion.bytesOut());
             if (client != null && client.getAddress() != null) {
-                line.addProperty("client", client.getAddress().getHostAddress());
+                quote(line.append(",\"client\":"), client.getAddress().getHostAddress());
             }
             if (traceId != null) {
-                line.addProperty("traceId", traceId);
+                quote(line.append(",\"traceId\":"), traceId);
             }
             if (completion.failure() != null) {
-                line.addProperty("failure", completion.failure().getClass().getSimpleName());
+                quote(line.append(",\"failure\":"), completion.failure().getClass().getSimpleName());
             }
-            return line.toString();
+            return line.append('}').toString();
+        }
+
+        /** Appends a JSON string: quotes, backslashes and control characters escaped. */
+        private static void quote(StringBuilder line, String value) {
+            line.append('"');
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '"' || c == '\\') {
+                    line.append('\\').append(c);
+                } else if (c < 0x20 || c == '\u2028' || c == '\u2029') {
+                    line.append(String.format("\\u%04x", (int) c));
+                } else {
+                    line.append(c);
+                }
+            }
+            line.append('"');
         }
     }
 

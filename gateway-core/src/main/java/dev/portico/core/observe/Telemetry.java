@@ -3,6 +3,8 @@ package dev.portico.core.observe;
 import dev.portico.core.AttributeKey;
 import dev.portico.core.internal.observe.Instruments;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 
 import java.util.Objects;
@@ -10,7 +12,7 @@ import java.util.Objects;
 /**
  * The OpenTelemetry a gateway reports to: a server span per request, a client span per upstream attempt, the
  * propagation of the trace context to upstreams through the instance's propagators, and the HTTP and gateway metrics.
- * A gateway without one records nothing and costs nothing.
+ * A gateway without one records nothing and costs nothing, and so does one whose OpenTelemetry has no SDK behind it.
  */
 public final class Telemetry {
 
@@ -30,7 +32,11 @@ public final class Telemetry {
 
     private Telemetry(OpenTelemetry openTelemetry) {
         this.openTelemetry = openTelemetry;
-        this.instruments = new Instruments(openTelemetry);
+        // the API without an SDK (OpenTelemetry.noop(), or GlobalOpenTelemetry before one is installed) records
+        // nothing whatever the gateway does, so the gateway does nothing for it
+        boolean noop = openTelemetry.getTracerProvider() == TracerProvider.noop()
+                && openTelemetry.getMeterProvider() == MeterProvider.noop();
+        this.instruments = noop ? null : new Instruments(openTelemetry);
     }
 
     /**

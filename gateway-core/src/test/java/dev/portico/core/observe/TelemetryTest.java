@@ -11,6 +11,8 @@ import dev.portico.core.spi.Exchanges;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.Endpoint;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -129,6 +132,22 @@ class TelemetryTest {
 
         assertThat(gateway.telemetry()).isNull();
         assertThat(spans.getFinishedSpanItems()).isEmpty();
+    }
+
+    @Test
+    void theApiWithoutAnSdkStartsNoSpanAndKeepsNoContext() {
+        for (OpenTelemetry noSdk : new OpenTelemetry[] {OpenTelemetry.noop(), GlobalOpenTelemetry.get()}) {
+            AtomicReference<Object> seen = new AtomicReference<>("unset");
+            Gateway gateway = Gateway.builder().telemetry(Telemetry.of(noSdk))
+                    .route(Route.get("/h").handler(Handler.sync((r, c) -> {
+                        seen.set(c.get(Telemetry.CONTEXT));
+                        return Response.text(200, "ok");
+                    }))).build();
+
+            run(gateway, Http.get("/h")).complete(200, 0, 2, null);
+
+            assertThat(seen.get()).as("the request's OpenTelemetry context with %s", noSdk).isNull();
+        }
     }
 
     @Test

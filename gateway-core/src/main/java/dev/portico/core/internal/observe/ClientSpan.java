@@ -6,8 +6,8 @@ import dev.portico.core.upstream.CallOutcome;
 import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.Upstream;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.propagation.TextMapSetter;
@@ -38,22 +38,16 @@ public final class ClientSpan implements CallListener {
                String requestMethod, int resend) {
         this.instruments = instruments;
         String method = Semconv.method(requestMethod);
-        this.base = Attributes.builder()
-                .put(Semconv.HTTP_REQUEST_METHOD, method)
-                .put(Semconv.SERVER_ADDRESS, endpoint.host())
-                .put(Semconv.SERVER_PORT, endpoint.port())
-                .put(Semconv.URL_SCHEME, endpoint.scheme())
-                .put(Semconv.UPSTREAM, upstream.name())
-                .build();
-        AttributesBuilder attributes = base.toBuilder();
+        this.base = instruments.client(upstream, endpoint, method);
+        SpanBuilder builder = instruments.tracer.spanBuilder(method).setSpanKind(SpanKind.CLIENT).setParent(parent)
+                .setAllAttributes(base);
         if (!method.equals(requestMethod)) {
-            attributes.put(Semconv.HTTP_REQUEST_METHOD_ORIGINAL, requestMethod);
+            builder.setAttribute(Semconv.HTTP_REQUEST_METHOD_ORIGINAL, requestMethod);
         }
         if (resend > 0) {
-            attributes.put(Semconv.HTTP_REQUEST_RESEND_COUNT, resend);
+            builder.setAttribute(Semconv.HTTP_REQUEST_RESEND_COUNT, resend);
         }
-        this.span = instruments.tracer.spanBuilder(method).setSpanKind(SpanKind.CLIENT).setParent(parent)
-                .setAllAttributes(attributes.build()).startSpan();
+        this.span = builder.startSpan();
         this.context = parent.with(span);
     }
 
@@ -80,7 +74,6 @@ public final class ClientSpan implements CallListener {
         if (!outcome.isFinal()) {
             return;
         }
-        AttributesBuilder metric = base.toBuilder();
         int answered = status;
         String errorType = null;
         switch (outcome.kind()) {
@@ -90,7 +83,6 @@ public final class ClientSpan implements CallListener {
         }
         if (answered > 0) {
             span.setAttribute(Semconv.HTTP_RESPONSE_STATUS_CODE, answered);
-            metric.put(Semconv.HTTP_RESPONSE_STATUS_CODE, answered);
         }
         if (outcome.kind() == CallOutcome.Kind.BODY_ABORTED) {
             span.addEvent("portico.body_aborted");
@@ -98,9 +90,9 @@ public final class ClientSpan implements CallListener {
         if (errorType != null) {
             span.setAttribute(Semconv.ERROR_TYPE, errorType);
             span.setStatus(StatusCode.ERROR);
-            metric.put(Semconv.ERROR_TYPE, errorType);
         }
-        instruments.clientDuration.record(outcome.elapsed().toNanos() / 1e9, metric.build());
+        instruments.clientDuration.record(outcome.elapsed().toNanos() / 1e9,
+                instruments.clientDuration(base, answered, errorType));
         span.end();
     }
 }

@@ -3,9 +3,11 @@ package dev.portico.core.internal.observe;
 import dev.portico.core.Gateway;
 import dev.portico.core.observe.Telemetry;
 import dev.portico.core.resilience.CircuitBreaker;
+import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.Upstream;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongUpDownCounter;
@@ -46,6 +48,7 @@ public final class Instruments {
     final LongCounter rateLimited;
     final LongCounter retries;
     final LongCounter partialResponses;
+    final AttributeSets sets = new AttributeSets();
     private final Map<Gateway, Boolean> gateways = Collections.synchronizedMap(new WeakHashMap<>());
     private volatile Gateway lastWatched;
 
@@ -74,6 +77,69 @@ public final class Instruments {
         meter.gaugeBuilder("portico.upstream.instances").ofLongs().setUnit("{instance}")
                 .setDescription("Instances of each upstream, available to balancing or not (ejected or unhealthy).")
                 .buildWithCallback(this::observeInstances);
+    }
+
+    /** What decides the attributes of a server request's measurements; {@code status} 0 for active requests. */
+    record ServerKey(String method, String scheme, int status, String route, String errorType) {
+    }
+
+    /** What decides the attributes that every measurement of an upstream attempt shares. */
+    record ClientKey(String upstream, Endpoint endpoint, String method) {
+    }
+
+    /** What decides the attributes of an upstream attempt's duration. */
+    record ClientResult(Attributes base, int status, String errorType) {
+    }
+
+    /** Returns the attributes of {@code http.server.active_requests}. */
+    Attributes active(String method, String scheme) {
+        return sets.get(new ServerKey(method, scheme, 0, null, null), Instruments::server);
+    }
+
+    /** Returns the attributes of {@code http.server.request.duration}. */
+    Attributes serverDuration(String method, String scheme, int status, String route, String errorType) {
+        return sets.get(new ServerKey(method, scheme, status, route, errorType), Instruments::server);
+    }
+
+    /** Returns the attributes an upstream attempt's span and duration share. */
+    Attributes client(Upstream upstream, Endpoint endpoint, String method) {
+        return sets.get(new ClientKey(upstream.name(), endpoint, method), key -> Attributes.builder()
+                .put(Semconv.HTTP_REQUEST_METHOD, key.method())
+                .put(Semconv.SERVER_ADDRESS, key.endpoint().host())
+                .put(Semconv.SERVER_PORT, key.endpoint().port())
+                .put(Semconv.URL_SCHEME, key.endpoint().scheme())
+                .put(Semconv.UPSTREAM, key.upstream())
+                .build());
+    }
+
+    /** Returns the attributes of {@code http.client.request.duration}: {@code base} with the status and error. */
+    Attributes clientDuration(Attributes base, int status, String errorType) {
+        return sets.get(new ClientResult(base, status, errorType), key -> {
+            AttributesBuilder attributes = key.base().toBuilder();
+            if (key.status() > 0) {
+                attributes.put(Semconv.HTTP_RESPONSE_STATUS_CODE, key.status());
+            }
+            if (key.errorType() != null) {
+                attributes.put(Semconv.ERROR_TYPE, key.errorType());
+            }
+            return attributes.build();
+        });
+    }
+
+    private static Attributes server(ServerKey key) {
+        AttributesBuilder attributes = Attributes.builder()
+                .put(Semconv.HTTP_REQUEST_METHOD, key.method())
+                .put(Semconv.URL_SCHEME, key.scheme());
+        if (key.status() > 0) {
+            attributes.put(Semconv.HTTP_RESPONSE_STATUS_CODE, key.status());
+        }
+        if (key.route() != null) {
+            attributes.put(Semconv.HTTP_ROUTE, key.route());
+        }
+        if (key.errorType() != null) {
+            attributes.put(Semconv.ERROR_TYPE, key.errorType());
+        }
+        return attributes.build();
     }
 
     /** Called once by {@link Telemetry}: how to reach a telemetry's instruments. */

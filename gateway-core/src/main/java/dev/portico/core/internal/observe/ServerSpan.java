@@ -45,6 +45,7 @@ public final class ServerSpan implements Consumer<Completion> {
     private final String method;
     private final Span span;
     private final io.opentelemetry.context.Context context;
+    private final String scheme;
     private final Attributes active;
 
     private ServerSpan(Instruments instruments, Context exchange, Request request) {
@@ -52,7 +53,7 @@ public final class ServerSpan implements Consumer<Completion> {
         this.method = Semconv.method(request.method());
         io.opentelemetry.context.Context parent = instruments.propagator.extract(io.opentelemetry.context.Context.root(),
                 request, HEADERS);
-        String scheme = request.scheme();
+        this.scheme = request.scheme();
         AttributesBuilder attributes = Attributes.builder()
                 .put(Semconv.HTTP_REQUEST_METHOD, method)
                 .put(Semconv.URL_SCHEME, scheme)
@@ -69,7 +70,7 @@ public final class ServerSpan implements Consumer<Completion> {
                 .setAllAttributes(attributes.build()).startSpan();
         this.context = parent.with(span);
         exchange.put(Telemetry.CONTEXT, context);
-        this.active = Attributes.of(Semconv.HTTP_REQUEST_METHOD, method, Semconv.URL_SCHEME, scheme);
+        this.active = instruments.active(method, scheme);
         instruments.activeRequests.add(1, active);
     }
 
@@ -132,24 +133,18 @@ public final class ServerSpan implements Consumer<Completion> {
         } else {
             errorType = Semconv.errorType(status);
         }
-        AttributesBuilder metric = Attributes.builder()
-                .put(Semconv.HTTP_REQUEST_METHOD, method)
-                .put(Semconv.URL_SCHEME, active.get(Semconv.URL_SCHEME))
-                .put(Semconv.HTTP_RESPONSE_STATUS_CODE, status);
         if (route != null) {
             span.updateName(method + " " + route.pattern());
             span.setAttribute(Semconv.HTTP_ROUTE, route.pattern());
             span.setAttribute(Semconv.ROUTE_ID, route.id());
-            metric.put(Semconv.HTTP_ROUTE, route.pattern());
         }
         span.setAttribute(Semconv.HTTP_RESPONSE_STATUS_CODE, status);
         if (errorType != null) {
             span.setAttribute(Semconv.ERROR_TYPE, errorType);
             span.setStatus(StatusCode.ERROR);
-            metric.put(Semconv.ERROR_TYPE, errorType);
         }
-        Attributes attributes = metric.build();
-        instruments.serverDuration.record(completion.duration().toNanos() / 1e9, attributes);
+        instruments.serverDuration.record(completion.duration().toNanos() / 1e9, instruments.serverDuration(method,
+                scheme, status, route != null ? route.pattern() : null, errorType));
         if (status == 429 && failure instanceof GatewayException) {
             instruments.rateLimited.add(1, route != null ? Attributes.of(Semconv.HTTP_ROUTE, route.pattern())
                     : Attributes.empty());

@@ -44,6 +44,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -97,16 +98,19 @@ public final class Pipeline implements Context, GatewayExchange {
         if (ids.enabled()) {
             String given = request.header(ids.headerName());
             String id = ids.resolve(given);
-            if (!id.equals(given)) { // generated: the filters and the upstreams see it as if the client had sent it
+            if (given == null) { // generated: the filters and the upstreams see it as if the client had sent it
+                request = request.toBuilder().addHeader(ids.headerName(), id).build();
+            } else if (!id.equals(given)) { // replaced
                 request = request.toBuilder().header(ids.headerName(), id).build();
             }
             requestId = id;
         }
         this.original = request;
         span = ServerSpan.start(gateway, this, request); // null, at no cost, without telemetry
-        CompletionStage<Response> answered = edge.length == 0 ? answer(request, refusal) // answer() handles failures
-                : new Link(edge, 0, r -> answer(r, refusal)).proceed(request).handle(this::respond);
-        response = requestId == null ? answered : answered.thenApply(this::identify);
+        // the last stage turns failures into their responses and sets the request id on whichever answered
+        response = edge.length == 0 ? answer(request, refusal, this::respondIdentified)
+                : new Link(edge, 0, r -> answer(r, refusal, this::respond)).proceed(request)
+                        .handle(this::respondIdentified);
         if (span != null) {
             span.responding(this, response);
         }
@@ -158,15 +162,19 @@ public final class Pipeline implements Context, GatewayExchange {
         return json;
     }
 
-    /** The end of the edge stage: routing (or the refusal), with any failure turned into the response it means. */
-    private CompletionStage<Response> answer(Request request, GatewayException refusal) {
+    /**
+     * The end of the edge stage: routing (or the refusal), with any failure turned into the response it means by
+     * {@code respond}.
+     */
+    private CompletionStage<Response> answer(Request request, GatewayException refusal,
+                                             BiFunction<Response, Throwable, Response> respond) {
         CompletionStage<Response> routed;
         try {
             routed = refusal != null ? CompletableFuture.failedFuture(refusal) : route(request);
         } catch (Throwable e) {
             routed = CompletableFuture.failedFuture(e);
         }
-        return routed.handle(this::respond);
+        return routed.handle(respond);
     }
 
     /** Returns the gateway this request runs in, for targets that need its settings (an aggregator's defaults). */
@@ -206,6 +214,12 @@ public final class Pipeline implements Context, GatewayExchange {
             return CompletableFuture.failedFuture(GatewayException.badGateway(
                     "upstream " + upstream.name() + " answered " + response.status()));
         });
+    }
+
+    /** Responds as {@link #respond} does, then identifies the response when the request has an id. */
+    private Response respondIdentified(Response response, Throwable error) {
+        Response answered = respond(response, error);
+        return requestId == null ? answered : identify(answered);
     }
 
     private Response respond(Response response, Throwable error) {
