@@ -1,0 +1,81 @@
+package dev.portico.graphql;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A field whose upstream fails is null with an error at its path; the rest of the data still arrives. */
+class GraphqlErrorsTest {
+
+    private Shop shop;
+
+    @AfterEach
+    void stop() {
+        if (shop != null) {
+            shop.close();
+        }
+    }
+
+    @Test
+    void aFailingUpstreamGivesPartialDataAndAnErrorWithItsPath() throws Exception {
+        shop = new Shop(endpoint -> endpoint);
+
+        Client.Reply reply = shop.client.post("{ me { id }\n  broken }", Shop.bearer("alice"));
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.at("data.me.id").getAsString()).isEqualTo("alice");
+        assertThat(reply.json().getAsJsonObject("data").get("broken").isJsonNull()).isTrue();
+        assertThat(reply.at("errors").getAsJsonArray()).hasSize(1);
+        assertThat(reply.at("errors.0.message").getAsString()).isEqualTo("upstream product-service answered 500");
+        assertThat(reply.at("errors.0.path").toString()).isEqualTo("[\"broken\"]");
+        assertThat(reply.at("errors.0.locations.0.line").getAsInt()).isEqualTo(2);
+        assertThat(reply.at("errors.0.locations.0.column").getAsInt()).isEqualTo(3);
+        assertThat(reply.at("errors.0.extensions.code").getAsString()).isEqualTo("bad_gateway");
+        assertThat(reply.body()).doesNotContain("Exception").doesNotContain("boom");
+    }
+
+    @Test
+    void aFailingNestedFieldIsNullAtItsListPath() throws Exception {
+        shop = new Shop(endpoint -> endpoint.loader("products-broken", (keys, calls) ->
+                        CompletableFuture.failedFuture(new IllegalStateException("secret detail")))
+                .field("Order", "product", Resolve.load("products-broken", "source.productId")));
+
+        Client.Reply reply = shop.client.post("{ orders { id product { name } } }", Shop.bearer("alice"));
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.at("data.orders.0.id").getAsString()).isEqualTo("o1");
+        assertThat(reply.at("data.orders.0.product").isJsonNull()).isTrue();
+        assertThat(reply.at("errors").getAsJsonArray()).hasSize(4);
+        assertThat(reply.at("errors").getAsJsonArray().asList()).extracting(e -> e.getAsJsonObject().get("path").toString())
+                .containsExactlyInAnyOrder("[\"orders\",0,\"product\"]", "[\"orders\",1,\"product\"]",
+                        "[\"orders\",2,\"product\"]", "[\"orders\",3,\"product\"]");
+        assertThat(reply.at("errors.0.message").getAsString()).isEqualTo("the field could not be resolved");
+        assertThat(reply.body()).doesNotContain("secret detail").doesNotContain("IllegalState");
+    }
+
+    @Test
+    void aResolverThatThrowsFailsOnlyItsField() throws Exception {
+        shop = new Shop(endpoint -> endpoint.field("Query", "whoami", (env, calls) -> {
+            throw new IllegalStateException("bug in a resolver");
+        }));
+
+        Client.Reply reply = shop.client.post("{ whoami me { id } }", Shop.bearer("alice"));
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.at("data.me.id").getAsString()).isEqualTo("alice");
+        assertThat(reply.at("errors.0.path").toString()).isEqualTo("[\"whoami\"]");
+        assertThat(reply.body()).doesNotContain("bug in a resolver");
+    }
+
+    @Test
+    void anUnknownIdIsNullWithoutError() throws Exception {
+        shop = new Shop(endpoint -> endpoint);
+
+        Client.Reply reply = shop.client.post("{ user(id: \"nobody\") { id } }", Shop.bearer("alice"));
+
+        assertThat(reply.json().toString()).isEqualTo("{\"data\":{\"user\":null}}");
+    }
+}
