@@ -177,6 +177,7 @@ public final class GraphqlEndpoint implements Handler {
                 .variables(params.variables())
                 .graphQLContext(builder -> graphqlContext.forEach(builder::put))
                 .dataLoaderRegistry(registry)
+                .locale(Locale.ROOT)                        // graphql-java's own messages in English, whatever the JVM's
                 .build();
         String mediaType = mediaType(request.header("Accept"));
         return graphql.executeAsync(input).thenApply(result -> response(result, mediaType));
