@@ -7,6 +7,7 @@ import dev.portico.core.Handler;
 import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.graphql.internal.DocumentCache;
 import dev.portico.graphql.internal.FieldErrors;
 import dev.portico.graphql.internal.GraphqlRequest;
 import dev.portico.graphql.internal.Json;
@@ -87,12 +88,15 @@ public final class GraphqlEndpoint implements Handler {
         this.forwardHeaders = b.forwardHeaders == null ? null : caseInsensitive(b.forwardHeaders);
         this.maxDepth = b.maxDepth;
         this.maxComplexity = b.maxComplexity;
-        this.graphql = GraphQL.newGraphQL(schema)
+        GraphQL.Builder graphql = GraphQL.newGraphQL(schema)
                 .instrumentation(new ChainedInstrumentation(List.of(
                         new MaxQueryDepthInstrumentation(b.maxDepth),
                         new MaxQueryComplexityInstrumentation(b.maxComplexity))))
-                .defaultDataFetcherExceptionHandler(new FieldErrors())
-                .build();
+                .defaultDataFetcherExceptionHandler(new FieldErrors());
+        if (b.documentCache > 0) {
+            graphql.preparsedDocumentProvider(new DocumentCache(b.documentCache));
+        }
+        this.graphql = graphql.build();
     }
 
     private static Set<String> caseInsensitive(List<String> names) {
@@ -225,6 +229,7 @@ public final class GraphqlEndpoint implements Handler {
         private long maxBodySize = 1024 * 1024;
         private long maxResponseSize = 1024 * 1024;
         private boolean introspection = true;
+        private int documentCache = 256;
         private List<String> forwardHeaders;
 
         private Builder(String sdl) {
@@ -291,6 +296,18 @@ public final class GraphqlEndpoint implements Handler {
                 throw new IllegalArgumentException("maxResponseSize: " + bytes + " (expected: >= 1)");
             }
             this.maxResponseSize = bytes;
+            return this;
+        }
+
+        /**
+         * Sets how many parsed and validated query documents are kept, by query text, so that a repeated query is
+         * parsed and validated once (default 256; 0 keeps none); all are forgotten at once when the cache is full.
+         */
+        public Builder documentCache(int entries) {
+            if (entries < 0) {
+                throw new IllegalArgumentException("documentCache: " + entries + " (expected: >= 0)");
+            }
+            this.documentCache = entries;
             return this;
         }
 

@@ -1,8 +1,11 @@
 package dev.portico.graphql;
 
+import dev.portico.core.upstream.SendOptions;
+import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,6 +71,32 @@ class GraphqlErrorsTest {
         assertThat(reply.at("data.me.id").getAsString()).isEqualTo("alice");
         assertThat(reply.at("errors.0.path").toString()).isEqualTo("[\"whoami\"]");
         assertThat(reply.body()).doesNotContain("bug in a resolver");
+    }
+
+    @Test
+    void anUpstreamSlowerThanItsTimeoutFailsOnlyItsFieldWithGatewayTimeout() throws Exception {
+        try (Backend slow = Backend.start(request -> {
+            try {
+                Thread.sleep(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Backend.Answer.ok("\"late\"");
+        })) {
+            Upstream slowService = Upstream.of("slow-service", slow.url());
+            shop = new Shop(endpoint -> endpoint.field("Query", "whoami", (env, calls) -> calls.context()
+                    .send(slowService, calls.request("GET", "/late").build(),
+                            SendOptions.builder().timeout(Duration.ofMillis(200)).build())
+                    .thenCompose(response -> calls.json(slowService, response))));
+
+            Client.Reply reply = shop.client.post("{ whoami me { id } }", Shop.bearer("alice"));
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.at("data.me.id").getAsString()).isEqualTo("alice");
+            assertThat(reply.json().getAsJsonObject("data").get("whoami").isJsonNull()).isTrue();
+            assertThat(reply.at("errors.0.path").toString()).isEqualTo("[\"whoami\"]");
+            assertThat(reply.at("errors.0.extensions.code").getAsString()).isEqualTo("gateway_timeout");
+        }
     }
 
     @Test

@@ -46,6 +46,20 @@ class GraphqlLimitsTest {
     }
 
     @Test
+    void refusesATooDeepQueryEveryTimeEvenOnceItsDocumentIsCached() throws Exception {
+        shop = new Shop(endpoint -> endpoint.maxDepth(3));
+        String deep = "{ orders { user { friends { id } } } }";
+
+        Client.Reply first = shop.client.post(deep, Shop.bearer("alice"));
+        Client.Reply again = shop.client.post(deep, Shop.bearer("alice"));
+
+        assertThat(first.json().has("data")).isFalse();
+        assertThat(again.json().has("data")).isFalse();
+        assertThat(again.at("errors.0.message").getAsString()).contains("4 > 3");
+        assertThat(upstreamCalls()).isZero();
+    }
+
+    @Test
     void refusesAQueryMoreComplexThanTheLimit() throws Exception {
         shop = new Shop(endpoint -> endpoint.maxComplexity(5));
 
