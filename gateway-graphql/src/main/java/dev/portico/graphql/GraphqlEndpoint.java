@@ -105,7 +105,7 @@ public final class GraphqlEndpoint implements Handler {
         return set;
     }
 
-    /** Returns a builder of an endpoint serving the schema in this SDL. */
+    /** Returns a builder of an endpoint serving the schema in this SDL (queries and mutations; no subscriptions). */
     public static Builder builder(String sdl) {
         return new Builder(sdl);
     }
@@ -146,8 +146,7 @@ public final class GraphqlEndpoint implements Handler {
             if (!method.equals("POST")) {
                 throw GatewayException.methodNotAllowed(method, Set.of("GET", "HEAD", "POST"));
             }
-            String type = request.header("Content-Type");
-            if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            if (!isJson(request.header("Content-Type"))) {
                 throw new GatewayException(415, "unsupported_media_type", "a POST must send application/json");
             }
             return request.body().bytes(maxBodySize).thenCompose(bytes -> {
@@ -158,6 +157,15 @@ public final class GraphqlEndpoint implements Handler {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /** Returns whether a {@code Content-Type} is {@code application/json}, with or without parameters. */
+    private static boolean isJson(String type) {
+        if (type == null) {
+            return false;
+        }
+        int semicolon = type.indexOf(';');
+        return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().equalsIgnoreCase("application/json");
     }
 
     private void checkSize(GraphqlRequest params) {
@@ -362,12 +370,18 @@ public final class GraphqlEndpoint implements Handler {
             } catch (SchemaProblem e) {
                 throw new IllegalArgumentException("sdl: " + e.getMessage(), e);
             }
+            if (schema.getSubscriptionType() != null) {
+                throw new IllegalArgumentException("sdl: declares subscriptions (expected: queries and mutations only)");
+            }
             return new GraphqlEndpoint(this, schema);
         }
 
         private static void checkDeclared(TypeDefinitionRegistry types, String type, String field) {
             List<FieldDefinition> fields = new ArrayList<>();
-            types.getType(type, ObjectTypeDefinition.class).ifPresent(t -> fields.addAll(t.getFieldDefinitions()));
+            ObjectTypeDefinition declared = types.getTypeOrNull(type, ObjectTypeDefinition.class);
+            if (declared != null) {
+                fields.addAll(declared.getFieldDefinitions());
+            }
             types.objectTypeExtensions().getOrDefault(type, List.of())
                     .forEach((ObjectTypeExtensionDefinition t) -> fields.addAll(t.getFieldDefinitions()));
             if (fields.stream().noneMatch(f -> f.getName().equals(field))) {

@@ -132,6 +132,8 @@ class GraphqlLimitsTest {
                 .hasMessage("field Query.nope: not declared in the SDL");
         assertThatThrownBy(() -> GraphqlEndpoint.builder("type Query { a: Nope }").build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sdl: ");
+        assertThatThrownBy(() -> GraphqlEndpoint.builder("type Query { a: Int } type Subscription { b: Int }").build())
+                .hasMessage("sdl: declares subscriptions (expected: queries and mutations only)");
         assertThatThrownBy(() -> Loaders.each(Upstream.of("users", "http://127.0.0.1:9"), "/users/{id}"))
                 .hasMessage("template: \"/users/{id}\" (expected: {key} and no other placeholder)");
     }

@@ -128,9 +128,14 @@ class GraphqlOverHttpTest {
     @Test
     void refusesAPostThatIsNotJsonByMediaTypeWith415() throws Exception {
         Client.Reply reply = shop.client.postBody("{ me { id } }", "application/graphql", Shop.bearer("alice"));
+        Client.Reply lookalike = shop.client.postBody("{\"query\":\"{ me { id } }\"}", "application/jsonx", Shop.bearer("alice"));
+        Client.Reply withCharset = shop.client.postBody("{\"query\":\"{ me { id } }\"}", "Application/JSON; charset=utf-8",
+                Shop.bearer("alice"));
 
         assertThat(reply.status()).isEqualTo(415);
         assertThat(reply.at("error").getAsString()).isEqualTo("unsupported_media_type");
+        assertThat(lookalike.status()).isEqualTo(415);
+        assertThat(withCharset.status()).isEqualTo(200);
     }
 
     @Test
