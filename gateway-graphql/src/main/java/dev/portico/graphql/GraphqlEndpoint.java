@@ -31,6 +31,7 @@ import graphql.schema.idl.TypeDefinitionRegistry;
 import graphql.schema.idl.TypeRuntimeWiring;
 import graphql.schema.idl.errors.SchemaProblem;
 import org.dataloader.DataLoaderFactory;
+import org.dataloader.DataLoaderOptions;
 import org.dataloader.DataLoaderRegistry;
 
 import java.nio.charset.StandardCharsets;
@@ -78,6 +79,7 @@ public final class GraphqlEndpoint implements Handler {
     private final Set<String> forwardHeaders;
     private final int maxDepth;
     private final int maxComplexity;
+    private final DataLoaderOptions loaderOptions;
 
     private GraphqlEndpoint(Builder b, GraphQLSchema schema) {
         this.loaders = Map.copyOf(b.loaders);
@@ -88,6 +90,7 @@ public final class GraphqlEndpoint implements Handler {
         this.forwardHeaders = b.forwardHeaders == null ? null : caseInsensitive(b.forwardHeaders);
         this.maxDepth = b.maxDepth;
         this.maxComplexity = b.maxComplexity;
+        this.loaderOptions = DataLoaderOptions.newOptions().setMaxBatchSize(b.maxBatchSize).build();
         GraphQL.Builder graphql = GraphQL.newGraphQL(schema)
                 .instrumentation(new ChainedInstrumentation(List.of(
                         new MaxQueryDepthInstrumentation(b.maxDepth),
@@ -178,7 +181,7 @@ public final class GraphqlEndpoint implements Handler {
         DataLoaderRegistry registry = new DataLoaderRegistry();
         Calls calls = new Calls(context, request, forwarded(request), maxResponseSize);
         loaders.forEach((name, loader) -> registry.register(name,
-                DataLoaderFactory.<String, Object>newMappedDataLoader(keys -> loader.load(keys, calls))));
+                DataLoaderFactory.<String, Object>newMappedDataLoader(keys -> loader.load(keys, calls), loaderOptions)));
         Map<Object, Object> graphqlContext = new LinkedHashMap<>();
         graphqlContext.put(Calls.class, calls);
         graphqlContext.put(Introspection.INTROSPECTION_DISABLED, !introspection);
@@ -238,6 +241,7 @@ public final class GraphqlEndpoint implements Handler {
         private long maxResponseSize = 1024 * 1024;
         private boolean introspection = true;
         private int documentCache = 256;
+        private int maxBatchSize = 100;
         private List<String> forwardHeaders;
 
         private Builder(String sdl) {
@@ -265,6 +269,15 @@ public final class GraphqlEndpoint implements Handler {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(loader, "loader");
             loaders.put(name, loader);
+            return this;
+        }
+
+        /**
+         * Sets how many keys a loader is given at a time (default 100): a request that asks for more makes more
+         * calls, all at once, so that a batch call's target stays short.
+         */
+        public Builder maxBatchSize(int keys) {
+            this.maxBatchSize = atLeastOne(keys, "maxBatchSize");
             return this;
         }
 

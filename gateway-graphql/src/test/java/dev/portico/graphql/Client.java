@@ -83,8 +83,12 @@ final class Client {
 
     /** GETs a query with these extra headers (name, value, ...). */
     Reply get(String query, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/graphql?query="
-                        + URLEncoder.encode(query, StandardCharsets.UTF_8).replace("+", "%20")))
+        return getTarget("/graphql?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8).replace("+", "%20"), headers);
+    }
+
+    /** GETs a target with these extra headers (name, value, ...). */
+    Reply getTarget(String target, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + target))
                 .timeout(Duration.ofSeconds(30))
                 .GET();
         for (int i = 0; i < headers.length; i += 2) {

@@ -34,6 +34,20 @@ class GraphqlBatchingTest {
     }
 
     @Test
+    void splitsABatchOverMaxBatchSizeIntoSeveralCalls() throws Exception {
+        shop.close();
+        shop = new Shop(endpoint -> endpoint.maxBatchSize(2));
+
+        Client.Reply reply = shop.client.post("{ orders { user { name } } }", Shop.bearer("alice"));
+
+        assertThat(reply.at("data.orders.3.user.name").getAsString()).isEqualTo("User u3");
+        assertThat(shop.users.received()).extracting(Backend.Received::target).hasSize(2)
+                .allSatisfy(target -> assertThat(target).startsWith("/users?ids="))
+                .extracting(target -> target.substring("/users?ids=".length()).split(",").length)
+                .containsExactlyInAnyOrder(2, 1);
+    }
+
+    @Test
     void fetchesEachDistinctProductOnce() throws Exception {
         Client.Reply reply = shop.client.post("{ orders { product { id name } } }", Shop.bearer("alice"));
 

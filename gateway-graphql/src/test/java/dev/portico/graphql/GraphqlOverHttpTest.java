@@ -63,6 +63,22 @@ class GraphqlOverHttpTest {
     }
 
     @Test
+    void choosesTheOperationOfAGetByItsName() throws Exception {
+        String document = "query Who { me { id } } mutation Touch { touch }";
+        String encoded = java.net.URLEncoder.encode(document, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+
+        Client.Reply query = shop.client.getTarget("/graphql?operationName=Who&query=" + encoded, Shop.bearer("alice"));
+        Client.Reply mutation = shop.client.getTarget("/graphql?operationName=Touch&query=" + encoded, Shop.bearer("alice"));
+        Client.Reply variables = shop.client.getTarget("/graphql?variables=%7B%22id%22%3A%22u5%22%7D&query="
+                + java.net.URLEncoder.encode("query U($id: ID!) { user(id: $id) { id } }",
+                        java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"), Shop.bearer("alice"));
+
+        assertThat(query.json().toString()).isEqualTo("{\"data\":{\"me\":{\"id\":\"alice\"}}}");
+        assertThat(mutation.status()).isEqualTo(405);
+        assertThat(variables.json().toString()).isEqualTo("{\"data\":{\"user\":{\"id\":\"u5\"}}}");
+    }
+
+    @Test
     void runsAMutationSentWithPost() throws Exception {
         Client.Reply reply = shop.client.post("mutation { touch }", Shop.bearer("alice"));
 
