@@ -11,14 +11,18 @@ import dev.portico.graphql.internal.Json;
 import graphql.schema.DataFetchingEnvironment;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One GraphQL request's way to its upstreams: every call goes through {@link Context#send}, so load balancing,
  * pooling, the route's timeouts, call listeners and tracing apply, and carries the caller's forwarded headers
- * (identity headers the gateway's filters set included).
+ * (identity headers the gateway's filters set included); once the query's deadline passes, calls in flight end with
+ * 504 and no new call is made.
  */
 public final class Calls {
 
@@ -26,12 +30,16 @@ public final class Calls {
     private final Request caller;
     private final Headers forwarded;
     private final long maxResponseSize;
+    private final Duration deadline;
+    private final Map<CompletableFuture<Response>, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
+    private volatile boolean expired;
 
-    Calls(Context context, Request caller, Headers forwarded, long maxResponseSize) {
+    Calls(Context context, Request caller, Headers forwarded, long maxResponseSize, Duration deadline) {
         this.context = context;
         this.caller = caller;
         this.forwarded = forwarded;
         this.maxResponseSize = maxResponseSize;
+        this.deadline = deadline;
     }
 
     /** Returns the calls of the request a field is being resolved for. */
@@ -68,9 +76,48 @@ public final class Calls {
                 .header("Accept", "application/json");
     }
 
-    /** Sends a request to an upstream through the gateway ({@link Context#send}). */
+    /**
+     * Sends a request to an upstream through the gateway ({@link Context#send}); once the query's deadline has
+     * passed, the call is aborted (or not made) and the stage fails with 504.
+     */
     public CompletionStage<Response> send(Upstream upstream, Request request) {
-        return context.send(Objects.requireNonNull(upstream, "upstream"), Objects.requireNonNull(request, "request"));
+        Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(request, "request");
+        if (expired) {
+            return CompletableFuture.failedFuture(deadlinePassed());
+        }
+        CompletableFuture<Response> call = context.send(upstream, request).toCompletableFuture();
+        CompletableFuture<Response> result = new CompletableFuture<>();
+        pending.put(result, call);
+        call.whenComplete((response, failure) -> {
+            pending.remove(result);
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else if (!result.complete(response)) {
+                response.body().discard();                  // the deadline passed first
+            }
+        });
+        if (expired && pending.remove(result) != null) {    // the deadline passed while the call was made
+            result.completeExceptionally(deadlinePassed());
+            call.cancel(false);
+        }
+        return result;
+    }
+
+    /** Ends the calls in flight with 504, and fails any later call at once; called once the query's deadline passed. */
+    void expire() {
+        expired = true;
+        for (CompletableFuture<Response> result : pending.keySet()) {
+            CompletableFuture<Response> call = pending.remove(result);
+            if (call != null) {
+                result.completeExceptionally(deadlinePassed());   // first: cancelling completes the call inline
+                call.cancel(false);
+            }
+        }
+    }
+
+    private GatewayException deadlinePassed() {
+        return GatewayException.gatewayTimeout("the query's deadline of " + deadline.toMillis() + " ms passed");
     }
 
     /**

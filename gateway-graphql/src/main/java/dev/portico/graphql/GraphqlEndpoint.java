@@ -35,6 +35,7 @@ import org.dataloader.DataLoaderOptions;
 import org.dataloader.DataLoaderRegistry;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +46,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A route's target that serves a GraphQL schema over HTTP (the GraphQL-over-HTTP spec: POST {@code application/json}
@@ -80,6 +82,7 @@ public final class GraphqlEndpoint implements Handler {
     private final int maxDepth;
     private final int maxComplexity;
     private final DataLoaderOptions loaderOptions;
+    private final Duration deadline;
 
     private GraphqlEndpoint(Builder b, GraphQLSchema schema) {
         this.loaders = Map.copyOf(b.loaders);
@@ -91,6 +94,7 @@ public final class GraphqlEndpoint implements Handler {
         this.maxDepth = b.maxDepth;
         this.maxComplexity = b.maxComplexity;
         this.loaderOptions = DataLoaderOptions.newOptions().setMaxBatchSize(b.maxBatchSize).build();
+        this.deadline = b.deadline;
         GraphQL.Builder graphql = GraphQL.newGraphQL(schema)
                 .instrumentation(new ChainedInstrumentation(List.of(
                         new MaxQueryDepthInstrumentation(b.maxDepth),
@@ -179,23 +183,36 @@ public final class GraphqlEndpoint implements Handler {
 
     private CompletionStage<Response> execute(GraphqlRequest params, Request request, Context context) {
         DataLoaderRegistry registry = new DataLoaderRegistry();
-        Calls calls = new Calls(context, request, forwarded(request), maxResponseSize);
+        Duration limit = deadline != null ? deadline
+                : context.route() != null && context.route().timeout() != null ? context.route().timeout() : null;
+        Calls calls = new Calls(context, request, forwarded(request), maxResponseSize, limit);
         loaders.forEach((name, loader) -> registry.register(name,
                 DataLoaderFactory.<String, Object>newMappedDataLoader(keys -> loader.load(keys, calls), loaderOptions)));
-        Map<Object, Object> graphqlContext = new LinkedHashMap<>();
-        graphqlContext.put(Calls.class, calls);
-        graphqlContext.put(Introspection.INTROSPECTION_DISABLED, !introspection);
-        graphqlContext.put(DataLoaderDispatchingContextKeys.ENABLE_DATA_LOADER_EXHAUSTED_DISPATCHING, true);
         ExecutionInput input = ExecutionInput.newExecutionInput()
                 .query(params.query())
                 .operationName(params.operationName())
                 .variables(params.variables())
-                .graphQLContext(builder -> graphqlContext.forEach(builder::put))
+                .graphQLContext(graphqlContext -> graphqlContext
+                        .put(Calls.class, calls)
+                        .put(Introspection.INTROSPECTION_DISABLED, !introspection)
+                        // dispatch the loaders whenever no field is left to fetch: resolvers complete asynchronously
+                        .put(DataLoaderDispatchingContextKeys.ENABLE_DATA_LOADER_EXHAUSTED_DISPATCHING, true))
                 .dataLoaderRegistry(registry)
                 .locale(Locale.ROOT)                        // graphql-java's own messages in English, whatever the JVM's
                 .build();
         String mediaType = mediaType(request.header("Accept"));
-        return graphql.executeAsync(input).thenApply(result -> response(result, mediaType));
+        CompletableFuture<ExecutionResult> execution = graphql.executeAsync(input);
+        if (limit != null) {
+            // a timer on the JDK's delay thread, cancelled as soon as the query completes
+            CompletableFuture<Void> timer = new CompletableFuture<Void>().orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS);
+            timer.whenComplete((done, timedOut) -> {
+                if (timedOut != null) {
+                    calls.expire();
+                }
+            });
+            execution.whenComplete((result, failure) -> timer.complete(null));
+        }
+        return execution.thenApply(result -> response(result, mediaType));
     }
 
     private Headers forwarded(Request request) {
@@ -242,6 +259,7 @@ public final class GraphqlEndpoint implements Handler {
         private boolean introspection = true;
         private int documentCache = 256;
         private int maxBatchSize = 100;
+        private Duration deadline;
         private List<String> forwardHeaders;
 
         private Builder(String sdl) {
@@ -278,6 +296,20 @@ public final class GraphqlEndpoint implements Handler {
          */
         public Builder maxBatchSize(int keys) {
             this.maxBatchSize = atLeastOne(keys, "maxBatchSize");
+            return this;
+        }
+
+        /**
+         * Sets the deadline of a whole query (default: the route's timeout, or none when the route has none): when it
+         * passes, the calls in flight are aborted and their fields fail with {@code gateway_timeout}, no new call is
+         * made, and the response carries what had resolved.
+         */
+        public Builder deadline(Duration deadline) {
+            Objects.requireNonNull(deadline, "deadline");
+            if (deadline.isNegative() || deadline.isZero()) {
+                throw new IllegalArgumentException("deadline: " + deadline + " (expected: > 0)");
+            }
+            this.deadline = deadline;
             return this;
         }
 

@@ -100,6 +100,35 @@ class GraphqlErrorsTest {
     }
 
     @Test
+    void theQuerysDeadlineEndsSlowCallsAndAnswersWhatResolved() throws Exception {
+        try (Backend slow = Backend.start(request -> {
+            try {
+                Thread.sleep(3_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Backend.Answer.ok("\"late\"");
+        })) {
+            Upstream slowService = Upstream.of("slow-service", slow.url());
+            shop = new Shop(endpoint -> endpoint.deadline(Duration.ofMillis(300))
+                    .field("Query", "whoami", (env, calls) -> calls.get(slowService, "/late")));
+
+            long start = System.nanoTime();
+            Client.Reply reply = shop.client.post("{ whoami me { id } }", Shop.bearer("alice"));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            assertThat(reply.json().has("data")).as(reply.body()).isTrue();
+            assertThat(reply.at("data.me.id").getAsString()).isEqualTo("alice");
+            assertThat(reply.json().getAsJsonObject("data").get("whoami").isJsonNull()).isTrue();
+            assertThat(reply.at("errors.0.path").toString()).isEqualTo("[\"whoami\"]");
+            assertThat(reply.at("errors.0.extensions.code").getAsString()).isEqualTo("gateway_timeout");
+            assertThat(reply.at("errors.0.message").getAsString()).isEqualTo("the query's deadline of 300 ms passed");
+            assertThat(took).isLessThan(Duration.ofMillis(2_500));    // the backend answers after 3 s
+        }
+    }
+
+    @Test
     void anUnknownIdIsNullWithoutError() throws Exception {
         shop = new Shop(endpoint -> endpoint);
 
