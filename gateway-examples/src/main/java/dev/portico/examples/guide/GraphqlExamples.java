@@ -1,5 +1,6 @@
 package dev.portico.examples.guide;
 
+import com.google.gson.JsonObject;
 import dev.portico.core.Body;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
@@ -50,10 +51,11 @@ public final class GraphqlExamples {
 
     static Resolver placeOrder(Upstream orders) {
         return (env, calls) -> {
-            String body = "{\"productId\":\"" + env.getArgument("productId") + "\",\"quantity\":"
-                    + env.<Integer>getArgument("quantity") + '}';                      // or build it with Gson
+            JsonObject order = new JsonObject();
+            order.addProperty("productId", env.<String>getArgument("productId"));
+            order.addProperty("quantity", env.<Integer>getArgument("quantity"));
             return calls.send(orders, calls.request("POST", "/orders")
-                            .header("Content-Type", "application/json").body(Body.of(body)).build())
+                            .header("Content-Type", "application/json").body(Body.of(order.toString())).build())
                     .thenCompose(response -> calls.json(orders, response));          // 2xx JSON, 404 null, else 502
         };
     }
