@@ -109,6 +109,7 @@ public final class MobileGateway {
                         .filter(caller).filter(limit).filter(Filters.stripPrefix(1))
                         .timeout(timeout).upstreamErrors(UpstreamErrors.REPLACE).to(orders))
                 .route(dashboard(caller, users, orders, products, timeout).filter(limit))
+                .route(DemoGraphql.route(caller, users, products, DemoGraphql.OrderSource.rest(orders), timeout).filter(limit))
                 .route(Route.get("/health").id("health").handler(HEALTH))
                 .route(Route.get("/metrics").id("metrics").handler(telemetry.metrics()))
                 .build();

@@ -1,0 +1,2 @@
+/** The GraphQL facade's internals: URL templates, JSON, the GraphQL-over-HTTP request and field errors. */
+package dev.portico.graphql.internal;
