@@ -140,7 +140,7 @@ public final class Gateway implements AutoCloseable {
             }
             if (route.handler() instanceof Aggregator aggregator) {
                 for (Part part : aggregator.parts().values()) {
-                    if (seen.add(part.upstream())) {
+                    if (part.upstream() != null && seen.add(part.upstream())) {
                         upstreams.add(part.upstream());
                     }
                 }

@@ -70,6 +70,13 @@ class DocSnippetsTest {
                 .allSatisfy(snippet -> assertThat(source).contains(snippet));
     }
 
+    @Test
+    void grpcSnippetsAreGrpcExamples() throws IOException {
+        String source = Files.readString(EXAMPLES.resolve("guide/GrpcExamples.java"));
+        assertThat(javaBlocks(ROOT.resolve("docs/grpc.md"))).hasSizeGreaterThan(4)
+                .allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
     private static List<String> javaBlocks(Path markdown) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder block = null;

@@ -133,12 +133,21 @@ public final class Calls {
      * and a 502 {@link GatewayException} for another status outside 2xx or a body that is not JSON.
      */
     public CompletionStage<Object> json(Upstream upstream, Response response) {
+        return json("upstream " + upstream.name(), response);
+    }
+
+    /**
+     * Returns the JSON of an answer from {@code source} (named in errors, such as a local handler's name), read up
+     * to the endpoint's response bound: {@code null} for a 404, and a 502 {@link GatewayException} for another status
+     * outside 2xx or a body that is not JSON.
+     */
+    public CompletionStage<Object> json(String source, Response response) {
         int status = response.status();
         if (status == 404 || status < 200 || status > 299) {
             response.body().discard();
             return status == 404 ? CompletableFuture.completedFuture(null)
                     : CompletableFuture.failedFuture(GatewayException.badGateway(
-                            "upstream " + upstream.name() + " answered " + status));
+                            source + " answered " + status));
         }
         return response.body().bytes(maxResponseSize).thenApply(bytes -> {
             if (bytes.length == 0) {
@@ -147,7 +156,7 @@ public final class Calls {
             try {
                 return Json.parse(new String(bytes, StandardCharsets.UTF_8));
             } catch (IllegalArgumentException e) {
-                throw GatewayException.badGateway("upstream " + upstream.name() + " answered invalid JSON");
+                throw GatewayException.badGateway(source + " answered invalid JSON");
             }
         });
     }

@@ -75,6 +75,26 @@ class AggregationTest {
     }
 
     @Test
+    void aPartThatAHandlerAnswersJoinsTheUpstreamPartsAndFailsAsOneOfThem() throws Exception {
+        backend.on("/a", json("{\"a\":1}"));
+        serve(Aggregator.builder()
+                .part("remote", Part.get(service, "/a"))
+                .part("local", Part.handler((request, context) -> java.util.concurrent.CompletableFuture.completedFuture(
+                        dev.portico.core.Response.json(200, "{\"path\":\"" + request.path() + "\",\"x\":\""
+                                + request.queryParam("x") + "\"}")), "/local?x=1"))
+                .part("broken", Part.handler((request, context) -> java.util.concurrent.CompletableFuture.failedFuture(
+                        dev.portico.core.GatewayException.badGateway("no")), "/broken").optional())
+                .build());
+
+        HttpResponse<String> response = get("/agg/1");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Gateway-Partial")).hasValue("true");
+        assertThat(body(response)).isEqualTo(JsonParser.parseString(
+                "{\"remote\":{\"a\":1},\"local\":{\"path\":\"/local\",\"x\":\"1\"},\"broken\":null}"));
+    }
+
+    @Test
     void threePartsOf200MsAnswerInAbout200MsNot600() throws Exception {
         backend.on("/a", json("{\"a\":1}").after(MS_200)).on("/b", json("{\"b\":2}").after(MS_200))
                 .on("/c", json("[3]").after(MS_200));

@@ -1,5 +1,6 @@
 package dev.portico.core.aggregate;
 
+import dev.portico.core.Handler;
 import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.http.Paths;
 import dev.portico.core.internal.json.JsonPath;
@@ -36,6 +37,7 @@ public final class Part {
     public static final long DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
 
     private final Upstream upstream;
+    private final Handler handler;
     private final String method;
     private final Template path;
     private final String literalQuery;
@@ -55,6 +57,7 @@ public final class Part {
 
     private Part(Builder b) {
         this.upstream = b.upstream;
+        this.handler = b.handler;
         this.method = b.method;
         this.path = b.path;
         this.literalQuery = b.literalQuery;
@@ -86,17 +89,37 @@ public final class Part {
 
     /** Returns a builder of a {@code GET} of this path template on this upstream. */
     public static Builder get(Upstream upstream, String path) {
-        return new Builder("GET", upstream, path);
+        return new Builder("GET", Objects.requireNonNull(upstream, "upstream"), null, path);
+    }
+
+    /**
+     * Returns a builder of a {@code GET} of this path template that a local handler answers instead of an upstream
+     * (such as a gRPC method's transcoder): the handler gets the part's request, forwarded headers included, and
+     * the aggregation's context, and must not block.
+     */
+    public static Builder handler(Handler handler, String path) {
+        return new Builder("GET", null, Objects.requireNonNull(handler, "handler"), path);
     }
 
     /** Returns a builder of a call with this method, without a body, of this path template on this upstream. */
     public static Builder request(String method, Upstream upstream, String path) {
-        return new Builder(Paths.method(Objects.requireNonNull(method, "method")), upstream, path);
+        return new Builder(Paths.method(Objects.requireNonNull(method, "method")),
+                Objects.requireNonNull(upstream, "upstream"), null, path);
     }
 
-    /** Returns the upstream called. */
+    /** Returns the upstream called, or {@code null} for a part that a {@link #handler() handler} answers. */
     public Upstream upstream() {
         return upstream;
+    }
+
+    /** Returns the local handler that answers this part, or {@code null} for a part that calls an upstream. */
+    public Handler handler() {
+        return handler;
+    }
+
+    /** Returns what answers this part, for messages: the upstream's name, or {@code "handler"}. */
+    String target() {
+        return upstream != null ? upstream.name() : "handler";
     }
 
     /** Returns the method. */
@@ -172,7 +195,7 @@ public final class Part {
 
     @Override
     public String toString() {
-        return "Part{" + method + ' ' + upstream.name() + ' ' + path + (optional ? " optional" : "") + '}';
+        return "Part{" + method + ' ' + target() + ' ' + path + (optional ? " optional" : "") + '}';
     }
 
     /** A builder of {@link Part}. */
@@ -180,6 +203,7 @@ public final class Part {
 
         private final String method;
         private final Upstream upstream;
+        private final Handler handler;
         private final Template path;
         private final String literalQuery;
         private final Map<String, Template> query = new LinkedHashMap<>();
@@ -194,9 +218,10 @@ public final class Part {
         private String key;
         private boolean atRoot;
 
-        private Builder(String method, Upstream upstream, String path) {
+        private Builder(String method, Upstream upstream, Handler handler, String path) {
             this.method = method;
-            this.upstream = Objects.requireNonNull(upstream, "upstream");
+            this.upstream = upstream;
+            this.handler = handler;
             Objects.requireNonNull(path, "path");
             if (!path.startsWith("/")) {
                 throw new IllegalArgumentException("path: " + path + " (expected: starts with '/')");

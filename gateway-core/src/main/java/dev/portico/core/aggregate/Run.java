@@ -140,7 +140,8 @@ final class Run {
             int item = i;
             CompletableFuture<Response> call;
             try {
-                call = context.send(slot.part.upstream(), calls.get(i), slot.part.sendOptions()).toCompletableFuture();
+                call = (slot.part.handler() != null ? slot.part.handler().handle(calls.get(i), context)
+                        : context.send(slot.part.upstream(), calls.get(i), slot.part.sendOptions())).toCompletableFuture();
             } catch (RuntimeException e) {
                 call = CompletableFuture.failedFuture(e);
             }
@@ -255,7 +256,7 @@ final class Run {
     }
 
     private void answered(Slot slot, int item, Response response, Throwable failure) {
-        String upstream = slot.part.upstream().name();
+        String upstream = slot.part.target();
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             if (cause instanceof CancellationException) {

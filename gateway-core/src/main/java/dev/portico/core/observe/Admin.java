@@ -130,7 +130,7 @@ public final class Admin {
                 } else if (route.handler() instanceof Aggregator aggregator) {
                     List<String> parts = new ArrayList<>();
                     for (Part part : aggregator.parts().values()) {
-                        parts.add(part.upstream().name());
+                        parts.add(part.upstream() != null ? part.upstream().name() : "handler");
                     }
                     entry.put("aggregates", parts);
                 }

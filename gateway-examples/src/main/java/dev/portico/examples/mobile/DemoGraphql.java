@@ -1,6 +1,7 @@
 package dev.portico.examples.mobile;
 
 import dev.portico.core.Filter;
+import dev.portico.core.Handler;
 import dev.portico.core.Route;
 import dev.portico.core.auth.Principal;
 import dev.portico.core.upstream.Upstream;
@@ -34,22 +35,6 @@ final class DemoGraphql {
     /** The deepest field nesting a query may have. */
     static final int MAX_DEPTH = 8;
 
-    /**
-     * Where the facade reads the caller's orders, as the JSON array {@code GET /api/orders} answers: kept behind this
-     * interface so it can follow the orders route wherever it goes (REST today, a transcoded gRPC call tomorrow).
-     */
-    @FunctionalInterface
-    interface OrderSource {
-
-        /** Returns the caller's orders (the caller's identity headers travel with {@code calls}). */
-        CompletionStage<Object> callersOrders(Calls calls);
-
-        /** Returns the source that GETs {@code /orders} from the REST order service, which reads {@code X-User-Id}. */
-        static OrderSource rest(Upstream orders) {
-            return calls -> calls.get(orders, "/orders");
-        }
-    }
-
     private DemoGraphql() {
     }
 
@@ -57,13 +42,13 @@ final class DemoGraphql {
      * Returns the {@code /graphql} route: {@code caller} authenticates (401 without a valid token) and sets
      * {@code X-User-Id}, which every upstream call carries; each call has the route's {@code timeout}.
      */
-    static Route.Builder route(Filter caller, Upstream users, Upstream products, OrderSource orders, Duration timeout) {
+    static Route.Builder route(Filter caller, Upstream users, Upstream products, Handler listOrders, Duration timeout) {
         return Route.any("/graphql").methods("GET", "POST").id("graphql").filter(caller).timeout(timeout)
-                .handler(endpoint(users, products, orders));
+                .handler(endpoint(users, products, listOrders));
     }
 
-    static GraphqlEndpoint endpoint(Upstream users, Upstream products, OrderSource orders) {
-        Objects.requireNonNull(orders, "orders");
+    static GraphqlEndpoint endpoint(Upstream users, Upstream products, Handler listOrders) {
+        Objects.requireNonNull(listOrders, "listOrders");
         return GraphqlEndpoint.builder(SDL)
                 .field("Query", "me", Resolve.get(users, "/users/{sub}"))
                 .field("Query", "orders", (env, calls) -> callersOrders(env.getDataLoader("orders"), calls))
@@ -82,11 +67,20 @@ final class DemoGraphql {
                 .field("Order", "product", Resolve.load("products", "source.productId"))
                 .loader("users", Loaders.each(users, "/users/{key}"))
                 .loader("products", Loaders.each(products, "/products/{key}"))
-                .loader("orders", (subjects, calls) -> orders.callersOrders(calls)
+                .loader("orders", (subjects, calls) -> callersOrders(listOrders, calls)
                         .thenApply(list -> Map.of(calls.principal().subject(), list)))
                 .maxDepth(MAX_DEPTH)
                 .introspection(false)
                 .build();
+    }
+
+    /**
+     * Returns the caller's orders as the JSON array {@code GET /api/orders} answers, from the order service's
+     * transcoded {@code ListOrders} (the caller's {@code X-User-Id} travels as metadata).
+     */
+    private static CompletionStage<Object> callersOrders(Handler listOrders, Calls calls) {
+        return listOrders.handle(calls.request("GET", "/orders").build(), calls.context())
+                .thenCompose(response -> calls.json("orders", response));
     }
 
     /** Returns the caller's orders through the request's loader, so that a query reads them once. */

@@ -21,30 +21,36 @@ public final class MobileDemo implements AutoCloseable {
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
     private final List<DemoServer> services;
+    private final OrderServer orders;
     private final PorticoServer gateway;
 
-    private MobileDemo(List<DemoServer> services, PorticoServer gateway) {
+    private MobileDemo(List<DemoServer> services, OrderServer orders, PorticoServer gateway) {
         this.services = services;
+        this.orders = orders;
         this.gateway = gateway;
     }
 
     /** Starts the services and the gateway with these settings. */
     public static MobileDemo start(DemoConfig config) {
-        List<DemoServer> services = new ArrayList<>(3);
+        List<DemoServer> services = new ArrayList<>(2);
+        OrderServer orders = null;
         try {
             Catalog catalog = Catalog.demo();
             DemoServer users = start(services, "user", UserService.demo(), config);
             DemoServer products = start(services, "product", new ProductService(catalog), config);
-            DemoServer orders = start(services, "order", new OrderService(catalog, OrderBook.demo(catalog)), config);
-            MobileGateway.Services urls = new MobileGateway.Services(users.url(), products.url(), orders.url());
+            orders = OrderServer.start(new OrderService(catalog, OrderBook.demo(catalog)), config);
+            MobileGateway.Services urls = new MobileGateway.Services(users.url(), products.url(), orders.target());
             PorticoServer gateway = PorticoServer.builder(MobileGateway.build(config, urls))
                     .host("0.0.0.0")
                     .port(config.gatewayPort())
                     .drainTimeout(DRAIN_TIMEOUT)
                     .start();
-            return new MobileDemo(List.copyOf(services), gateway);
+            return new MobileDemo(List.copyOf(services), orders, gateway);
         } catch (RuntimeException e) {
             services.forEach(DemoServer::close);
+            if (orders != null) {
+                orders.close();
+            }
             throw e;
         }
     }
@@ -70,5 +76,6 @@ public final class MobileDemo implements AutoCloseable {
     public void close() {
         gateway.close();
         services.forEach(DemoServer::close);
+        orders.close();
     }
 }

@@ -18,6 +18,8 @@ import dev.portico.core.resilience.UpstreamErrors;
 import dev.portico.core.transform.JsonTransform;
 import dev.portico.core.upstream.Upstream;
 import dev.portico.core.version.Deprecation;
+import dev.portico.examples.mobile.orders.OrdersProto;
+import dev.portico.grpc.GrpcTranscoder;
 import dev.portico.redis.RedisRateLimiter;
 
 import java.net.URI;
@@ -32,15 +34,18 @@ public final class MobileGateway {
 
     private static final long MAX_BODY_SIZE = 1024 * 1024;
 
+    private static final String LIST_ORDERS = "portico.demo.orders.v1.Orders/ListOrders";
+    private static final String CREATE_ORDER = "portico.demo.orders.v1.Orders/CreateOrder";
+
     private static final Handler HEALTH =
             (request, context) -> CompletableFuture.completedFuture(Response.json(200, "{\"status\":\"UP\"}"));
 
     /**
-     * The base URLs of the three services, such as {@code http://127.0.0.1:40123}.
+     * Where the three services are.
      *
-     * @param users    the user service
-     * @param products the product service
-     * @param orders   the order service
+     * @param users    the user service's base URL, such as {@code http://127.0.0.1:40123}
+     * @param products the product service's base URL
+     * @param orders   the order service's gRPC target, such as {@code dns:///127.0.0.1:40125}
      */
     public record Services(String users, String products, String orders) {
 
@@ -66,7 +71,6 @@ public final class MobileGateway {
         RateLimiter limiter = limiter(config);
         Upstream users = service("user-service", services.users());
         Upstream products = service("product-service", services.products());
-        Upstream orders = service("order-service", services.orders());
         Duration timeout = config.routeTimeout();
         JwtAuth caller = demoTokens(config).build();
         // the public routes read a token when there is one, so that its requests count against the user's budget
@@ -84,9 +88,14 @@ public final class MobileGateway {
                 .build();
         DemoTelemetry telemetry = DemoTelemetry.create(config);
         Gateway.Builder gateway = Gateway.builder().telemetry(telemetry.telemetry()).resource(telemetry);
+        GrpcTranscoder orders = orders(services.orders(), telemetry);
+        gateway.resource(orders);
+        Handler listOrders = orders.method(LIST_ORDERS).responseBody("orders").build(); // the caller's, as a list
         if (limiter instanceof AutoCloseable redis) {
             gateway.resource(redis);
         }
+        // GET and POST /api/orders, transcoded to the order service's gRPC methods by their google.api.http rules
+        orders.routes().forEach(route -> gateway.route(route.filter(caller).filter(limit).timeout(timeout)));
         return gateway
                 .edgeFilter(cors)
                 .maxBodySize(MAX_BODY_SIZE)
@@ -105,11 +114,8 @@ public final class MobileGateway {
                 .route(Route.get("/api/users/me").id("me")
                         .filter(caller).filter(limit).filter(Filters.stripPrefix(1))
                         .timeout(timeout).upstreamErrors(UpstreamErrors.REPLACE).to(users))
-                .route(Route.any("/api/orders").methods("GET", "POST").id("orders")
-                        .filter(caller).filter(limit).filter(Filters.stripPrefix(1))
-                        .timeout(timeout).upstreamErrors(UpstreamErrors.REPLACE).to(orders))
-                .route(dashboard(caller, users, orders, products, timeout).filter(limit))
-                .route(DemoGraphql.route(caller, users, products, DemoGraphql.OrderSource.rest(orders), timeout).filter(limit))
+                .route(dashboard(caller, users, listOrders, products, timeout).filter(limit))
+                .route(DemoGraphql.route(caller, users, products, listOrders, timeout).filter(limit))
                 .route(Route.get("/health").id("health").handler(HEALTH))
                 .route(Route.get("/metrics").id("metrics").handler(telemetry.metrics()))
                 .build();
@@ -122,6 +128,23 @@ public final class MobileGateway {
     private static Upstream service(String name, String url) {
         return Upstream.builder(name).instance(url)
                 .circuitBreaker(CircuitBreaker.builder().failureRate(0.5).window(20, 10).openFor(Duration.ofSeconds(10)).build())
+                .build();
+    }
+
+    /**
+     * Returns the transcoder to the order service: the caller's {@code X-User-Id} goes as metadata and the service's
+     * {@code x-trace-id} comes back as a header; a body's fields other than {@code productId} and {@code quantity} are
+     * ignored, as are query parameters, as the REST service did; a create answers 201.
+     */
+    private static GrpcTranscoder orders(String target, DemoTelemetry telemetry) {
+        return GrpcTranscoder.builder(target)
+                .descriptors(OrdersProto.getDescriptor())
+                .forwardHeaders("X-User-Id")
+                .responseHeaders("X-Trace-Id")
+                .telemetry(telemetry.telemetry())
+                .ignoreUnknownFields()
+                .ignoreUnknownQueryParameters()
+                .status(CREATE_ORDER, 201)
                 .build();
     }
 
@@ -150,10 +173,11 @@ public final class MobileGateway {
      * {@code GET /api/dashboard}: the caller's user, orders and the recommended products, fetched in parallel within
      * one route timeout; a part that fails is {@code null} and marks the answer {@code X-Gateway-Partial: true}.
      */
-    private static Route.Builder dashboard(JwtAuth caller, Upstream users, Upstream orders, Upstream products, Duration timeout) {
+    private static Route.Builder dashboard(JwtAuth caller, Upstream users, Handler listOrders, Upstream products,
+                                           Duration timeout) {
         return Route.get("/api/dashboard").id("dashboard").filter(caller).timeout(timeout).handler(Aggregator.builder()
                 .part("user", Part.get(users, "/users/{sub}").optional())
-                .part("orders", Part.get(orders, "/orders").optional())             // X-User-Id is forwarded
+                .part("orders", Part.handler(listOrders, "/orders").optional())    // X-User-Id is forwarded
                 .part("recommendations", Part.get(products, "/products").optional())
                 .build());
     }

@@ -1,10 +1,23 @@
 package dev.portico.examples.mobile;
 
+import com.google.protobuf.Value;
+import dev.portico.examples.mobile.orders.CreateOrderRequest;
+import dev.portico.examples.mobile.orders.ListOrdersRequest;
+import dev.portico.examples.mobile.orders.ListOrdersResponse;
+import dev.portico.examples.mobile.orders.OrdersGrpc;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+
+
 /**
- * The order service: {@code GET /orders} lists the orders of the user named by {@code X-User-Id} and
- * {@code POST /orders} places one for that user; the body's own user fields are ignored.
+ * The order service, in gRPC: {@code ListOrders} lists the orders of the caller that {@link OrderServer} read from
+ * the {@code x-user-id} metadata, and {@code CreateOrder} places one for that caller after checking the input as
+ * strictly as the REST service did (a string {@code productId} of the catalog, an integer {@code quantity} from 1 to
+ * {@value #MAX_QUANTITY}), answering INVALID_ARGUMENT with the reason otherwise.
  */
-final class OrderService implements ServiceHandler {
+final class OrderService extends OrdersGrpc.OrdersImplBase {
+
+    static final int MAX_QUANTITY = 1000;
 
     private final Catalog catalog;
     private final OrderBook orders;
@@ -15,30 +28,68 @@ final class OrderService implements ServiceHandler {
     }
 
     @Override
-    public Reply handle(Call call) {
-        if (!call.path().equals("/orders")) {
-            return Reply.notFound("no resource at " + call.path());
+    public void listOrders(ListOrdersRequest request, StreamObserver<ListOrdersResponse> replies) {
+        ListOrdersResponse.Builder list = ListOrdersResponse.newBuilder();
+        for (Order order : orders.of(OrderServer.caller())) {
+            list.addOrders(message(order));
         }
-        if (!call.isRead() && !call.method().equals("POST")) {
-            return Reply.methodNotAllowed(call.method(), "GET, HEAD, POST");
-        }
-        if (call.userId() == null) {
-            return Reply.badRequest("the X-User-Id header is required");
-        }
-        return call.isRead() ? Reply.ok(orders.of(call.userId())) : place(call);
+        replies.onNext(list.build());
+        replies.onCompleted();
     }
 
-    private Reply place(Call call) {
-        OrderInput input;
+    @Override
+    public void createOrder(CreateOrderRequest request, StreamObserver<dev.portico.examples.mobile.orders.Order> replies) {
+        String productId;
+        int quantity;
         try {
-            input = OrderInput.parse(call.body());
-        } catch (OrderInput.Invalid e) {
-            return Reply.badRequest(e.getMessage());
+            productId = productId(request.getProductId());
+            quantity = quantity(request.getQuantity());
+        } catch (IllegalArgumentException e) {
+            replies.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
         }
-        Product product = catalog.find(input.productId());
+        Product product = catalog.find(productId);
         if (product == null) {
-            return Reply.badRequest("productId " + input.productId() + " is not a product");
+            replies.onError(Status.INVALID_ARGUMENT.withDescription("productId " + productId + " is not a product")
+                    .asRuntimeException());
+            return;
         }
-        return Reply.created(orders.place(call.userId(), product, input.quantity()));
+        replies.onNext(message(orders.place(OrderServer.caller(), product, quantity)));
+        replies.onCompleted();
+    }
+
+    private static String productId(Value value) {
+        if (value.getKindCase() == Value.KindCase.KIND_NOT_SET || value.getKindCase() == Value.KindCase.NULL_VALUE) {
+            throw new IllegalArgumentException("productId is required");
+        }
+        if (value.getKindCase() != Value.KindCase.STRING_VALUE) {
+            throw new IllegalArgumentException("productId must be a string");
+        }
+        return value.getStringValue();
+    }
+
+    private static int quantity(Value value) {
+        if (value.getKindCase() == Value.KindCase.KIND_NOT_SET || value.getKindCase() == Value.KindCase.NULL_VALUE) {
+            throw new IllegalArgumentException("quantity is required");
+        }
+        double number = value.getNumberValue();
+        if (value.getKindCase() != Value.KindCase.NUMBER_VALUE || Double.isInfinite(number) || number != Math.rint(number)) {
+            throw new IllegalArgumentException("quantity must be an integer");
+        }
+        if (number < 1 || number > MAX_QUANTITY) {
+            throw new IllegalArgumentException("quantity must be from 1 to " + MAX_QUANTITY);
+        }
+        return (int) number;
+    }
+
+    private static dev.portico.examples.mobile.orders.Order message(Order order) {
+        return dev.portico.examples.mobile.orders.Order.newBuilder()
+                .setId(order.id())
+                .setUserId(order.userId())
+                .setProductId(order.productId())
+                .setQuantity(order.quantity())
+                .setTotalCents(Math.toIntExact(order.totalCents()))
+                .setCreatedAt(order.createdAt())
+                .build();
     }
 }

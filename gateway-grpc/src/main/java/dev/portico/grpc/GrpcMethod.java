@@ -1,0 +1,312 @@
+package dev.portico.grpc;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.DynamicMessage;
+import dev.portico.core.Context;
+import dev.portico.core.GatewayException;
+import dev.portico.core.Handler;
+import dev.portico.core.Request;
+import dev.portico.core.Response;
+import dev.portico.core.Route;
+import dev.portico.grpc.internal.DynamicMarshaller;
+import dev.portico.grpc.internal.FieldPath;
+import dev.portico.grpc.internal.QueryString;
+import dev.portico.grpc.internal.StreamingCall;
+import dev.portico.grpc.internal.UnaryCall;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+/**
+ * A route's target that calls one gRPC method of its {@link GrpcTranscoder}'s upstream: the JSON body, the query
+ * parameters and the path captures fill the request message (in that order, so a path capture always wins), a
+ * request that does not fit the message gets 400 before any call, and the reply becomes JSON; it completes its stage
+ * from the call's callbacks, never blocking.
+ *
+ * <pre>{@code
+ * Route.post("/v1/shelves/{shelf}/items").handler(shop.method("shop.Shop/CreateItem").body("item").status(201).build())
+ * }</pre>
+ */
+public final class GrpcMethod implements Handler {
+
+    private static final int MAX_CACHED_PATHS = 256;
+    private static final Optional<FieldPath> NO_FIELD = Optional.empty();
+
+    private final GrpcTranscoder transcoder;
+    private final io.grpc.MethodDescriptor<DynamicMessage, DynamicMessage> method;
+    private final Descriptor input;
+    private final boolean hasBody;
+    private final FieldDescriptor bodyField;
+    private final FieldDescriptor responseField;
+    private final int status;
+    private final boolean streaming;
+    private final StreamFormat format;
+    private final boolean negotiate;
+    private final Function<DynamicMessage, String> printer;
+    private final Map<String, Optional<FieldPath>> paths = new ConcurrentHashMap<>();
+
+    private GrpcMethod(Builder b) {
+        this.transcoder = b.transcoder;
+        this.input = b.method.getInputType();
+        this.streaming = b.method.isServerStreaming();
+        this.method = io.grpc.MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
+                .setType(streaming ? io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING
+                        : io.grpc.MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(
+                        b.method.getService().getFullName(), b.method.getName()))
+                .setRequestMarshaller(new DynamicMarshaller(input))
+                .setResponseMarshaller(new DynamicMarshaller(b.method.getOutputType()))
+                .build();
+        this.hasBody = b.body != null;
+        this.bodyField = b.body == null || b.body.equals("*") ? null : topLevel(input, b.body, "body");
+        this.responseField = b.responseBody == null ? null
+                : topLevel(b.method.getOutputType(), b.responseBody, "responseBody");
+        this.status = b.status;
+        this.format = b.format;
+        this.negotiate = b.negotiate;
+        for (Map.Entry<String, String> capture : b.captures.entrySet()) {
+            FieldPath path = FieldPath.resolve(input, capture.getValue());
+            if (path == null) {
+                throw new IllegalArgumentException("capture {" + capture.getKey() + "}: " + capture.getValue()
+                        + " is not a field of " + input.getFullName());
+            }
+            paths.put(capture.getKey(), Optional.of(path));
+        }
+        FieldDescriptor response = responseField;
+        this.printer = response == null ? transcoder.json()::print : message -> transcoder.json().print(message, response);
+    }
+
+    private static FieldDescriptor topLevel(Descriptor type, String name, String what) {
+        FieldDescriptor field = type.findFieldByName(name);
+        if (field == null) {
+            throw new IllegalArgumentException(what + ": " + name + " (expected: a field of " + type.getFullName()
+                    + ", or \"*\" for the body)");
+        }
+        return field;
+    }
+
+    /** Returns the full name of the gRPC method, {@code package.Service/Method}. */
+    public String fullMethodName() {
+        return method.getFullMethodName();
+    }
+
+    /** Returns whether the method streams its replies. */
+    public boolean isServerStreaming() {
+        return streaming;
+    }
+
+    /** Calls the method for this request; see the class's contract. */
+    @Override
+    public CompletionStage<Response> handle(Request request, Context context) {
+        long start = System.nanoTime();
+        if (!hasBody) {
+            request.body().discard();
+            return call(request, context, null, start);
+        }
+        Route route = context.route();
+        long max = route != null && route.maxBodySize() >= 0 ? route.maxBodySize() : transcoder.maxBodySize();
+        return request.body().bytes(max)
+                .thenCompose(bytes -> call(request, context, new String(bytes, StandardCharsets.UTF_8), start));
+    }
+
+    private CompletionStage<Response> call(Request request, Context context, String body, long start) {
+        DynamicMessage message;
+        try {
+            message = bind(request, context, body);
+        } catch (GatewayException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Route route = context.route();
+        Duration timeout = route != null && route.timeout() != null ? route.timeout() : transcoder.deadline();
+        long remaining = timeout.toNanos() - (System.nanoTime() - start);
+        if (remaining <= 0) {
+            return CompletableFuture.failedFuture(GatewayException.gatewayTimeout("the route's deadline passed"));
+        }
+        ClientCall<DynamicMessage, DynamicMessage> call = transcoder.channel()
+                .newCall(method, CallOptions.DEFAULT.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS));
+        Metadata metadata = transcoder.metadata().requestMetadata(request, context);
+        CompletableFuture<Response> response;
+        BooleanSupplier closed;
+        if (streaming) {
+            StreamFormat chosen = negotiate ? negotiate(request.header("Accept")) : format;
+            StreamingCall listener = new StreamingCall(status, chosen, printer, transcoder.metadata());
+            listener.bind(call);
+            response = listener.response();
+            closed = listener::isClosed;
+            call.start(listener, metadata);
+        } else {
+            UnaryCall listener = new UnaryCall(status, printer, transcoder.metadata());
+            response = listener.response();
+            closed = listener::isClosed;
+            call.start(listener, metadata);
+        }
+        call.request(1);
+        call.sendMessage(message);
+        call.halfClose();
+        context.onComplete(completion -> {
+            if (!closed.getAsBoolean()) { // the client went away first
+                call.cancel("the request is over", null);
+            }
+        });
+        response.whenComplete((answer, failure) -> {
+            if (failure instanceof CancellationException) {
+                call.cancel("the gateway cancelled the request", null);
+            }
+        });
+        return response;
+    }
+
+    private StreamFormat negotiate(String accept) {
+        if (accept != null) {
+            if (accept.contains("text/event-stream")) {
+                return StreamFormat.SSE;
+            }
+            if (accept.contains("application/x-ndjson")) {
+                return StreamFormat.NDJSON;
+            }
+        }
+        return format;
+    }
+
+    private DynamicMessage bind(Request request, Context context, String body) {
+        DynamicMessage.Builder message = DynamicMessage.newBuilder(input);
+        if (body != null) {
+            transcoder.json().merge(body, message, bodyField);
+        }
+        String rawQuery = request.rawQuery();
+        if (rawQuery != null && !rawQuery.isEmpty()) {
+            Map<String, List<String>> query;
+            try {
+                query = QueryString.parse(rawQuery);
+            } catch (IllegalArgumentException e) {
+                throw GatewayException.badRequest("the query string is malformed");
+            }
+            for (Map.Entry<String, List<String>> param : query.entrySet()) {
+                FieldPath path = hasBody && bodyField == null ? null : path(param.getKey());
+                if (path != null) {
+                    path.set(message, param.getValue());
+                } else if (!transcoder.ignoresUnknownQueryParameters()) {
+                    throw GatewayException.badRequest("unknown query parameter " + shorten(param.getKey())
+                            + " (no field of " + input.getFullName() + " takes it)");
+                }
+            }
+        }
+        for (Map.Entry<String, String> capture : context.pathParams().entrySet()) {
+            FieldPath path = path(capture.getKey());
+            if (path != null) {
+                path.set(message, List.of(capture.getValue()));
+            }
+        }
+        return message.build();
+    }
+
+    /** Returns the field a capture or query parameter of this name sets, with dashes as dots, or {@code null}. */
+    private FieldPath path(String name) {
+        Optional<FieldPath> known = paths.get(name);
+        if (known == null) {
+            FieldPath resolved;
+            try {
+                resolved = FieldPath.resolve(input, name.replace('-', '.'));
+            } catch (IllegalArgumentException e) {
+                throw GatewayException.badRequest(shorten(name) + " names a field that text cannot set");
+            }
+            known = resolved == null ? NO_FIELD : Optional.of(resolved);
+            if (paths.size() < MAX_CACHED_PATHS) {
+                paths.put(name, known);
+            }
+        }
+        return known.orElse(null);
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+    }
+
+    /** A builder of {@link GrpcMethod}; {@link #build()} checks the fields it names against the method's types. */
+    public static final class Builder {
+
+        private final GrpcTranscoder transcoder;
+        private final MethodDescriptor method;
+        private String body;
+        private String responseBody;
+        private int status = 200;
+        private StreamFormat format = StreamFormat.JSON_ARRAY;
+        private boolean negotiate = true;
+        private final Map<String, String> captures = new LinkedHashMap<>();
+
+        Builder(GrpcTranscoder transcoder, MethodDescriptor method) {
+            this.transcoder = transcoder;
+            this.method = method;
+            if (method.isClientStreaming()) {
+                throw new IllegalArgumentException("method " + method.getFullName()
+                        + ": client streaming (expected: a unary or server-streaming method)");
+            }
+        }
+
+        /**
+         * Sets where the JSON body goes: {@code "*"} for the whole request message, or the name of one top-level
+         * field; by default the body is not read (and the query parameters may set any field).
+         */
+        public Builder body(String field) {
+            this.body = Objects.requireNonNull(field, "field");
+            return this;
+        }
+
+        /** Answers only this top-level field of the reply (such as a list), instead of the whole reply. */
+        public Builder responseBody(String field) {
+            this.responseBody = Objects.requireNonNull(field, "field");
+            return this;
+        }
+
+        /** Sets the status of a successful answer (default 200), such as 201 for a create. */
+        public Builder status(int status) {
+            if (status < 200 || status > 299) {
+                throw new IllegalArgumentException("status: " + status + " (expected: 200-299)");
+            }
+            this.status = status;
+            return this;
+        }
+
+        /**
+         * Sets how a server-streaming method's replies are framed (default {@link StreamFormat#JSON_ARRAY}); unless
+         * {@code negotiate} is false, a request that accepts {@code text/event-stream} or
+         * {@code application/x-ndjson} gets that framing instead.
+         */
+        public Builder streamFormat(StreamFormat format, boolean negotiate) {
+            this.format = Objects.requireNonNull(format, "format");
+            this.negotiate = negotiate;
+            return this;
+        }
+
+        /**
+         * Makes the path capture {@code {name}} set this field path (such as {@code item.id}); by default a capture
+         * sets the field of its own name, with dashes read as dots ({@code {item-id}} sets {@code item.id}).
+         */
+        public Builder capture(String name, String fieldPath) {
+            captures.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(fieldPath, "fieldPath"));
+            return this;
+        }
+
+        /** Returns the handler. */
+        public GrpcMethod build() {
+            return new GrpcMethod(this);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.portico.grpc.internal;
+
+import dev.portico.core.GatewayException;
+import io.grpc.Status;
+
+/**
+ * The HTTP status and error code of each gRPC status: the standard mapping (google.rpc.Code), except that the
+ * codes meaning the upstream failed (CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS) answer 502 as any upstream failure
+ * of the gateway does.
+ */
+public final class StatusMapping {
+
+    private static final int MAX_MESSAGE = 1024;
+
+    private StatusMapping() {
+    }
+
+    /** Returns the HTTP status for this gRPC status code. */
+    public static int httpStatus(Status.Code code) {
+        return switch (code) {
+            case OK -> 200;
+            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+            case UNAUTHENTICATED -> 401;
+            case PERMISSION_DENIED -> 403;
+            case NOT_FOUND -> 404;
+            case ALREADY_EXISTS, ABORTED -> 409;
+            case RESOURCE_EXHAUSTED -> 429;
+            case UNIMPLEMENTED -> 501;
+            case UNAVAILABLE -> 503;
+            case DEADLINE_EXCEEDED -> 504;
+            case CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS -> 502;
+        };
+    }
+
+    /** Returns the gateway's error code for this gRPC status code. */
+    public static String error(Status.Code code) {
+        return switch (code) {
+            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> "bad_request";
+            case UNAUTHENTICATED -> "unauthorized";
+            case PERMISSION_DENIED -> "forbidden";
+            case NOT_FOUND -> "not_found";
+            case ALREADY_EXISTS, ABORTED -> "conflict";
+            case RESOURCE_EXHAUSTED -> "too_many_requests";
+            case UNIMPLEMENTED -> "not_implemented";
+            case UNAVAILABLE -> "service_unavailable";
+            case DEADLINE_EXCEEDED -> "gateway_timeout";
+            case OK, CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS -> "bad_gateway";
+        };
+    }
+
+    /** Returns the gateway error for a call that ended with this status: its HTTP status, code and description. */
+    public static GatewayException toException(Status status) {
+        Status.Code code = status.getCode();
+        return new GatewayException(httpStatus(code), error(code), message(status));
+    }
+
+    /**
+     * Returns the message a client sees for this status: the upstream's description for the codes a service chooses
+     * to tell its caller (4xx, UNIMPLEMENTED), bounded; a fixed sentence for the failures grpc-java may describe with
+     * transport details (addresses, timings) that must not reach the client.
+     */
+    public static String message(Status status) {
+        Status.Code code = status.getCode();
+        switch (code) {
+            case UNAVAILABLE:
+                return "the gRPC upstream is unavailable";
+            case DEADLINE_EXCEEDED:
+                return "the gRPC upstream did not answer in time";
+            case CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS:
+                return "the gRPC upstream failed (" + code + ")";
+            default:
+                break;
+        }
+        String description = status.getDescription();
+        if (description == null || description.isBlank()) {
+            return "upstream gRPC status " + code;
+        }
+        return description.length() <= MAX_MESSAGE ? description : description.substring(0, MAX_MESSAGE) + "...";
+    }
+}
