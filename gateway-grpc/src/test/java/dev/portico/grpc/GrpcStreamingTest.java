@@ -121,20 +121,37 @@ class GrpcStreamingTest {
 
     @Test
     void flushesEachServerSentEventAsItsMessageArrives() throws Exception {
-        HttpResponse<InputStream> response = http.client().send(http.request("GET", "/sse/s1?count=3&wait=true", null),
-                HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type")).hasValue("text/event-stream");
-        try (BufferedReader events = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-            String first = events.readLine();
+        assertEachLineArrivesWhenSent("/sse/s1?count=3&wait=true", "text/event-stream", "s1",
+                "data: {\"id\":\"1\",\"displayName\":\"item 1\",\"shelf\":\"s1\"}",
+                "data: {\"id\":\"2\",\"displayName\":\"item 2\",\"shelf\":\"s1\"}",
+                "data: {\"id\":\"3\",\"displayName\":\"item 3\",\"shelf\":\"s1\"}");
+    }
 
-            assertThat(first).isEqualTo("data: {\"id\":\"1\",\"displayName\":\"item 1\",\"shelf\":\"s1\"}");
-            assertThat(shop.lastSent.getCount()).as("the server has not sent its last message yet").isEqualTo(1);
-            shop.release.countDown();
-            assertThat(shop.lastSent.await(10, TimeUnit.SECONDS)).isTrue();
-            List<String> rest = events.lines().filter(line -> !line.isEmpty()).toList();
-            assertThat(rest).containsExactly("data: {\"id\":\"2\",\"displayName\":\"item 2\",\"shelf\":\"s1\"}",
-                    "data: {\"id\":\"3\",\"displayName\":\"item 3\",\"shelf\":\"s1\"}");
+    @Test
+    void flushesEachNdjsonLineAsItsMessageArrives() throws Exception {
+        assertEachLineArrivesWhenSent("/v1/shelves/s2/items?count=3&wait=true", "application/x-ndjson", "s2",
+                "{\"id\":\"1\",\"displayName\":\"item 1\",\"shelf\":\"s2\"}",
+                "{\"id\":\"2\",\"displayName\":\"item 2\",\"shelf\":\"s2\"}",
+                "{\"id\":\"3\",\"displayName\":\"item 3\",\"shelf\":\"s2\"}");
+    }
+
+    /**
+     * Reads the stream's first line while the server still holds its later messages, then releases them and reads
+     * the rest: the first line arrived because it was flushed when sent, not when the stream ended.
+     */
+    private static void assertEachLineArrivesWhenSent(String path, String mediaType, String shelf, String first,
+                                                      String... rest) throws Exception {
+        ShopServer.Gate gate = shop.gate(shelf);
+        HttpResponse<InputStream> response = http.client().send(
+                http.request("GET", path, null, "Accept", mediaType), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue(mediaType);
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            assertThat(lines.readLine()).isEqualTo(first);
+            assertThat(gate.lastSent().getCount()).as("the server has not sent its last message yet").isEqualTo(1);
+            gate.release().countDown();
+            assertThat(gate.lastSent().await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(lines.lines().filter(line -> !line.isEmpty()).toList()).containsExactly(rest);
         }
     }
 }

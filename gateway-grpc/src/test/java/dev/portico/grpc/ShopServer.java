@@ -29,6 +29,8 @@ import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,8 +46,7 @@ final class ShopServer implements AutoCloseable {
 
     final AtomicInteger calls = new AtomicInteger();
     final AtomicInteger connections = new AtomicInteger();
-    final CountDownLatch release = new CountDownLatch(1);
-    final CountDownLatch lastSent = new CountDownLatch(1);
+    private final Map<String, Gate> gates = new ConcurrentHashMap<>();
     final CountDownLatch hold = new CountDownLatch(1);
     final CountDownLatch cancelled = new CountDownLatch(1);
     private final Server server;
@@ -97,13 +98,25 @@ final class ShopServer implements AutoCloseable {
         return server.getPort();
     }
 
+    /** Returns the gate of the {@code wait} streams on this shelf. */
+    Gate gate(String shelf) {
+        return gates.computeIfAbsent(shelf, name -> new Gate(new CountDownLatch(1), new CountDownLatch(1)));
+    }
+
+    /**
+     * What a {@code ListItems} with {@code wait} on one shelf waits for: it sends its first message, waits for
+     * {@code release} before the others, and counts down {@code lastSent} once it has sent its last.
+     */
+    record Gate(CountDownLatch release, CountDownLatch lastSent) {
+    }
+
     String target() {
         return "dns:///127.0.0.1:" + port();
     }
 
     @Override
     public void close() {
-        release.countDown();
+        gates.values().forEach(gate -> gate.release().countDown());
         hold.countDown();
         server.shutdownNow();
         try {
@@ -170,7 +183,7 @@ final class ShopServer implements AutoCloseable {
             for (int i = 1; i <= request.getCount(); i++) {
                 if (i == 2 && request.getWait()) {
                     try {
-                        if (!release.await(20, TimeUnit.SECONDS)) {
+                        if (!gate(request.getShelf()).release().await(20, TimeUnit.SECONDS)) {
                             replies.onError(Status.ABORTED.withDescription("never released").asRuntimeException());
                             return;
                         }
@@ -182,7 +195,7 @@ final class ShopServer implements AutoCloseable {
                 replies.onNext(Item.newBuilder().setId(i).setShelf(request.getShelf()).setDisplayName("item " + i).build());
             }
             if (request.getWait()) {
-                lastSent.countDown();
+                gate(request.getShelf()).lastSent().countDown();
             }
             if (request.getShelf().equals("broken")) {
                 replies.onError(Status.DATA_LOSS.withDescription("the shelf broke").asRuntimeException());
