@@ -37,11 +37,14 @@ final class VerifiedTokens {
         return entry.principal;
     }
 
-    /** Remembers a verified token until its expiry ({@code expEpochSeconds}, or none when negative), at most a minute. */
-    void put(String token, Principal principal, long now, long expEpochSeconds) {
+    /**
+     * Remembers a verified token until its expiry ({@code expEpochSeconds}, or none when negative), at most a minute;
+     * {@code now} is a nanosecond reading, {@code nowMillis} the wall clock at the same time.
+     */
+    void put(String token, Principal principal, long now, long nowMillis, long expEpochSeconds) {
         long ttl = MAX_AGE_NANOS;
         if (expEpochSeconds >= 0) {
-            ttl = Math.min(ttl, TimeUnit.MILLISECONDS.toNanos(expEpochSeconds * 1000 - System.currentTimeMillis()));
+            ttl = Math.min(ttl, TimeUnit.MILLISECONDS.toNanos(expEpochSeconds * 1000 - nowMillis));
         }
         if (ttl <= 0) {
             return;
