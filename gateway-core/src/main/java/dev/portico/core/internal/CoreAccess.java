@@ -12,6 +12,7 @@ import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.Upstream;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -109,6 +110,12 @@ public final class CoreAccess {
 
         /** Counts one retry in flight less. */
         void endRetry(Upstream upstream);
+
+        /**
+         * Replaces an upstream's instances, as its discovery would: a test harness points a gateway's upstreams at its
+         * stub servers this way, and back when it is done.
+         */
+        void instances(Upstream upstream, List<Endpoint> endpoints);
     }
 
     /** Registers {@link Upstream}'s access; called once, by {@link Upstream} as it initializes. */

@@ -70,6 +70,11 @@ public final class Upstream {
             public void endRetry(Upstream upstream) {
                 upstream.retrying.decrementAndGet();
             }
+
+            @Override
+            public void instances(Upstream upstream, List<Endpoint> endpoints) {
+                upstream.instances.update(endpoints);
+            }
         });
     }
 
