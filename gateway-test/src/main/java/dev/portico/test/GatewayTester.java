@@ -3,6 +3,7 @@ package dev.portico.test;
 import dev.portico.core.Gateway;
 import dev.portico.core.Request;
 
+import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +102,14 @@ public final class GatewayTester implements AutoCloseable {
         return mode.clock();
     }
 
+    /**
+     * Returns a started tester's base URI ({@code http://127.0.0.1:port}), for clients of the test's own (a streaming
+     * or WebSocket client); one in memory has none ({@link IllegalStateException}).
+     */
+    public URI uri() {
+        return mode.uri();
+    }
+
     /** Returns the gateway under test. */
     public Gateway gateway() {
         return gateway;
@@ -150,6 +159,8 @@ public final class GatewayTester implements AutoCloseable {
         String stalled();
 
         TestClock clock();
+
+        URI uri();
 
         @Override
         void close();

@@ -10,6 +10,7 @@ import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.Requests;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -87,6 +88,11 @@ final class InMemory implements GatewayTester.Mode {
     @Override
     public TestClock clock() {
         return clock;
+    }
+
+    @Override
+    public URI uri() {
+        throw new IllegalStateException("a tester in memory has no address: start one (GatewayTester.started)");
     }
 
     @Override

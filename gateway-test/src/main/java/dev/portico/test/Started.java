@@ -65,7 +65,7 @@ final class Started implements GatewayTester.Mode {
         if (sent.peer() != null) {
             throw new IllegalStateException("a started tester's peer is its real socket; from(ip) works in memory only");
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + sent.target()))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uri() + sent.target()))
                 .method(sent.method(), sent.bodyBytes().length == 0 ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(sent.bodyBytes()));
         sent.headers().forEach((name, value) -> {
@@ -98,6 +98,11 @@ final class Started implements GatewayTester.Mode {
     @Override
     public TestClock clock() {
         throw new IllegalStateException("a started tester runs on the system's time: move time in memory (GatewayTester.of)");
+    }
+
+    @Override
+    public URI uri() {
+        return URI.create("http://127.0.0.1:" + server.port());
     }
 
     @Override
