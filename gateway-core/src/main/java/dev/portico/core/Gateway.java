@@ -6,6 +6,7 @@ import dev.portico.core.auth.IdentityHeaders;
 import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.ConcurrencyLimit;
 import dev.portico.core.internal.CoreAccess;
+import dev.portico.core.internal.http.HeadLimits;
 import dev.portico.core.internal.http.Paths;
 import dev.portico.core.internal.http.ProxyHeaders;
 import dev.portico.core.internal.http.TrustedProxies;
@@ -198,10 +199,20 @@ public final class Gateway implements AutoCloseable {
         return refuse(request, peer, local, client, refusal, time);
     }
 
-    /** Runs a request refused before routing through the edge filters; a {@code null} refusal runs it normally. */
+    /**
+     * Runs a request refused before routing through the edge filters; a {@code null} refusal runs it normally, unless
+     * its head is over the limits (414, 431).
+     */
     private GatewayExchange refuse(Request request, InetSocketAddress peer, InetSocketAddress local,
                                    UpstreamClient client, GatewayException refusal, TimeSource time) {
         Pipeline exchange = new Pipeline(this, router, trustedProxies, peer, local, client, time);
+        GatewayException head = HeadLimits.refusal(this, request);
+        if (head != null) {
+            if (head.status() == 431) { // the filters see no part of an oversized head
+                request = request.toBuilder().headers(Headers.empty()).body(Body.empty()).build();
+            }
+            refusal = refusal != null ? refusal : head;
+        }
         try {
             request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);
             request = ProxyHeaders.stripIdentity(request, identityHeaders);
