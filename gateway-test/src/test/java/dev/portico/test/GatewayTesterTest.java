@@ -11,7 +11,9 @@ import dev.portico.core.aggregate.Part;
 import dev.portico.core.auth.JwtAuth;
 import dev.portico.core.filter.Filters;
 import dev.portico.core.ratelimit.RateLimit;
+import dev.portico.core.resilience.CircuitBreaker;
 import dev.portico.core.resilience.RetryPolicy;
+import dev.portico.core.upstream.OutlierDetection;
 import dev.portico.core.upstream.Upstream;
 import org.junit.jupiter.api.Test;
 
@@ -238,6 +240,42 @@ class GatewayTesterTest {
         assertThat(response.json().getAsJsonObject().get("recommended").isJsonNull()).isTrue();
         assertThat(tester.clock().elapsed()).isEqualTo(Duration.ofMillis(300));
         assertThat(tester.requests("users").get(0).path()).isEqualTo("/users/7");
+    }
+
+    @Test
+    void circuitBreakerAndEjectionsBuiltOnTheTestersClockMoveWithIt() {
+        TestClock clock = TestClock.start();
+        Upstream flaky = Upstream.builder("flaky").instance("http://10.0.0.1:8080").instance("http://10.0.0.2:8080")
+                .outlierDetection(OutlierDetection.builder().consecutiveFailures(2).baseEjectionTime(Duration.ofSeconds(30))
+                        .maxEjectedShare(0.5).build())
+                .timeSource(clock)
+                .build();
+        Upstream guarded = Upstream.builder("guarded").instance("http://10.0.0.3:8080")
+                .circuitBreaker(CircuitBreaker.builder().failureRate(0.5).window(2, 2).openFor(Duration.ofSeconds(10))
+                        .ticker(clock::nanoTime).build())
+                .build();
+        Gateway gateway = Gateway.builder()
+                .route(Route.get("/flaky").to(flaky))
+                .route(Route.get("/guarded").to(guarded))
+                .build();
+        GatewayTester tester = GatewayTester.of(gateway).clock(clock)
+                .stub("flaky", request -> Response.text(request.header("Host").startsWith("10.0.0.1") ? 503 : 200, "x"))
+                .stub("guarded", Stub.reset())
+                .build();
+
+        for (int i = 0; i < 4; i++) {
+            tester.get("/flaky").send();
+        }
+        assertThat(flaky.ejectedEndpoints()).extracting(Object::toString).containsExactly("http://10.0.0.1:8080");
+        tester.get("/guarded").send();
+        tester.get("/guarded").send();
+        TestResponse open = tester.get("/guarded").send();
+        clock.advance(Duration.ofSeconds(30));
+
+        assertThat(flaky.ejectedEndpoints()).isEmpty();
+        assertThat(open.status()).isEqualTo(503);
+        assertThat(open.header("Retry-After")).isEqualTo("10");
+        assertThat(tester.get("/guarded").send().status()).as("half open: a trial call goes through").isEqualTo(502);
     }
 
     @Test
