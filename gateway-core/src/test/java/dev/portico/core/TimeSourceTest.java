@@ -101,6 +101,27 @@ class TimeSourceTest {
     }
 
     @Test
+    void aTokenVerifiedOnOneTimeSourceIsCheckedAgainOnAnother() {
+        ManualTime early = new ManualTime();
+        ManualTime late = new ManualTime();
+        late.advance(Duration.ofHours(1));
+        Gateway gateway = Gateway.builder()
+                .route(Route.get("/u").filter(JwtAuth.builder().hs256(SECRET).clockSkew(Duration.ZERO).build()).to(users))
+                .build();
+        String token = JWT.create().withSubject("ann").withExpiresAt(early.instant().plusSeconds(60))
+                .sign(Algorithm.HMAC256(SECRET));
+        Request request = Http.request("GET", "/u").header("Authorization", "Bearer " + token).build();
+
+        Response fresh = Exchanges.start(gateway, request, Http.CLIENT, Http.LISTENER, new RecordingUpstreamClient(), early)
+                .response().toCompletableFuture().join();
+        Response expired = Exchanges.start(gateway, request, Http.CLIENT, Http.LISTENER, new RecordingUpstreamClient(), late)
+                .response().toCompletableFuture().join();
+
+        assertThat(fresh.status()).isEqualTo(200);
+        assertThat(expired.status()).isEqualTo(401);
+    }
+
+    @Test
     void localRateLimitRefillsOnTheRequestsTimeSource() {
         ManualTime time = new ManualTime();
         Gateway gateway = Gateway.builder().timeSource(time)

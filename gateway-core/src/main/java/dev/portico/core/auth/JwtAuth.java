@@ -206,10 +206,10 @@ public final class JwtAuth implements Filter, IdentityHeaders {
             return verify(token, time);
         }
         long now = time.nanoTime();
-        Principal principal = verified.get(token, now);
+        Principal principal = verified.get(token, now, time);
         if (principal == null) {
             principal = verify(token, time);
-            verified.put(token, principal, now, time.instant().toEpochMilli(),
+            verified.put(token, principal, time, now, time.instant().toEpochMilli(),
                     principal.claim("exp") instanceof Number exp ? exp.longValue() : -1);
         }
         return principal;
