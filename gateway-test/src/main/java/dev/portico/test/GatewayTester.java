@@ -190,9 +190,10 @@ public final class GatewayTester implements AutoCloseable {
         }
 
         /**
-         * Runs the gateway in memory on this clock (default a new {@link TestClock#start()}): pass the one the
-         * gateway's own parts were built with ({@code CircuitBreaker.builder().ticker(clock::nanoTime)}) to move
-         * them together.
+         * Runs the gateway in memory on this clock (default the gateway's own time source when it is a
+         * {@link TestClock}, else a new {@link TestClock#start()}): pass the one the gateway's parts were built with
+         * ({@code CircuitBreaker.builder().ticker(clock::nanoTime)}, {@code Upstream.builder(name).timeSource(clock)})
+         * to move them together.
          */
         public Builder clock(TestClock clock) {
             if (started) {

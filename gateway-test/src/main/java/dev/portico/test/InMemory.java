@@ -31,7 +31,7 @@ final class InMemory implements GatewayTester.Mode {
 
     InMemory(Gateway gateway, Map<String, Stub> stubs, Recorder recorder, TestClock clock) {
         this.gateway = gateway;
-        this.clock = clock != null ? clock : TestClock.start();
+        this.clock = clock != null ? clock : gateway.timeSource() instanceof TestClock own ? own : TestClock.start();
         this.client = new StubClient(stubs, recorder, this.clock);
     }
 
