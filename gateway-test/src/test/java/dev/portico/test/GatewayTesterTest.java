@@ -2,6 +2,8 @@ package dev.portico.test;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
+import dev.portico.core.Completion;
+import dev.portico.core.Filter;
 import dev.portico.core.Gateway;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
@@ -276,6 +278,39 @@ class GatewayTesterTest {
         assertThat(open.status()).isEqualTo(503);
         assertThat(open.header("Retry-After")).isEqualTo("10");
         assertThat(tester.get("/guarded").send().status()).as("half open: a trial call goes through").isEqualTo(502);
+    }
+
+    @Test
+    void completionListenersHearTheExchangeTimedOnTheClock() {
+        AtomicReference<Completion> completed = new AtomicReference<>();
+        Filter listen = (request, chain) -> {
+            chain.context().onComplete(completed::set);
+            return chain.proceed(request);
+        };
+        Gateway gateway = Gateway.builder().edgeFilter(listen).route(Route.get("/u").to(users)).build();
+        GatewayTester tester = GatewayTester.of(gateway)
+                .stub("users", Stub.delayed(Duration.ofMillis(250), request -> Response.text(200, "hello")))
+                .build();
+
+        tester.get("/u").send();
+
+        assertThat(completed.get().status()).isEqualTo(200);
+        assertThat(completed.get().bytesOut()).isEqualTo(5);
+        assertThat(completed.get().upstream()).isEqualTo("users");
+        assertThat(completed.get().duration()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void bodyOverTheRoutesLimitIs413AndNeverReachesTheUpstream() {
+        GatewayTester tester = GatewayTester.of(Gateway.builder().route(Route.post("/u").maxBodySize(8).to(users)).build())
+                .stub("users", request -> Response.text(201, "created"))
+                .build();
+
+        TestResponse response = tester.post("/u", "more than eight bytes").send();
+
+        assertThat(response.status()).isEqualTo(413);
+        assertThat(response.json().getAsJsonObject().get("error").getAsString()).isEqualTo("payload_too_large");
+        assertThat(tester.requests("users")).isEmpty();
     }
 
     @Test

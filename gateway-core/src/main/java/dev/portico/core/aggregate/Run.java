@@ -29,6 +29,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One aggregation: the parts' calls, their timers and the deadline, under one lock; decisions are taken under the
@@ -504,7 +505,11 @@ final class Run {
         CompletableFuture<Void> timer = new CompletableFuture<>();
         Future<?> task = context.time().schedule(() -> {
             if (timer.complete(null)) {
-                executor.execute(action);
+                try {
+                    executor.execute(action);
+                } catch (RejectedExecutionException e) {
+                    action.run(); // the IO thread is gone: the deadline still ends the run rather than leave it hanging
+                }
             }
         }, after);
         timer.whenComplete((done, failure) -> task.cancel(false));
