@@ -50,6 +50,14 @@ public interface Context {
         return null;
     }
 
+    /**
+     * Returns the clock and timer this request reads and schedules by: its gateway's {@link TimeSource} (a test
+     * harness's controllable one in tests); filters that read the time (token expiry) read it here.
+     */
+    default TimeSource time() {
+        return TimeSource.system();
+    }
+
     /** Returns an attribute, or {@code null}. */
     <T> T get(AttributeKey<T> key);
 

@@ -6,6 +6,7 @@ import dev.portico.core.auth.IdentityHeaders;
 import dev.portico.core.internal.Checks;
 import dev.portico.core.internal.ConcurrencyLimit;
 import dev.portico.core.internal.CoreAccess;
+import dev.portico.core.internal.http.HeadLimits;
 import dev.portico.core.internal.http.Paths;
 import dev.portico.core.internal.http.ProxyHeaders;
 import dev.portico.core.internal.http.TrustedProxies;
@@ -75,6 +76,7 @@ public final class Gateway implements AutoCloseable {
     private final List<String> identityHeaders;
     private final Telemetry telemetry;
     private final RequestIds requestIds;
+    private final TimeSource timeSource;
 
     private Gateway(Builder b) {
         this.routes = List.copyOf(b.routes);
@@ -101,6 +103,7 @@ public final class Gateway implements AutoCloseable {
         this.identityHeaders = identityHeaders(b);
         this.telemetry = b.telemetry;
         this.requestIds = b.requestIds;
+        this.timeSource = b.timeSource;
     }
 
     /** Returns a new builder. */
@@ -112,10 +115,12 @@ public final class Gateway implements AutoCloseable {
         CoreAccess.gateways(new CoreAccess.GatewayAccess() {
             @Override
             public GatewayExchange exchange(Gateway gateway, Request request, InetSocketAddress peer,
-                                            InetSocketAddress local, UpstreamClient client, GatewayException refusal) {
+                                            InetSocketAddress local, UpstreamClient client, GatewayException refusal,
+                                            TimeSource time) {
+                TimeSource t = time != null ? time : gateway.timeSource;
                 return refusal == null
-                        ? gateway.exchange(request, peer, local, client)
-                        : gateway.refuse(request, peer, local, client, refusal);
+                        ? gateway.exchange(request, peer, local, client, t)
+                        : gateway.refuse(request, peer, local, client, refusal, t);
             }
 
             @Override
@@ -177,7 +182,7 @@ public final class Gateway implements AutoCloseable {
      * the JSON error response.
      */
     private GatewayExchange exchange(Request request, InetSocketAddress peer, InetSocketAddress local,
-                                     UpstreamClient client) {
+                                     UpstreamClient client, TimeSource time) {
         GatewayException refusal = null;
         try {
             if (request.method().equals("CONNECT")) {
@@ -191,13 +196,23 @@ public final class Gateway implements AutoCloseable {
         } catch (GatewayException e) {
             refusal = e;
         }
-        return refuse(request, peer, local, client, refusal);
+        return refuse(request, peer, local, client, refusal, time);
     }
 
-    /** Runs a request refused before routing through the edge filters; a {@code null} refusal runs it normally. */
+    /**
+     * Runs a request refused before routing through the edge filters; a {@code null} refusal runs it normally, unless
+     * its head is over the limits (414, 431).
+     */
     private GatewayExchange refuse(Request request, InetSocketAddress peer, InetSocketAddress local,
-                                   UpstreamClient client, GatewayException refusal) {
-        Pipeline exchange = new Pipeline(this, router, trustedProxies, peer, local, client);
+                                   UpstreamClient client, GatewayException refusal, TimeSource time) {
+        Pipeline exchange = new Pipeline(this, router, trustedProxies, peer, local, client, time);
+        GatewayException head = HeadLimits.refusal(this, request);
+        if (head != null) {
+            if (head.status() == 431) { // the filters see no part of an oversized head
+                request = request.toBuilder().headers(Headers.empty()).body(Body.empty()).build();
+            }
+            refusal = refusal != null ? refusal : head;
+        }
         try {
             request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);
             request = ProxyHeaders.stripIdentity(request, identityHeaders);
@@ -350,6 +365,11 @@ public final class Gateway implements AutoCloseable {
         return requestIds;
     }
 
+    /** Returns the clock and timer its requests read and schedule by ({@link TimeSource#system()} by default). */
+    public TimeSource timeSource() {
+        return timeSource;
+    }
+
     private static List<String> identityHeaders(Builder b) {
         Set<String> names = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         names.addAll(b.identityHeaders);
@@ -390,6 +410,7 @@ public final class Gateway implements AutoCloseable {
         private final List<String> identityHeaders = new ArrayList<>();
         private Telemetry telemetry;
         private RequestIds requestIds = RequestIds.defaults();
+        private TimeSource timeSource = TimeSource.system();
         private List<String> clientIpHeaders = List.of("X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
                 "X-Cluster-Client-IP", "Fastly-Client-IP");
 
@@ -603,6 +624,16 @@ public final class Gateway implements AutoCloseable {
          */
         public Builder requestIds(RequestIds requestIds) {
             this.requestIds = Objects.requireNonNull(requestIds, "requestIds");
+            return this;
+        }
+
+        /**
+         * Sets the clock and timer that requests read and schedule by (default {@link TimeSource#system()}): their
+         * durations, token expiry, local rate-limit refills, route and aggregation timeouts, retry backoff. A test
+         * sets a controllable one to move time without sleeping.
+         */
+        public Builder timeSource(TimeSource timeSource) {
+            this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
             return this;
         }
 

@@ -56,9 +56,6 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PorticoHandler.class.getName());
 
-    /** The longest request target accepted, as nginx's default large header buffer; longer gets 414. */
-    private static final int MAX_TARGET = 8 * 1024;
-
     /** The request body's conduit, which counts the bytes read for the completion. */
     private static final AttachmentKey<IdleBodyConduit> BODY = AttachmentKey.create(IdleBodyConduit.class);
 
@@ -256,17 +253,14 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 });
             }
         }
-        if (refusal == null && exchange.getRequestURI().length() + exchange.getQueryString().length() > MAX_TARGET) {
-            refusal = new GatewayException(414, "uri_too_long", "the request target exceeds " + MAX_TARGET + " bytes");
-        }
-        Head head = head(exchange, gateway);
-        GatewayException refused = refusal != null ? refusal : head.refusal();
+        Request request = request(exchange); // the target's and head's limits (414, 431) are the gateway's
+        GatewayException refused = refusal;
         InetSocketAddress local = exchange.getConnection().getLocalAddress(InetSocketAddress.class);
         ExchangeClient client = new ExchangeClient(pool, exchange, gateway, (body, max) -> ExchangeBody.open(exchange, body, max));
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
             GatewayExchange run = refused == null
-                    ? Exchanges.start(gateway, head.request(), exchange.getSourceAddress(), local, client)
-                    : Exchanges.refuse(gateway, head.request(), exchange.getSourceAddress(), local, client, refused);
+                    ? Exchanges.start(gateway, request, exchange.getSourceAddress(), local, client)
+                    : Exchanges.refuse(gateway, request, exchange.getSourceAddress(), local, client, refused);
             String requestId = run.requestId();
             if (requestId != null) {
                 exchange.putAttachment(REQUEST_ID, new RequestId(gateway.requestIds().headerName(), requestId));
@@ -324,15 +318,10 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 : error.toResponse(id.id()).toBuilder().header(id.header(), id.id()).build();
     }
 
-    /** A client's request, and why it is refused when its head is over the gateway's limits (then it has no headers). */
-    private record Head(Request request, GatewayException refusal) {
-    }
-
-    /** Returns the exchange as a request, refused with 431 when its head has more bytes or fields than allowed. */
-    private static Head head(HttpServerExchange exchange, Gateway gateway) {
+    /** Returns the exchange as a request: its raw path below the mount, as sent, and its headers and body. */
+    private static Request request(HttpServerExchange exchange) {
         String raw = exchange.getRequestURI();
         String query = exchange.getNonDecodedQueryString();
-        long size = raw.length() + (query == null ? 0 : query.length()) + 16;
         if (exchange.isHostIncludedInRequestURI()) {
             int authority = raw.indexOf("//");
             int path = authority < 0 ? -1 : raw.indexOf('/', authority + 2);
@@ -343,28 +332,15 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             raw = below(raw, mount);
         }
         dev.portico.core.Headers.Builder headers = dev.portico.core.Headers.builder();
-        int fields = 0;
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString();
-            fields += values.size();
             for (int i = 0; i < values.size(); i++) {
-                String value = values.get(i);
-                size += name.length() + value.length() + 4;
-                headers.add(name, value);
+                headers.add(name, values.get(i));
             }
         }
-        GatewayException refusal = size > gateway.maxHeaderSize()
-                ? new GatewayException(431, "request_header_fields_too_large",
-                        "request headers exceed " + gateway.maxHeaderSize() + " bytes")
-                : fields > gateway.maxHeaderCount()
-                ? new GatewayException(431, "request_header_fields_too_large",
-                        "request has more than " + gateway.maxHeaderCount() + " header fields")
-                : null;
-        Request request = Requests.of(exchange.getRequestMethod().toString(), raw,
+        return Requests.of(exchange.getRequestMethod().toString(), raw,
                 query == null || query.isEmpty() ? null : query, exchange.getRequestScheme(), httpVersion(exchange),
-                refusal == null ? headers.build() : dev.portico.core.Headers.empty(),
-                refusal == null ? new ExchangeBody(exchange) : Body.empty());
-        return new Head(request, refusal);
+                headers.build(), new ExchangeBody(exchange));
     }
 
     /** Returns the HTTP version the client spoke, such as {@code 1.1}: the protocol without its {@code HTTP/}. */

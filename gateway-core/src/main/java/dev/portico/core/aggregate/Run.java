@@ -26,9 +26,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One aggregation: the parts' calls, their timers and the deadline, under one lock; decisions are taken under the
@@ -495,17 +496,23 @@ final class Run {
     }
 
     /**
-     * Runs {@code action} once {@code after} has passed, unless the returned timer is completed first. The action
-     * runs on the common pool, not on the JDK's one timeout thread, which every {@code orTimeout} in the process
-     * shares: answering at a deadline (shaping, combining, the filters after it) must not delay the others.
+     * Runs {@code action} once {@code after} has passed on the request's time source, unless the returned timer is
+     * completed first. The timer only hands the action over, to where the request's timed steps run (the exchange's
+     * IO thread), so that answering at a deadline (shaping, combining, the filters after it) delays no other timer.
      */
-    private static CompletableFuture<Void> timer(Duration after, Runnable action) {
-        CompletableFuture<Void> timer = new CompletableFuture<Void>().orTimeout(after.toNanos(), TimeUnit.NANOSECONDS);
-        timer.whenComplete((done, failure) -> {
-            if (failure instanceof TimeoutException) {
-                ForkJoinPool.commonPool().execute(action);
+    private CompletableFuture<Void> timer(Duration after, Runnable action) {
+        Executor executor = context instanceof Pipeline pipeline ? pipeline.executor() : ForkJoinPool.commonPool();
+        CompletableFuture<Void> timer = new CompletableFuture<>();
+        Future<?> task = context.time().schedule(() -> {
+            if (timer.complete(null)) {
+                try {
+                    executor.execute(action);
+                } catch (RejectedExecutionException e) {
+                    action.run(); // the IO thread is gone: the deadline still ends the run rather than leave it hanging
+                }
             }
-        });
+        }, after);
+        timer.whenComplete((done, failure) -> task.cancel(false));
         return timer;
     }
 

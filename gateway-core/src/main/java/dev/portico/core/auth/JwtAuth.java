@@ -12,6 +12,7 @@ import dev.portico.core.Filter;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.TimeSource;
 
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -121,7 +122,7 @@ public final class JwtAuth implements Filter, IdentityHeaders {
                 return CompletableFuture.failedFuture(GatewayException.unauthorized(challenge,
                         "a bearer token is required"));
             }
-            principal = verified(token);
+            principal = verified(token, chain.context().time());
         } catch (Invalid e) {
             return CompletableFuture.failedFuture(GatewayException.unauthorized(challenge
                     + ", error=\"invalid_token\", error_description=\"" + e.getMessage() + '"', e.getMessage()));
@@ -200,20 +201,21 @@ public final class JwtAuth implements Filter, IdentityHeaders {
 
     /** Checks a token's shape, then its key and algorithm, then its signature, then its claims. */
     /** Returns the principal of a token, from the cache of verified tokens when it was verified recently. */
-    private Principal verified(String token) {
+    private Principal verified(String token, TimeSource time) {
         if (verified == null) {
-            return verify(token);
+            return verify(token, time);
         }
-        long now = System.nanoTime();
-        Principal principal = verified.get(token, now);
+        long now = time.nanoTime();
+        Principal principal = verified.get(token, now, time);
         if (principal == null) {
-            principal = verify(token);
-            verified.put(token, principal, now, principal.claim("exp") instanceof Number exp ? exp.longValue() : -1);
+            principal = verify(token, time);
+            verified.put(token, principal, time, now, time.instant().toEpochMilli(),
+                    principal.claim("exp") instanceof Number exp ? exp.longValue() : -1);
         }
         return principal;
     }
 
-    private Principal verify(String token) {
+    private Principal verify(String token, TimeSource time) {
         checkShape(token);
         DecodedJWT jwt;
         try {
@@ -243,7 +245,7 @@ public final class JwtAuth implements Filter, IdentityHeaders {
         } catch (SignatureVerificationException e) {
             throw new Invalid("the token's signature is not valid");
         }
-        checkTimes(jwt);
+        checkTimes(jwt, time);
         if (!issuers.isEmpty() && (jwt.getIssuer() == null || !issuers.contains(jwt.getIssuer()))) {
             throw new Invalid("the token's issuer is not accepted");
         }
@@ -319,8 +321,8 @@ public final class JwtAuth implements Filter, IdentityHeaders {
         }
     }
 
-    private void checkTimes(DecodedJWT jwt) {
-        long now = Instant.now().getEpochSecond();
+    private void checkTimes(DecodedJWT jwt, TimeSource time) {
+        long now = time.instant().getEpochSecond();
         Instant exp = jwt.getExpiresAtAsInstant();
         if (exp == null && requireExpiry) {
             throw new Invalid("the token has no expiry (exp)");

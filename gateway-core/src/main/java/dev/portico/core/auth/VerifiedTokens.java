@@ -1,5 +1,7 @@
 package dev.portico.core.auth;
 
+import dev.portico.core.TimeSource;
+
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -13,7 +15,8 @@ final class VerifiedTokens {
     private static final long MAX_AGE_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long PURGE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private record Entry(Principal principal, long until) {
+    /** A verified token's principal, fresh until {@code until} on the clock of {@code time}. */
+    private record Entry(Principal principal, long until, TimeSource time) {
     }
 
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
@@ -24,24 +27,30 @@ final class VerifiedTokens {
         this.capacity = capacity;
     }
 
-    /** Returns the principal of a token verified before and still fresh, or {@code null}. */
-    Principal get(String token, long now) {
+    /**
+     * Returns the principal of a token verified before and still fresh at {@code now} on {@code time}, or
+     * {@code null}; an entry made on another time source (a test's clock) is not fresh on this one.
+     */
+    Principal get(String token, long now, TimeSource time) {
         Entry entry = entries.get(token);
         if (entry == null) {
             return null;
         }
-        if (now - entry.until >= 0) {
+        if (entry.time != time || now - entry.until >= 0) {
             entries.remove(token, entry);
             return null;
         }
         return entry.principal;
     }
 
-    /** Remembers a verified token until its expiry ({@code expEpochSeconds}, or none when negative), at most a minute. */
-    void put(String token, Principal principal, long now, long expEpochSeconds) {
+    /**
+     * Remembers a verified token until its expiry ({@code expEpochSeconds}, or none when negative), at most a minute;
+     * {@code now} is a nanosecond reading of {@code time}, {@code nowMillis} its wall clock at the same time.
+     */
+    void put(String token, Principal principal, TimeSource time, long now, long nowMillis, long expEpochSeconds) {
         long ttl = MAX_AGE_NANOS;
         if (expEpochSeconds >= 0) {
-            ttl = Math.min(ttl, TimeUnit.MILLISECONDS.toNanos(expEpochSeconds * 1000 - System.currentTimeMillis()));
+            ttl = Math.min(ttl, TimeUnit.MILLISECONDS.toNanos(expEpochSeconds * 1000 - nowMillis));
         }
         if (ttl <= 0) {
             return;
@@ -50,12 +59,12 @@ final class VerifiedTokens {
             // a scan of every entry, at most once a second: not on each request while the cache is full
             if (now - lastPurge >= PURGE_NANOS) {
                 lastPurge = now;
-                entries.values().removeIf(entry -> now - entry.until >= 0);
+                entries.values().removeIf(entry -> entry.time != time || now - entry.until >= 0);
             }
             if (entries.size() >= capacity) {
                 return; // full of fresh tokens: verify this one each time rather than grow
             }
         }
-        entries.put(token, new Entry(principal, now + ttl));
+        entries.put(token, new Entry(principal, now + ttl, time));
     }
 }

@@ -5,12 +5,14 @@ import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Headers;
 import dev.portico.core.Request;
+import dev.portico.core.TimeSource;
 import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.Upstream;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -52,9 +54,12 @@ public final class CoreAccess {
     /** What {@link Gateway} opens to server adapters through the SPI. */
     public interface GatewayAccess {
 
-        /** Starts one client request through a gateway; a non-null {@code refusal} is answered after the edge filters. */
+        /**
+         * Starts one client request through a gateway; a non-null {@code refusal} is answered after the edge filters,
+         * and a non-null {@code time} replaces the gateway's time source for this request.
+         */
         GatewayExchange exchange(Gateway gateway, Request request, InetSocketAddress peer, InetSocketAddress local,
-                                 UpstreamClient client, GatewayException refusal);
+                                 UpstreamClient client, GatewayException refusal, TimeSource time);
 
         /**
          * Tells a gateway that a server serves it from now until it is closed: the upstreams it routes to run their
@@ -105,6 +110,12 @@ public final class CoreAccess {
 
         /** Counts one retry in flight less. */
         void endRetry(Upstream upstream);
+
+        /**
+         * Replaces an upstream's instances, as its discovery would: a test harness points a gateway's upstreams at its
+         * stub servers this way, and back when it is done.
+         */
+        void instances(Upstream upstream, List<Endpoint> endpoints);
     }
 
     /** Registers {@link Upstream}'s access; called once, by {@link Upstream} as it initializes. */

@@ -1,5 +1,6 @@
 package dev.portico.core.ratelimit;
 
+import dev.portico.core.TimeSource;
 import dev.portico.core.internal.Digests;
 import io.github.bucket4j.TimeMeter;
 
@@ -41,10 +42,11 @@ public final class LocalRateLimiter implements RateLimiter {
     private final ConcurrentHashMap<Plan, PlanBuckets> plans = new ConcurrentHashMap<>();
     private final TimeMeter time;
     private final int maxKeys;
+    private final ConcurrentHashMap<TimeSource, LocalRateLimiter> clocked = new ConcurrentHashMap<>(1);
 
-    private LocalRateLimiter(Builder b) {
-        this.time = b.time;
-        this.maxKeys = b.maxKeys;
+    private LocalRateLimiter(TimeMeter time, int maxKeys) {
+        this.time = time;
+        this.maxKeys = maxKeys;
     }
 
     /** Returns a limiter holding at most {@value #DEFAULT_MAX_KEYS} buckets per plan. */
@@ -62,6 +64,32 @@ public final class LocalRateLimiter implements RateLimiter {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(plan, "plan");
         return CompletableFuture.completedFuture(decide(key, plan));
+    }
+
+    /**
+     * Takes one permit; under a time source other than the system's (a test's clock), from buckets of their own
+     * that refill by that source's time.
+     */
+    @Override
+    public CompletionStage<Decision> tryAcquire(String key, Plan plan, TimeSource time) {
+        if (time == TimeSource.system()) {
+            return tryAcquire(key, plan);
+        }
+        return clocked.computeIfAbsent(time, t -> new LocalRateLimiter(meter(t::nanoTime), maxKeys)).tryAcquire(key, plan);
+    }
+
+    private static TimeMeter meter(LongSupplier nanos) {
+        return new TimeMeter() {
+            @Override
+            public long currentTimeNanos() {
+                return nanos.getAsLong();
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return false;
+            }
+        };
     }
 
     /** Takes one permit, synchronously. */
@@ -107,24 +135,13 @@ public final class LocalRateLimiter implements RateLimiter {
 
         /** Reads time from this nanosecond clock instead of {@link System#nanoTime()}: for tests. */
         Builder nanoClock(LongSupplier nanos) {
-            Objects.requireNonNull(nanos, "nanos");
-            this.time = new TimeMeter() {
-                @Override
-                public long currentTimeNanos() {
-                    return nanos.getAsLong();
-                }
-
-                @Override
-                public boolean isWallClockBased() {
-                    return false;
-                }
-            };
+            this.time = meter(Objects.requireNonNull(nanos, "nanos"));
             return this;
         }
 
         /** Returns the limiter. */
         public LocalRateLimiter build() {
-            return new LocalRateLimiter(this);
+            return new LocalRateLimiter(time, maxKeys);
         }
     }
 }

@@ -100,7 +100,7 @@ public final class RateLimit implements Filter {
         Policy policy = policy(context);
         CompletionStage<Decision> decided;
         try {
-            decided = limiter.tryAcquire(bucketKey(found, context), policy.plan());
+            decided = limiter.tryAcquire(bucketKey(found, context), policy.plan(), context.time());
         } catch (RuntimeException e) {
             decided = CompletableFuture.failedFuture(e);
         }

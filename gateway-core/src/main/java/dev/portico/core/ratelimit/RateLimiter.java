@@ -1,5 +1,7 @@
 package dev.portico.core.ratelimit;
 
+import dev.portico.core.TimeSource;
+
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -17,4 +19,13 @@ public interface RateLimiter {
 
     /** Takes one permit from the bucket of {@code key} under {@code plan}, creating it full on first use. */
     CompletionStage<Decision> tryAcquire(String key, Plan plan);
+
+    /**
+     * Takes one permit as {@link #tryAcquire(String, Plan)} does, for a request that reads time from {@code time}
+     * (its gateway's time source): a limiter that keeps time itself refills by it; one that keeps time elsewhere
+     * (a Redis server) ignores it, as this default does.
+     */
+    default CompletionStage<Decision> tryAcquire(String key, Plan plan, TimeSource time) {
+        return tryAcquire(key, plan);
+    }
 }

@@ -3,6 +3,7 @@ package dev.portico.core.spi;
 import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
+import dev.portico.core.TimeSource;
 import dev.portico.core.internal.CoreAccess;
 
 import java.net.InetSocketAddress;
@@ -24,7 +25,19 @@ public final class Exchanges {
     public static GatewayExchange start(Gateway gateway, Request request, InetSocketAddress peer,
                                         InetSocketAddress local, UpstreamClient client) {
         return CoreAccess.gateways().exchange(Objects.requireNonNull(gateway, "gateway"),
-                Objects.requireNonNull(request, "request"), peer, local, client, null);
+                Objects.requireNonNull(request, "request"), peer, local, client, null, null);
+    }
+
+    /**
+     * Starts one client request as {@link #start(Gateway, Request, InetSocketAddress, InetSocketAddress,
+     * UpstreamClient)} does, reading and scheduling time by {@code time} instead of the gateway's own time source:
+     * an in-memory test harness runs a user's gateway on its controllable clock this way.
+     */
+    public static GatewayExchange start(Gateway gateway, Request request, InetSocketAddress peer,
+                                        InetSocketAddress local, UpstreamClient client, TimeSource time) {
+        return CoreAccess.gateways().exchange(Objects.requireNonNull(gateway, "gateway"),
+                Objects.requireNonNull(request, "request"), peer, local, client, null,
+                Objects.requireNonNull(time, "time"));
     }
 
     /**
@@ -35,6 +48,6 @@ public final class Exchanges {
                                          InetSocketAddress local, UpstreamClient client, GatewayException refusal) {
         return CoreAccess.gateways().exchange(Objects.requireNonNull(gateway, "gateway"),
                 Objects.requireNonNull(request, "request"), peer, local, client,
-                Objects.requireNonNull(refusal, "refusal"));
+                Objects.requireNonNull(refusal, "refusal"), null);
     }
 }

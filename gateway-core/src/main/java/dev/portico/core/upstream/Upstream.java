@@ -3,6 +3,7 @@ package dev.portico.core.upstream;
 import dev.portico.core.Context;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
+import dev.portico.core.TimeSource;
 import dev.portico.core.internal.CoreAccess;
 import dev.portico.core.resilience.CircuitBreaker;
 import dev.portico.core.resilience.RetryBudget;
@@ -69,6 +70,11 @@ public final class Upstream {
             @Override
             public void endRetry(Upstream upstream) {
                 upstream.retrying.decrementAndGet();
+            }
+
+            @Override
+            public void instances(Upstream upstream, List<Endpoint> endpoints) {
+                upstream.instances.update(endpoints);
             }
         });
     }
@@ -324,6 +330,15 @@ public final class Upstream {
         Builder nanos(LongSupplier nanos) {
             this.nanos = nanos;
             return this;
+        }
+
+        /**
+         * Reads the time of its outlier ejections from this source (default {@link TimeSource#system()}): the state
+         * of an upstream outlives requests and is shared by the gateways that use it, so it keeps the clock it is
+         * built with; a test passes its {@code TestClock} to move ejections with the tester.
+         */
+        public Builder timeSource(TimeSource timeSource) {
+            return nanos(Objects.requireNonNull(timeSource, "timeSource")::nanoTime);
         }
 
         /** Adds a listener that hears the outcome of every call to this upstream. */

@@ -3,8 +3,8 @@ package dev.portico.core.internal.pipeline;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.TimeSource;
 import dev.portico.core.internal.CoreAccess;
-import dev.portico.core.internal.Timer;
 import dev.portico.core.resilience.CircuitBreaker;
 import dev.portico.core.resilience.RetryPolicy;
 import dev.portico.core.upstream.Endpoint;
@@ -19,14 +19,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
 
 /**
  * One upstream call under its policies: the upstream's request cap, its circuit breaker, and the retry policy (each
- * retry on an instance not tried yet, after a backoff on the shared timer, within the call's deadline and the
+ * retry on an instance not tried yet, after a backoff on the gateway's timer, within the call's deadline and the
  * upstream's retry budget). Completes once, with the last answer or failure; a retried response's body is
- * discarded. Its steps run on IO threads (outcomes; the retries and the deadline, which the shared timer only hands
+ * discarded. Its steps run on IO threads (outcomes; the retries and the deadline, which the timer only hands
  * to the transport's executor) and on the caller's (cancellation), so its state is guarded by its monitor, and
  * nothing is called out while holding it.
  */
@@ -41,9 +40,10 @@ final class Attempts {
     private final RetryPolicy policy;
     private final CircuitBreaker breaker;
     private final Executor executor;
+    private final TimeSource time;
     private final Duration connectTimeout;
     private final Duration timeout;
-    private final long started = System.nanoTime();
+    private final long started;
     private final long deadline;
     private final CompletableFuture<Response> result = new CompletableFuture<>();
 
@@ -54,19 +54,20 @@ final class Attempts {
     private int attempts;
     private Try current;
     private boolean retryHeld;
-    private ScheduledFuture<?> backoff;
+    private Future<?> backoff;
     private long backoffPermission;
-    private ScheduledFuture<?> expiry;
+    private Future<?> expiry;
 
     /** One try: its start, its breaker permission, and whether its outcome was already given to the breaker. */
     private static final class Try {
-        final long started = System.nanoTime();
+        final long started;
         final boolean retry;
         final long permission;
         CompletableFuture<Response> sent;
         boolean judged;
 
-        Try(boolean retry, long permission) {
+        Try(long started, boolean retry, long permission) {
+            this.started = started;
             this.retry = retry;
             this.permission = permission;
         }
@@ -82,6 +83,8 @@ final class Attempts {
         this.policy = policy;
         this.breaker = upstream.circuitBreaker();
         this.executor = pipeline.executor();
+        this.time = pipeline.time();
+        this.started = time.nanoTime();
         this.connectTimeout = connectTimeout;
         this.timeout = timeout;
         // only a call that may be retried has a deadline of its own: any other is bounded by the transport's
@@ -106,7 +109,7 @@ final class Attempts {
         }
         result.whenComplete((response, failure) -> ended(null)); // the caller cancelled it
         if (deadline != 0) {
-            ScheduledFuture<?> task = Timer.schedule(() -> handOff(this::expire), timeout.toNanos(), TimeUnit.NANOSECONDS);
+            Future<?> task = time.schedule(() -> handOff(this::expire), timeout);
             synchronized (this) {
                 expiry = task;
             }
@@ -132,7 +135,7 @@ final class Attempts {
         Duration connect = connectTimeout;
         Duration response = timeout;
         if (deadline != 0) {
-            long left = deadline - System.nanoTime();
+            long left = deadline - time.nanoTime();
             if (left <= 0) { // the backoff's timer ran late
                 release(permission);
                 deliver(null, lateness());
@@ -142,7 +145,7 @@ final class Attempts {
             connect = min(connect, remaining);
             response = min(policy.perTryTimeout() != null ? policy.perTryTimeout() : response, remaining);
         }
-        Try attempt = new Try(retry, permission);
+        Try attempt = new Try(time.nanoTime(), retry, permission);
         int resend;
         synchronized (this) {
             resend = attempts++;
@@ -191,7 +194,7 @@ final class Attempts {
         }
         if (again) {
             delay = policy.backoffNanos(attempts);
-            again = System.nanoTime() + delay - deadline < 0 && startRetry();
+            again = time.nanoTime() + delay - deadline < 0 && startRetry();
         }
         long permission = 0;
         if (again && breaker != null && (permission = breaker.tryAcquirePermission()) == CircuitBreaker.NO_PERMISSION) {
@@ -210,7 +213,7 @@ final class Attempts {
             return;
         }
         long granted = permission;
-        ScheduledFuture<?> task = Timer.schedule(() -> handOff(() -> attempt(true, granted)), delay, TimeUnit.NANOSECONDS);
+        Future<?> task = time.schedule(() -> handOff(() -> attempt(true, granted)), Duration.ofNanos(delay));
         synchronized (this) {
             backoff = task;
             backoffPermission = permission;
@@ -239,7 +242,7 @@ final class Attempts {
             }
             attempt.judged = true;
         }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - attempt.started);
+        Duration elapsed = Duration.ofNanos(time.nanoTime() - attempt.started);
         if (answer != null ? answer.status() >= 500 : retryable(null, cause)) {
             breaker.onFailure(attempt.permission, elapsed);
         } else if (answer != null) {
@@ -329,9 +332,9 @@ final class Attempts {
      */
     private void ended(GatewayException timeout) {
         CompletableFuture<Response> sent;
-        ScheduledFuture<?> waiting;
+        Future<?> waiting;
         long waitingPermission;
-        ScheduledFuture<?> timer;
+        Future<?> timer;
         synchronized (this) {
             if (over) {
                 return;

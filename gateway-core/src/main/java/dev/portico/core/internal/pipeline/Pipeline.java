@@ -10,6 +10,7 @@ import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
+import dev.portico.core.TimeSource;
 import dev.portico.core.internal.body.BufferedBody;
 import dev.portico.core.internal.http.ProxyHeaders;
 import dev.portico.core.internal.http.TrustedProxies;
@@ -62,7 +63,8 @@ public final class Pipeline implements Context, GatewayExchange {
     private final InetSocketAddress peer;
     private final InetSocketAddress local;
     private final UpstreamClient client;
-    private final long started = System.nanoTime();
+    private final TimeSource time;
+    private final long started;
     private final AtomicBoolean completed = new AtomicBoolean();
     private volatile Route route;
     private volatile Map<String, String> params = Map.of();
@@ -78,13 +80,15 @@ public final class Pipeline implements Context, GatewayExchange {
     private String requestId; // set by start(), before any stage runs
 
     public Pipeline(Gateway gateway, Router router, TrustedProxies trustedProxies, InetSocketAddress peer,
-                    InetSocketAddress local, UpstreamClient client) {
+                    InetSocketAddress local, UpstreamClient client, TimeSource time) {
         this.gateway = gateway;
         this.router = router;
         this.trustedProxies = trustedProxies;
         this.peer = peer;
         this.local = local;
         this.client = client;
+        this.time = time;
+        this.started = time.nanoTime();
     }
 
     /**
@@ -264,7 +268,7 @@ public final class Pipeline implements Context, GatewayExchange {
         }
         Upstream upstream = called;
         Completion completion = new Completion(status, bytesIn, bytesOut, route,
-                upstream != null ? upstream.name() : null, calledEndpoint, Duration.ofNanos(System.nanoTime() - started),
+                upstream != null ? upstream.name() : null, calledEndpoint, Duration.ofNanos(time.nanoTime() - started),
                 transportFailure != null ? transportFailure : failure);
         for (Consumer<Completion> listener : registered) {
             try {
@@ -312,6 +316,11 @@ public final class Pipeline implements Context, GatewayExchange {
     @Override
     public Route route() {
         return route;
+    }
+
+    @Override
+    public TimeSource time() {
+        return time;
     }
 
     @Override
@@ -437,8 +446,11 @@ public final class Pipeline implements Context, GatewayExchange {
         }
     }
 
-    /** Returns where the steps of this request's calls that the shared timer starts run: the transport's choice. */
-    Executor executor() {
+    /**
+     * Returns where the steps of this request that a timer starts run (a retry after its backoff, an answer at a
+     * deadline): the transport's choice.
+     */
+    public Executor executor() {
         return client.executor();
     }
 
