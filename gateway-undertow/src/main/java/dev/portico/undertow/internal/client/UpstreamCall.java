@@ -3,6 +3,7 @@ package dev.portico.undertow.internal.client;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
+import dev.portico.core.WebSocket;
 import dev.portico.core.spi.CallOptions;
 import dev.portico.core.upstream.CallListener;
 import dev.portico.core.upstream.CallOutcome.Kind;
@@ -59,6 +60,7 @@ public final class UpstreamCall {
     private int status;
     private long attemptStarted;
     private UpstreamBody body;
+    private Upgraded upgraded;
 
     private long deadline;
     private String lateness;
@@ -111,6 +113,10 @@ public final class UpstreamCall {
             guarded(this::begin);
         });
         return result;
+    }
+
+    WebSocket webSocket() {
+        return options.webSocket();
     }
 
     String upstreamName() {
@@ -263,7 +269,11 @@ public final class UpstreamCall {
             ResponseHead head = ResponseHead.parse(buffer, start, end);
             step(Step.HEAD_READ);
             if (head.status == 101) {
-                throw new BadResponseException("101 Switching Protocols to a request that asked for no upgrade");
+                if (options.webSocket() == null || request.header("Upgrade") == null) {
+                    throw new BadResponseException("101 Switching Protocols to a request that asked for no upgrade");
+                }
+                switched(head);
+                return;
             }
             if (head.status >= 200) {
                 respond(head);
@@ -298,6 +308,22 @@ public final class UpstreamCall {
         report(Kind.RESPONSE, status, false);
         if (!result.complete(Response.builder(status).headers(head.headers).body(body).build())) {
             body.discard(); // cancelled as the head arrived: nobody will read the body, so free its connection
+        }
+    }
+
+    /** Completes with the upstream's 101, whose body is its connection, for the relay to take over. */
+    private void switched(ResponseHead head) {
+        UpstreamConnection c = connection;
+        responded = true;
+        cancelTimer();
+        c.source.getReadSetter().set(null);
+        c.source.suspendReads();
+        c.reusable = false;
+        status = 101;
+        upgraded = new Upgraded(this, c);
+        report(Kind.RESPONSE, status, false);
+        if (!result.complete(Response.builder(101).headers(head.headers).body(upgraded).build())) {
+            upgraded.close(false);
         }
     }
 
@@ -430,6 +456,8 @@ public final class UpstreamCall {
             fail(GatewayException.badRequest("the client went away"), Kind.CANCELLED);
         } else if (body != null) {
             body.abandon();
+        } else if (upgraded != null && !server.isUpgrade()) {
+            upgraded.discard(); // the client was answered otherwise: nobody takes the upstream's connection
         }
     }
 }

@@ -1,0 +1,106 @@
+package dev.portico.undertow.internal.client;
+
+import dev.portico.core.Body;
+import dev.portico.core.WebSocket;
+import org.xnio.XnioIoThread;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+
+/**
+ * The "body" of an upstream's {@code 101 Switching Protocols}: its connection, which the adapter takes over once the
+ * client's side has switched too, and closes when the relay ends; discarded, it closes the connection.
+ */
+public final class Upgraded implements Body {
+
+    private final UpstreamCall call;
+    private final UpstreamConnection connection;
+    private boolean taken;
+    private boolean closed;
+
+    Upgraded(UpstreamCall call, UpstreamConnection connection) {
+        this.call = call;
+        this.connection = connection;
+    }
+
+    @Override
+    public long length() {
+        return 0;
+    }
+
+    /** A switched connection is no body to read: a subscriber gets an error. */
+    @Override
+    public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
+        subscriber.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+            }
+        });
+        subscriber.onError(new IllegalStateException("an upgraded connection has no body"));
+    }
+
+    /** Closes the connection, unless the relay has taken it over. */
+    @Override
+    public CompletionStage<Void> discard() {
+        call.onIoThread(() -> {
+            if (!taken) {
+                close(false);
+            }
+        });
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Takes the connection over for a relay; returns false when it is closed already. Call on {@link #thread()}. */
+    public boolean take() {
+        if (closed || taken) {
+            return false;
+        }
+        taken = true;
+        return true;
+    }
+
+    /** Returns how the route bounds the WebSocket. */
+    public WebSocket webSocket() {
+        return call.webSocket();
+    }
+
+    /** Returns the IO thread the connection belongs to. */
+    public XnioIoThread thread() {
+        return connection.thread();
+    }
+
+    public StreamSourceChannel source() {
+        return connection.source;
+    }
+
+    public StreamSinkChannel sink() {
+        return connection.sink;
+    }
+
+    /** Returns the bytes the upstream sent after its head and that were read with it, or {@code null}. */
+    public ByteBuffer buffered() {
+        ByteBuffer buffer = connection.buffer();
+        return buffer == null || !buffer.hasRemaining() ? null : buffer;
+    }
+
+    /** Gives the read buffer back once {@link #buffered()} is consumed. */
+    public void released() {
+        connection.releaseIfEmpty();
+    }
+
+    /** Closes the connection and reports the call's end ({@code clean}: by a closing handshake). Call on its thread. */
+    public void close(boolean clean) {
+        if (!closed) {
+            closed = true;
+            call.finished(clean);
+        }
+    }
+}
