@@ -3,11 +3,15 @@ package dev.portico.core;
 import dev.portico.core.internal.Checks;
 
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * How a route's WebSocket connections are bounded: once the upstream accepts the upgrade, frames flow both ways
  * unbuffered, a frame or message over its limit closes the connection with 1009, and a connection silent in both
- * directions for {@link #idleTimeout()} is closed with 1001.
+ * directions for {@link #idleTimeout()} is closed with 1001; a browser's handshake from an origin not allowed gets 403.
  *
  * <pre>{@code
  * Route.get("/live").webSocket(WebSocket.builder().maxMessageSize(64 * 1024).idleTimeout(Duration.ofMinutes(2)).build())
@@ -21,11 +25,13 @@ public final class WebSocket {
     private final long maxFrameSize;
     private final long maxMessageSize;
     private final Duration idleTimeout;
+    private final Set<String> allowedOrigins;
 
     private WebSocket(Builder b) {
         this.maxFrameSize = b.maxFrameSize;
         this.maxMessageSize = b.maxMessageSize;
         this.idleTimeout = b.idleTimeout;
+        this.allowedOrigins = Set.copyOf(b.allowedOrigins);
     }
 
     /** Returns the defaults: frames and messages up to 1 MiB, 5 minutes of silence. */
@@ -53,10 +59,23 @@ public final class WebSocket {
         return idleTimeout;
     }
 
+    /** Returns the origins allowed to open a WebSocket, lower-cased; empty for any. */
+    public Set<String> allowedOrigins() {
+        return allowedOrigins;
+    }
+
+    /**
+     * Returns whether a handshake with this {@code Origin} header (or none, {@code null}) may proceed: any when no
+     * origin is configured, else only a listed one, or none at all (a client that is not a browser sends none).
+     */
+    public boolean allowsOrigin(String origin) {
+        return origin == null || allowedOrigins.isEmpty() || allowedOrigins.contains(origin.toLowerCase(Locale.ROOT));
+    }
+
     @Override
     public String toString() {
         return "WebSocket{maxFrameSize=" + maxFrameSize + ", maxMessageSize=" + maxMessageSize
-                + ", idleTimeout=" + idleTimeout + '}';
+                + ", idleTimeout=" + idleTimeout + ", allowedOrigins=" + allowedOrigins + '}';
     }
 
     /** A builder of {@link WebSocket}. */
@@ -65,8 +84,22 @@ public final class WebSocket {
         private long maxFrameSize = 1024 * 1024;
         private long maxMessageSize = 1024 * 1024;
         private Duration idleTimeout = Duration.ofMinutes(5);
+        private final Set<String> allowedOrigins = new LinkedHashSet<>();
 
         private Builder() {
+        }
+
+        /**
+         * Allows browsers on these origins only, such as {@code https://app.example.com}: a handshake whose
+         * {@code Origin} is another gets 403 before any upstream call (browsers apply no CORS to WebSockets, so this
+         * is what stops another site's page from opening one with the user's cookies). Handshakes without an
+         * {@code Origin} are allowed.
+         */
+        public Builder allowOrigins(String... origins) {
+            for (String origin : origins) {
+                allowedOrigins.add(Objects.requireNonNull(origin, "origin").toLowerCase(Locale.ROOT));
+            }
+            return this;
         }
 
         /** Sets the largest frame payload accepted, in bytes (default 1 MiB). */

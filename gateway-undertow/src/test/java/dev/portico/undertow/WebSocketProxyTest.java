@@ -74,7 +74,8 @@ class WebSocketProxyTest {
         Upstream app = Upstream.of("app", "http://127.0.0.1:" + port);
         JwtAuth jwt = JwtAuth.builder().hs256(SECRET).claimHeader("sub", "X-User-Id").build();
         gateway = PorticoServer.start(Gateway.builder()
-                .route(Route.get("/echo").webSocket().to(app))
+                .route(Route.get("/echo").webSocket(WebSocket.builder().allowOrigins("https://app.example.com").build())
+                        .to(app))
                 .route(Route.get("/refuse").webSocket().to(app))
                 .route(Route.get("/secure/echo").webSocket().filter(jwt)
                         .filter(dev.portico.core.filter.Filters.rewritePath("/echo")).to(app))
@@ -271,6 +272,19 @@ class WebSocketProxyTest {
         ws.sendText("authenticated", true).join();
         assertThat(recorder.next()).isEqualTo("authenticated");
         assertThat(handshakeUsers).containsExactly("alice");
+    }
+
+    @Test
+    void refusesAHandshakeFromAnOriginNotAllowedWith403() throws Exception {
+        assertThatThrownBy(() -> open("/echo", new Recorder(), "Origin", "https://evil.example.com"))
+                .isInstanceOf(CompletionException.class)
+                .cause().isInstanceOfSatisfying(WebSocketHandshakeException.class,
+                        e -> assertThat(e.getResponse().statusCode()).isEqualTo(403));
+        assertThat(handshakeUsers).isEmpty();
+
+        Recorder recorder = new Recorder();
+        open("/echo", recorder, "Origin", "https://APP.example.com").sendText("allowed", true).join();
+        assertThat(recorder.next()).isEqualTo("allowed");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.portico.undertow.internal.client;
 
 import dev.portico.core.Gateway;
+import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.spi.CallOptions;
@@ -12,6 +13,7 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -34,6 +36,9 @@ public final class ExchangeClient implements UpstreamClient {
     @Override
     public CompletionStage<Response> send(Endpoint endpoint, Request request, CallOptions options) {
         if (options.webSocket() != null && isWebSocketHandshake(exchange)) {
+            if (!options.webSocket().allowsOrigin(request.header("Origin"))) {
+                return CompletableFuture.failedFuture(GatewayException.forbidden("the WebSocket's origin is not allowed"));
+            }
             // the edge removed the client's Upgrade and Connection (hop-by-hop): this hop asks for its own upgrade
             request = request.toBuilder().header("Connection", "Upgrade").header("Upgrade", "websocket").build();
         }
