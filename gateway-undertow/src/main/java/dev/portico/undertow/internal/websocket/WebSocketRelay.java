@@ -72,8 +72,8 @@ public final class WebSocketRelay {
         ByteBuffer early = upstream.buffered(); // frames the upstream sent right behind its 101
         if (early != null) {
             toClient.buffer = ByteBuffer.allocate(early.remaining()).put(early).flip();
-            upstream.released();
         }
+        upstream.released(); // the read buffer of the head goes back to the pool: an idle relay holds none
         client.getSourceChannel().getReadSetter().set(channel -> guarded(toUpstream));
         upstream.sink().getWriteSetter().set(channel -> guarded(toUpstream));
         upstream.source().getReadSetter().set(channel -> guarded(toClient));
