@@ -2,6 +2,7 @@ package dev.portico.undertow.internal.client;
 
 import dev.portico.core.Body;
 import dev.portico.core.WebSocket;
+import dev.portico.core.upstream.CallOutcome.Kind;
 import org.xnio.XnioIoThread;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.channels.StreamSourceChannel;
@@ -10,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
+import java.util.function.Consumer;
 
 /**
  * The "body" of an upstream's {@code 101 Switching Protocols}: its connection, which the adapter takes over once the
@@ -17,14 +19,17 @@ import java.util.concurrent.Flow;
  */
 public final class Upgraded implements Body {
 
-    private final UpstreamCall call;
     private final UpstreamConnection connection;
+    private final WebSocket webSocket;
+    private final Consumer<Kind> outcome;
     private boolean taken;
     private boolean closed;
 
-    Upgraded(UpstreamCall call, UpstreamConnection connection) {
-        this.call = call;
+    /** The switched connection, bounded by {@code webSocket}; {@code outcome} tells the call's listeners its end. */
+    Upgraded(UpstreamConnection connection, WebSocket webSocket, Consumer<Kind> outcome) {
         this.connection = connection;
+        this.webSocket = webSocket;
+        this.outcome = outcome;
     }
 
     @Override
@@ -50,11 +55,16 @@ public final class Upgraded implements Body {
     /** Closes the connection, unless the relay has taken it over. */
     @Override
     public CompletionStage<Void> discard() {
-        call.onIoThread(() -> {
+        Runnable close = () -> {
             if (!taken) {
                 close(false);
             }
-        });
+        };
+        if (Thread.currentThread() == connection.thread()) {
+            close.run();
+        } else {
+            connection.thread().execute(close);
+        }
         return CompletableFuture.completedFuture(null);
     }
 
@@ -69,7 +79,7 @@ public final class Upgraded implements Body {
 
     /** Returns how the route bounds the WebSocket. */
     public WebSocket webSocket() {
-        return call.webSocket();
+        return webSocket;
     }
 
     /** Returns the IO thread the connection belongs to. */
@@ -100,7 +110,8 @@ public final class Upgraded implements Body {
     public void close(boolean clean) {
         if (!closed) {
             closed = true;
-            call.finished(clean);
+            connection.close(false);
+            outcome.accept(clean ? Kind.BODY_FINISHED : Kind.BODY_ABORTED);
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.portico.undertow.internal.client;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
-import dev.portico.core.WebSocket;
 import dev.portico.core.spi.CallOptions;
 import dev.portico.core.upstream.CallListener;
 import dev.portico.core.upstream.CallOutcome.Kind;
@@ -113,10 +112,6 @@ public final class UpstreamCall {
             guarded(this::begin);
         });
         return result;
-    }
-
-    WebSocket webSocket() {
-        return options.webSocket();
     }
 
     String upstreamName() {
@@ -320,8 +315,13 @@ public final class UpstreamCall {
         c.source.suspendReads();
         c.reusable = false;
         status = 101;
-        upgraded = new Upgraded(this, c);
         report(Kind.RESPONSE, status, false);
+        // the relay keeps only what reporting its end needs, not this call with the handshake's exchange and request
+        List<CallListener> listeners = options.listeners();
+        String name = upstreamName;
+        Endpoint at = endpoint;
+        long started = attemptStarted;
+        upgraded = new Upgraded(c, options.webSocket(), kind -> report(listeners, name, at, kind, 101, started, false));
         if (!result.complete(Response.builder(101).headers(head.headers).body(upgraded).build())) {
             upgraded.close(false);
         }
@@ -392,7 +392,11 @@ public final class UpstreamCall {
 
     /** Tells the listeners of the call how this attempt went. */
     private void report(Kind kind, int status, boolean retried) {
-        List<CallListener> listeners = options.listeners();
+        report(options.listeners(), upstreamName, endpoint, kind, status, attemptStarted, retried);
+    }
+
+    private static void report(List<CallListener> listeners, String upstreamName, Endpoint endpoint, Kind kind,
+                               int status, long attemptStarted, boolean retried) {
         if (listeners.isEmpty()) {
             return;
         }

@@ -78,7 +78,6 @@ public final class WebSocketRelay {
         upstream.sink().getWriteSetter().set(channel -> guarded(toUpstream));
         upstream.source().getReadSetter().set(channel -> guarded(toClient));
         client.getSinkChannel().getWriteSetter().set(channel -> guarded(toClient));
-        client.getCloseSetter().set(connection -> closeAll(false));
         lastActive = System.nanoTime();
         schedule(idleNanos, this::checkIdle);
         guarded(toUpstream);
