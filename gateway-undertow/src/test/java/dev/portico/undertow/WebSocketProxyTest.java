@@ -70,8 +70,7 @@ class WebSocketProxyTest {
                 }))
                 .build();
         backend.start();
-        int port = ((java.net.InetSocketAddress) backend.getListenerInfo().get(0).getAddress()).getPort();
-        Upstream app = Upstream.of("app", "http://127.0.0.1:" + port);
+        Upstream app = Upstream.of("app", backendUrl());
         JwtAuth jwt = JwtAuth.builder().hs256(SECRET).claimHeader("sub", "X-User-Id").build();
         gateway = PorticoServer.start(Gateway.builder()
                 .route(Route.get("/echo").webSocket(WebSocket.builder().allowOrigins("https://app.example.com").build())
@@ -85,6 +84,10 @@ class WebSocketProxyTest {
                 .route(Route.get("/quiet/echo").webSocket(WebSocket.builder().idleTimeout(Duration.ofMillis(300)).build())
                         .filter(dev.portico.core.filter.Filters.rewritePath("/echo")).to(app))
                 .build(), "127.0.0.1", 0);
+    }
+
+    private String backendUrl() {
+        return "http://127.0.0.1:" + ((java.net.InetSocketAddress) backend.getListenerInfo().get(0).getAddress()).getPort();
     }
 
     /** Echoes every message whole; "close-me" makes it close with 4001. */
@@ -248,6 +251,44 @@ class WebSocketProxyTest {
     }
 
     @Test
+    void closesAFrameOverTheLimitWith1009BeforeForwardingIt() throws Exception {
+        Recorder recorder = new Recorder();
+        java.net.http.WebSocket ws = open("/small/echo", recorder);
+
+        ws.sendBinary(ByteBuffer.wrap(new byte[100 * 1024]), true);
+
+        assertThat(recorder.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1009 message too big");
+        assertThat(recorder.received).isEmpty();
+        awaitBackendCloses(1009);
+        awaitNoWebSocket();
+    }
+
+    @Test
+    void anOpenWebSocketHoldsAConcurrencySlot() throws Exception {
+        PorticoServer capped = PorticoServer.start(Gateway.builder().maxConcurrentRequests(1)
+                .route(Route.get("/echo").webSocket().to(Upstream.of("app", backendUrl())))
+                .build(), "127.0.0.1", 0);
+        try {
+            Recorder recorder = new Recorder();
+            java.net.http.WebSocket ws = http.newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + capped.port() + "/echo"), recorder).join();
+            ws.sendText("open", true).join();
+            assertThat(recorder.next()).isEqualTo("open");
+
+            assertThat(RawHttp.send(capped.port(), "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status())
+                    .isEqualTo(503);
+            ws.sendClose(1000, "").join();
+            recorder.closed.get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 500 && capped.inFlight() > 0; i++) {
+                Thread.sleep(10);
+            }
+            assertThat(capped.inFlight()).isZero();
+        } finally {
+            capped.stop(Duration.ZERO);
+        }
+    }
+
+    @Test
     void closesASilentWebSocketWith1001AfterItsIdleTimeout() throws Exception {
         Recorder recorder = new Recorder();
         java.net.http.WebSocket ws = open("/quiet/echo", recorder);
@@ -325,7 +366,15 @@ class WebSocketProxyTest {
         assertThat(recorder.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1001 the gateway is shutting down");
         assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(500));
         assertThat(stopped.get(10, TimeUnit.SECONDS)).as("a stop that had to cut the WebSocket off").isFalse();
-        assertThat(closesSeenByBackend).containsExactly(1001);
+        awaitBackendCloses(1001);
+    }
+
+    /** Waits for the backend to have read these close codes: it reads them after the client was answered. */
+    private void awaitBackendCloses(Integer... codes) throws InterruptedException {
+        for (int i = 0; i < 500 && closesSeenByBackend.size() < codes.length; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(closesSeenByBackend).containsExactly(codes);
     }
 
     private void awaitNoWebSocket() throws InterruptedException {
