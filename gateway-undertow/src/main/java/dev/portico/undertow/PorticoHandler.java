@@ -40,6 +40,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -212,17 +215,12 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 .map(relay -> relay.goingAway(1001, "the gateway is shutting down"))
                 .toArray(CompletableFuture<?>[]::new);
         try {
-            CompletableFuture.allOf(closing).get(1, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            CompletableFuture.allOf(closing).get(1, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
             // closing anyway
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Returns how many WebSocket connections are open. */
-    int openWebSockets() {
-        return webSockets.size();
     }
 
     /** Closes the pooled upstream connections and the gateway served (its resources). */
@@ -346,13 +344,12 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         inFlight.incrementAndGet(); // taken before the handshake's own slot is given back
         ByteBufferPool buffers = exchange.getConnection().getByteBufferPool();
         exchange.upgradeChannel((connection, ex) -> {
-            WebSocketRelay[] relay = new WebSocketRelay[1];
-            relay[0] = new WebSocketRelay(connection, upgraded, upgraded.webSocket(), buffers, () -> {
-                webSockets.remove(relay[0]);
+            WebSocketRelay relay = new WebSocketRelay(connection, upgraded, upgraded.webSocket(), buffers, closed -> {
+                webSockets.remove(closed);
                 inFlight.decrementAndGet();
             });
-            webSockets.add(relay[0]);
-            relay[0].start();
+            webSockets.add(relay);
+            relay.start();
         });
         exchange.addExchangeCompleteListener((ex, next) -> {
             if (!ex.getConnection().isOpen()) { // the 101 never went out: no relay will take either side

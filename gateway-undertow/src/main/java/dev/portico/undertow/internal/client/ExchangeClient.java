@@ -47,10 +47,10 @@ public final class ExchangeClient implements UpstreamClient {
     }
 
     /**
-     * Returns whether the client asks to switch to WebSocket (RFC 6455 4.1): a body-less HTTP/1.1 {@code GET} with
+     * Returns whether the client asks to switch to WebSocket (RFC 6455 4.1): an HTTP/1.1 {@code GET} with
      * {@code Upgrade: websocket} and a {@code Connection} that names {@code upgrade}.
      */
-    public static boolean isWebSocketHandshake(HttpServerExchange exchange) {
+    static boolean isWebSocketHandshake(HttpServerExchange exchange) {
         HeaderMap headers = exchange.getRequestHeaders();
         return exchange.isHttp11() && exchange.getRequestMethod().equals(Methods.GET)
                 && hasToken(headers.get(Headers.UPGRADE), "websocket") && hasToken(headers.get(Headers.CONNECTION), "upgrade");

@@ -87,10 +87,12 @@ public final class Upgraded implements Body {
         return connection.thread();
     }
 
+    /** Returns what the upstream sends. */
     public StreamSourceChannel source() {
         return connection.source;
     }
 
+    /** Returns where the upstream reads. */
     public StreamSinkChannel sink() {
         return connection.sink;
     }

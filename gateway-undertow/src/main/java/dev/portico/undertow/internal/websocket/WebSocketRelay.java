@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One WebSocket connection between a client and an upstream that both switched protocols, relayed on their common IO
@@ -36,7 +37,7 @@ public final class WebSocketRelay {
     private final XnioIoThread thread;
     private final ByteBufferPool buffers;
     private final WebSocket limits;
-    private final Runnable ended;
+    private final Consumer<WebSocketRelay> ended;
     private final Pump toUpstream;
     private final Pump toClient;
     private final long idleNanos;
@@ -50,7 +51,7 @@ public final class WebSocketRelay {
      * once, on the IO thread, when both sockets are closed.
      */
     public WebSocketRelay(StreamConnection client, Upgraded upstream, WebSocket limits, ByteBufferPool buffers,
-                          Runnable ended) {
+                          Consumer<WebSocketRelay> ended) {
         this.client = client;
         this.upstream = upstream;
         this.thread = upstream.thread();
@@ -181,7 +182,7 @@ public final class WebSocketRelay {
         toClient.release();
         IoUtils.safeClose(client);
         upstream.close(clean);
-        ended.run();
+        ended.accept(this);
     }
 
     /** One direction: reads from one side, writes to the other, and reads the frame headers on the way. */
