@@ -245,7 +245,10 @@ public final class WebSocketRelay {
                     continue;
                 }
                 release();
-                if (inEnded) {
+                if (inEnded) { // only the end of the stream, passed on, may be left to flush
+                    if (out.flush()) {
+                        out.suspendWrites();
+                    }
                     return;
                 }
                 if (!out.flush()) {
