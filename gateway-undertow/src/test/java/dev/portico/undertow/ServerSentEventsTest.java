@@ -2,6 +2,7 @@ package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
+import dev.portico.core.filter.Filters;
 import dev.portico.core.upstream.Upstream;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -50,6 +51,10 @@ class ServerSentEventsTest {
         Upstream events = Upstream.of("events", backend.url());
         gateway = PorticoServer.start(Gateway.builder()
                 .bodyIdleTimeout(Duration.ofMillis(400))
+                .route(Route.get("/mapped/**").filter(Filters.stripPrefix(1))
+                        .filter((request, chain) -> chain.proceed(request).thenApply(response -> response.toBuilder()
+                                .body(response.body().map(chunk -> chunk)).build()))
+                        .to(events))
                 .route(Route.get("/**").timeout(Duration.ofMillis(300)).to(events))
                 .build(), "127.0.0.1", 0);
     }
@@ -114,6 +119,17 @@ class ServerSentEventsTest {
         java.util.Iterator<String> lines = response.body().iterator();
 
         assertThat(lines.next()).isEqualTo("data: first"); // before the upstream has even written the second
+        secondEvent.countDown();
+        assertThat(lines.next()).isEmpty();
+        assertThat(lines.next()).isEqualTo("data: second");
+    }
+
+    @Test
+    void deliversEachEventOfABodyAFilterMapsWhenTheUpstreamSendsIt() throws Exception {
+        HttpResponse<java.util.stream.Stream<String>> response = get("/mapped/gated");
+        java.util.Iterator<String> lines = response.body().iterator();
+
+        assertThat(lines.next()).isEqualTo("data: first");
         secondEvent.countDown();
         assertThat(lines.next()).isEmpty();
         assertThat(lines.next()).isEqualTo("data: second");

@@ -81,6 +81,9 @@ class WebSocketProxyTest {
                 .route(Route.get("/small/echo").webSocket(WebSocket.builder().maxFrameSize(64 * 1024)
                                 .maxMessageSize(64 * 1024).build())
                         .filter(dev.portico.core.filter.Filters.rewritePath("/echo")).to(app))
+                .route(Route.get("/limited/echo").webSocket()
+                        .filter(dev.portico.core.ratelimit.RateLimit.perClientIp(1, Duration.ofMinutes(1)))
+                        .filter(dev.portico.core.filter.Filters.rewritePath("/echo")).to(app))
                 .route(Route.get("/quiet/echo").webSocket(WebSocket.builder().idleTimeout(Duration.ofMillis(300)).build())
                         .filter(dev.portico.core.filter.Filters.rewritePath("/echo")).to(app))
                 .build(), "127.0.0.1", 0);
@@ -90,13 +93,15 @@ class WebSocketProxyTest {
         return "http://127.0.0.1:" + ((java.net.InetSocketAddress) backend.getListenerInfo().get(0).getAddress()).getPort();
     }
 
-    /** Echoes every message whole; "close-me" makes it close with 4001. */
+    /** Echoes every message whole; "close-me" makes it close with 4001, "big" answer 100 KiB. */
     private final class Echo extends AbstractReceiveListener {
         @Override
         protected void onFullTextMessage(WebSocketChannel channel, BufferedTextMessage message) {
             String text = message.getData(); // reading it consumes it
             if (text.equals("close-me")) {
                 WebSockets.sendClose(4001, "server says bye", channel, null);
+            } else if (text.equals("big")) {
+                WebSockets.sendBinary(ByteBuffer.wrap(new byte[100 * 1024]), channel, null);
             } else {
                 WebSockets.sendText(text, channel, null);
             }
@@ -261,6 +266,31 @@ class WebSocketProxyTest {
         assertThat(recorder.received).isEmpty();
         awaitBackendCloses(1009);
         awaitNoWebSocket();
+    }
+
+    @Test
+    void closesAnUpstreamsMessageOverTheLimitWith1009() throws Exception {
+        Recorder recorder = new Recorder();
+        java.net.http.WebSocket ws = open("/small/echo", recorder);
+
+        ws.sendText("big", true).join();
+
+        assertThat(recorder.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1009 message too big");
+        assertThat(recorder.received).isEmpty();
+        awaitBackendCloses(1009);
+        awaitNoWebSocket();
+    }
+
+    @Test
+    void rateLimitsHandshakes() throws Exception {
+        Recorder recorder = new Recorder();
+        open("/limited/echo", recorder).sendText("first", true).join();
+        assertThat(recorder.next()).isEqualTo("first");
+
+        assertThatThrownBy(() -> open("/limited/echo", new Recorder()))
+                .isInstanceOf(CompletionException.class)
+                .cause().isInstanceOfSatisfying(WebSocketHandshakeException.class,
+                        e -> assertThat(e.getResponse().statusCode()).isEqualTo(429));
     }
 
     @Test
