@@ -48,6 +48,7 @@ public final class Route {
     private final RetryPolicy retries;
     private final UpstreamErrors upstreamErrors;
     private final Map<String, Object> metadata;
+    private final WebSocket webSocket;
 
     private Route(Builder b) {
         this.id = b.id != null ? b.id : defaultId(b);
@@ -63,6 +64,7 @@ public final class Route {
         this.retries = b.retries;
         this.upstreamErrors = b.upstreamErrors;
         this.metadata = Map.copyOf(b.metadata);
+        this.webSocket = b.webSocket;
     }
 
     private static String defaultId(Builder b) {
@@ -163,6 +165,11 @@ public final class Route {
         return metadata;
     }
 
+    /** Returns how WebSocket upgrades are proxied, or {@code null} when the route does not accept them. */
+    public WebSocket webSocket() {
+        return webSocket;
+    }
+
     /** Returns whether this route accepts the method; {@code HEAD} is accepted wherever {@code GET} is. */
     public boolean allows(String method) {
         return methods.isEmpty() || methods.contains(method) || (method.equals("HEAD") && methods.contains("GET"));
@@ -200,6 +207,7 @@ public final class Route {
         private RetryPolicy retries;
         private UpstreamErrors upstreamErrors = UpstreamErrors.PASS_THROUGH;
         private final Map<String, Object> metadata = new LinkedHashMap<>();
+        private WebSocket webSocket;
 
         private Builder(String pattern) {
             this.pattern = Objects.requireNonNull(pattern, "pattern");
@@ -335,6 +343,22 @@ public final class Route {
             return this;
         }
 
+        /** Accepts WebSocket upgrades with the {@linkplain WebSocket#defaults() default} limits. */
+        public Builder webSocket() {
+            return webSocket(WebSocket.defaults());
+        }
+
+        /**
+         * Accepts WebSocket upgrades: the handshake runs through the route's filters like any request and goes to the
+         * upstream with its {@code Upgrade}; once the upstream switches protocols, frames are relayed both ways
+         * within these limits. A refused upgrade is an ordinary response, passed through. Requests without an
+         * upgrade are proxied as usual.
+         */
+        public Builder webSocket(WebSocket options) {
+            this.webSocket = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
         /** Adds a metadata entry. */
         public Builder metadata(String key, Object value) {
             metadata.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
@@ -346,6 +370,10 @@ public final class Route {
             if (handler == null && upstream == null) {
                 throw new IllegalArgumentException("route " + (id != null ? id : pattern)
                         + ": no target (expected: to(upstream) or handler(handler))");
+            }
+            if (webSocket != null && upstream == null) {
+                throw new IllegalArgumentException("route " + (id != null ? id : pattern)
+                        + ": webSocket needs an upstream (expected: to(upstream))");
             }
             try {
                 return new Route(this);

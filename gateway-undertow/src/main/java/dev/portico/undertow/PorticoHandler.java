@@ -15,8 +15,11 @@ import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.Endpoint;
 import dev.portico.undertow.internal.client.ConnectionPool;
 import dev.portico.undertow.internal.client.ExchangeClient;
+import dev.portico.undertow.internal.client.Upgraded;
 import dev.portico.undertow.internal.client.UpstreamBody;
 import dev.portico.undertow.internal.client.WorkerClient;
+import dev.portico.undertow.internal.websocket.WebSocketRelay;
+import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
@@ -33,8 +36,13 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -73,6 +81,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     private volatile XnioWorker worker;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
+    private final Set<WebSocketRelay> webSockets = ConcurrentHashMap.newKeySet();
 
     private PorticoHandler(Gateway gateway) {
         this.pool = new ConnectionPool(gateway);
@@ -194,6 +203,23 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         draining = true;
     }
 
+    /**
+     * Closes every open WebSocket with 1001 (going away), waiting up to a second for the close frames to be written;
+     * a stop calls it at the end of its drain, before it closes the connections.
+     */
+    void closeWebSockets() {
+        CompletableFuture<?>[] closing = webSockets.stream()
+                .map(relay -> relay.goingAway(1001, "the gateway is shutting down"))
+                .toArray(CompletableFuture<?>[]::new);
+        try {
+            CompletableFuture.allOf(closing).get(1, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // closing anyway
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Closes the pooled upstream connections and the gateway served (its resources). */
     @Override
     public void close() {
@@ -277,12 +303,56 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             });
             run.response().whenComplete((response, failure) -> {
                 if (exchange.isInIoThread()) {
-                    answer(exchange, response);
+                    respond(exchange, response);
                 } else {
-                    exchange.getIoThread().execute(() -> answer(exchange, response));
+                    exchange.getIoThread().execute(() -> respond(exchange, response));
                 }
             });
         });
+    }
+
+    /** Answers the exchange, or switches it to WebSocket when the upstream accepted the client's upgrade. */
+    private void respond(HttpServerExchange exchange, Response response) {
+        if (response.status() == 101 && response.body() instanceof Upgraded upgraded) {
+            if (exchange.isResponseStarted() || exchange.isComplete()) {
+                upgraded.discard();
+            } else {
+                switchProtocols(exchange, response, upgraded);
+            }
+        } else {
+            answer(exchange, response);
+        }
+    }
+
+    /**
+     * Writes the upstream's 101 and, once the client's connection has switched, relays it to the upstream's. The
+     * WebSocket holds a concurrency slot of its own until it closes, and a drain closes it with 1001.
+     */
+    private void switchProtocols(HttpServerExchange exchange, Response response, Upgraded upgraded) {
+        HeaderMap out = exchange.getResponseHeaders();
+        dev.portico.core.Headers headers = response.headers();
+        for (int i = 0; i < headers.size(); i++) {
+            out.add(HttpString.tryFromString(headers.name(i)), headers.value(i));
+        }
+        out.put(Headers.UPGRADE, "websocket");
+        inFlight.incrementAndGet(); // taken before the handshake's own slot is given back
+        ByteBufferPool buffers = exchange.getConnection().getByteBufferPool();
+        exchange.upgradeChannel((connection, ex) -> {
+            WebSocketRelay relay = new WebSocketRelay(connection, upgraded, upgraded.webSocket(), buffers, closed -> {
+                webSockets.remove(closed);
+                inFlight.decrementAndGet();
+            });
+            webSockets.add(relay);
+            relay.start();
+        });
+        exchange.addExchangeCompleteListener((ex, next) -> {
+            if (!ex.getConnection().isOpen()) { // the 101 never went out: no relay will take either side
+                upgraded.discard();
+                inFlight.decrementAndGet();
+            }
+            next.proceed();
+        });
+        exchange.endExchange();
     }
 
     /** Reports how an exchange ended; a connection already closed means the response did not go out whole. */

@@ -222,6 +222,7 @@ public final class PorticoServer implements AutoCloseable {
             }
         }
         int cutOff = handler.inFlight();
+        handler.closeWebSockets();
         connections.closeConnections();
         handler.close();
         worker.shutdownNow();

@@ -37,6 +37,9 @@ public final class MobileGateway {
     private static final String LIST_ORDERS = "portico.demo.orders.v1.Orders/ListOrders";
     private static final String CREATE_ORDER = "portico.demo.orders.v1.Orders/CreateOrder";
 
+    /** How often an idle event stream gets a comment line, so that proxies and mobile networks keep it open. */
+    private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+
     private static final Handler HEALTH =
             (request, context) -> CompletableFuture.completedFuture(Response.json(200, "{\"status\":\"UP\"}"));
 
@@ -65,7 +68,8 @@ public final class MobileGateway {
      * {@code config.logTraces()} writes its spans to the log): the user and
      * order routes require a demo token and tell the services its {@code sub} in {@code X-User-Id}, the only identity
      * they trust; each client address (on the public routes) and each user (wherever a token was sent) may make
-     * {@code config.rateLimitPerMinute()} requests a minute; CORS is open to {@code http://localhost:3000}.
+     * {@code config.rateLimitPerMinute()} requests a minute; CORS is open to {@code http://localhost:3000}. The
+     * caller's new orders stream as server-sent events on {@code GET /api/orders/events}.
      */
     public static Gateway build(DemoConfig config, Services services) {
         RateLimiter limiter = limiter(config);
@@ -91,6 +95,8 @@ public final class MobileGateway {
         GrpcTranscoder orders = orders(services.orders(), telemetry);
         gateway.resource(orders);
         Handler listOrders = orders.method(LIST_ORDERS).responseBody("orders").build(); // the caller's, as a list
+        OrderEvents orderEvents = new OrderEvents(services.orders(), KEEP_ALIVE, timeout);
+        gateway.resource(orderEvents);
         if (limiter instanceof AutoCloseable redis) {
             gateway.resource(redis);
         }
@@ -114,6 +120,8 @@ public final class MobileGateway {
                 .route(Route.get("/api/users/me").id("me")
                         .filter(caller).filter(limit).filter(Filters.stripPrefix(1))
                         .timeout(timeout).upstreamErrors(UpstreamErrors.REPLACE).to(users))
+                .route(Route.get("/api/orders/events").id("order-events")
+                        .filter(caller).filter(limit).handler(orderEvents))
                 .route(dashboard(caller, users, listOrders, products, timeout).filter(limit))
                 .route(DemoGraphql.route(caller, users, products, listOrders, timeout).filter(limit))
                 .route(Route.get("/health").id("health").handler(HEALTH))

@@ -4,8 +4,11 @@ import com.google.protobuf.Value;
 import dev.portico.examples.mobile.orders.CreateOrderRequest;
 import dev.portico.examples.mobile.orders.ListOrdersRequest;
 import dev.portico.examples.mobile.orders.ListOrdersResponse;
+import dev.portico.examples.mobile.orders.OrderEvent;
 import dev.portico.examples.mobile.orders.OrdersGrpc;
+import dev.portico.examples.mobile.orders.WatchOrdersRequest;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 
@@ -13,7 +16,8 @@ import io.grpc.stub.StreamObserver;
  * The order service, in gRPC: {@code ListOrders} lists the orders of the caller that {@link OrderServer} read from
  * the {@code x-user-id} metadata, and {@code CreateOrder} places one for that caller after checking the input as
  * strictly as the REST service did (a string {@code productId} of the catalog, an integer {@code quantity} from 1 to
- * {@value #MAX_QUANTITY}), answering INVALID_ARGUMENT with the reason otherwise.
+ * {@value #MAX_QUANTITY}), answering INVALID_ARGUMENT with the reason otherwise; {@code WatchOrders} streams the
+ * caller's new orders as they are placed, after a first {@code watching} event.
  */
 final class OrderService extends OrdersGrpc.OrdersImplBase {
 
@@ -56,6 +60,24 @@ final class OrderService extends OrdersGrpc.OrdersImplBase {
         }
         replies.onNext(message(orders.place(OrderServer.caller(), product, quantity)));
         replies.onCompleted();
+    }
+
+    @Override
+    public void watchOrders(WatchOrdersRequest request, StreamObserver<OrderEvent> replies) {
+        ServerCallStreamObserver<OrderEvent> stream = (ServerCallStreamObserver<OrderEvent>) replies;
+        Runnable unwatch = orders.watch(OrderServer.caller(), order -> send(stream,
+                OrderEvent.newBuilder().setCreated(message(order)).build()));
+        stream.setOnCancelHandler(unwatch::run);
+        send(stream, OrderEvent.newBuilder().setWatching(OrderEvent.Watching.getDefaultInstance()).build());
+    }
+
+    /** Sends an event; a stream is written by one thread at a time, and not once cancelled. */
+    private static void send(ServerCallStreamObserver<OrderEvent> stream, OrderEvent event) {
+        synchronized (stream) {
+            if (!stream.isCancelled()) {
+                stream.onNext(event);
+            }
+        }
     }
 
     private static String productId(Value value) {

@@ -426,7 +426,7 @@ public final class Pipeline implements Context, GatewayExchange {
             }
             CallOptions call = new CallOptions(upstream.name(), connectTimeout, timeout,
                     options.maxBodySize() >= 0 ? options.maxBodySize() : r != null ? gateway.maxBodySize(r) : gateway.maxBodySize(),
-                    listeners);
+                    listeners, r != null && upstream == r.upstream() ? r.webSocket() : null);
             return client.send(endpoint, outgoing, call).toCompletableFuture();
         } catch (Throwable t) {
             unstarted(upstream, endpoint, listeners);

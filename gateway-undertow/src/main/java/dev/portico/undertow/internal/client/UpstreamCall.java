@@ -59,6 +59,7 @@ public final class UpstreamCall {
     private int status;
     private long attemptStarted;
     private UpstreamBody body;
+    private Upgraded upgraded;
 
     private long deadline;
     private String lateness;
@@ -263,7 +264,11 @@ public final class UpstreamCall {
             ResponseHead head = ResponseHead.parse(buffer, start, end);
             step(Step.HEAD_READ);
             if (head.status == 101) {
-                throw new BadResponseException("101 Switching Protocols to a request that asked for no upgrade");
+                if (options.webSocket() == null || request.header("Upgrade") == null) {
+                    throw new BadResponseException("101 Switching Protocols to a request that asked for no upgrade");
+                }
+                switched(head);
+                return;
             }
             if (head.status >= 200) {
                 respond(head);
@@ -298,6 +303,27 @@ public final class UpstreamCall {
         report(Kind.RESPONSE, status, false);
         if (!result.complete(Response.builder(status).headers(head.headers).body(body).build())) {
             body.discard(); // cancelled as the head arrived: nobody will read the body, so free its connection
+        }
+    }
+
+    /** Completes with the upstream's 101, whose body is its connection, for the relay to take over. */
+    private void switched(ResponseHead head) {
+        UpstreamConnection c = connection;
+        responded = true;
+        cancelTimer();
+        c.source.getReadSetter().set(null);
+        c.source.suspendReads();
+        c.reusable = false;
+        status = 101;
+        report(Kind.RESPONSE, status, false);
+        // the relay keeps only what reporting its end needs, not this call with the handshake's exchange and request
+        List<CallListener> listeners = options.listeners();
+        String name = upstreamName;
+        Endpoint at = endpoint;
+        long started = attemptStarted;
+        upgraded = new Upgraded(c, options.webSocket(), kind -> report(listeners, name, at, kind, 101, started, false));
+        if (!result.complete(Response.builder(101).headers(head.headers).body(upgraded).build())) {
+            upgraded.close(false);
         }
     }
 
@@ -366,7 +392,11 @@ public final class UpstreamCall {
 
     /** Tells the listeners of the call how this attempt went. */
     private void report(Kind kind, int status, boolean retried) {
-        List<CallListener> listeners = options.listeners();
+        report(options.listeners(), upstreamName, endpoint, kind, status, attemptStarted, retried);
+    }
+
+    private static void report(List<CallListener> listeners, String upstreamName, Endpoint endpoint, Kind kind,
+                               int status, long attemptStarted, boolean retried) {
         if (listeners.isEmpty()) {
             return;
         }
@@ -430,6 +460,8 @@ public final class UpstreamCall {
             fail(GatewayException.badRequest("the client went away"), Kind.CANCELLED);
         } else if (body != null) {
             body.abandon();
+        } else if (upgraded != null && !server.isUpgrade()) {
+            upgraded.discard(); // the client was answered otherwise: nobody takes the upstream's connection
         }
     }
 }
