@@ -1,6 +1,5 @@
 package dev.portico.undertow;
 
-import io.undertow.server.protocol.http.HttpOpenListener;
 import org.xnio.ChannelListener;
 import org.xnio.StreamConnection;
 import org.xnio.channels.AcceptingChannel;
@@ -20,20 +19,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * to 30 s) while new clients wait. So the count is checked as connections arrive, at most once a second, on a worker
  * thread (reading it lists {@code /proc/self/fd}), and the warning comes before the failures.
  */
-final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnection>> {
+final class Acceptor implements ChannelListener<AcceptingChannel<? extends StreamConnection>> {
 
     private static final System.Logger LOG = System.getLogger(PorticoServer.class.getName());
     private static final long CHECK_INTERVAL = TimeUnit.SECONDS.toNanos(1);
     private static final long WARNING_INTERVAL = TimeUnit.MINUTES.toNanos(1);
 
-    private final HttpOpenListener connections;
+    private final ChannelListener<StreamConnection> connections;
+    private final boolean lazy;
     private final int maxConcurrentRequests;
     private final com.sun.management.UnixOperatingSystemMXBean files;
     private final AtomicLong lastCheck = new AtomicLong(System.nanoTime() - CHECK_INTERVAL);
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARNING_INTERVAL);
 
-    Acceptor(HttpOpenListener connections, int maxConcurrentRequests) {
+    /**
+     * An acceptor handing connections to {@code connections}; {@code lazy} suspends reads lazily on the socket, which
+     * only a cleartext connection reads directly (a TLS one reads through its engine).
+     */
+    Acceptor(ChannelListener<StreamConnection> connections, boolean lazy, int maxConcurrentRequests) {
         this.connections = connections;
+        this.lazy = lazy;
         this.maxConcurrentRequests = maxConcurrentRequests;
         this.files = unixFiles();
     }
@@ -48,7 +53,7 @@ final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnectio
     }
 
     @Override
-    public void handleEvent(AcceptingChannel<StreamConnection> channel) {
+    public void handleEvent(AcceptingChannel<? extends StreamConnection> channel) {
         StreamConnection accepted;
         try {
             accepted = channel.accept();
@@ -63,9 +68,9 @@ final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnectio
         }
         // under Undertow's parser, which reads versions it does not know as HTTP/1.1; the handler finds it as the
         // connection's original source (PorticoServer sets no option that would wrap it first); beneath it, right on
-        // the socket, the lazy suspension of reads
+        // the socket, the lazy suspension of reads (on a TLS connection, the engine's decrypted bytes)
         ConduitStreamSourceChannel source = accepted.getSourceChannel();
-        source.setConduit(new VersionGuard(new LazySuspendConduit(source.getConduit())));
+        source.setConduit(new VersionGuard(lazy ? new LazySuspendConduit(source.getConduit()) : source.getConduit()));
         // setConduit keeps the socket's readiness handler as it was: set it anew, through the lazy conduit
         source.getConduit().setReadReadyHandler(new ReadReadyHandler.ChannelListenerHandler<>(source));
         connections.handleEvent(accepted);
