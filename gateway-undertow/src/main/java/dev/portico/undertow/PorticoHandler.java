@@ -241,6 +241,9 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 return body;
             });
         }
+        if (refusal == null) {
+            refusal = exchange.getAttachment(ListenerHandler.REFUSAL); // a PorticoServer listener's (an HTTP/2 bound)
+        }
         if (refusal == null && draining) {
             exchange.setPersistent(false);
             refusal = GatewayException.serviceUnavailable("the gateway is shutting down");

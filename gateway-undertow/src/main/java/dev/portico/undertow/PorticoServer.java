@@ -53,7 +53,7 @@ public final class PorticoServer implements AutoCloseable {
     private final HttpOpenListener tlsConnections;
     private final HttpOpenListener redirects;
     private final Http2OpenListener http2Connections;
-    private final Http2Connections http2 = new Http2Connections();
+    private final Http2Connections http2;
     private final PorticoHandler handler;
     private final InetSocketAddress address;
     private final InetSocketAddress httpsAddress;
@@ -72,6 +72,7 @@ public final class PorticoServer implements AutoCloseable {
         this.drainTimeout = b.drainTimeout;
         this.shutdownDelay = b.shutdownDelay;
         this.tls = b.tls;
+        this.http2 = new Http2Connections(b.maxConcurrentStreams);
         int ioThreads = b.ioThreads > 0 ? b.ioThreads : Runtime.getRuntime().availableProcessors();
         int maxHeaderSize = Math.max(2 * gateway.maxHeaderSize(), gateway.maxHeaderSize() + 16 * 1024);
         OptionMap serverOptions = OptionMap.builder()
@@ -301,8 +302,9 @@ public final class PorticoServer implements AutoCloseable {
 
     /**
      * Stops gracefully: reports not {@link #ready()} at once and keeps serving for the builder's shutdown delay (so
-     * that load balancers notice and move traffic away), then closes the listening sockets, sends HTTP/2 connections
-     * a GOAWAY, answers new requests on open connections with 503, lets in-flight requests (and streams) finish for up to {@code drainTimeout}, and closes
+     * that load balancers notice and move traffic away), then closes the listening sockets, answers new requests on
+     * open connections with 503 (an HTTP/2 connection gets a GOAWAY once its streams have finished), lets in-flight
+     * requests finish for up to {@code drainTimeout}, and closes
      * everything, the gateway served included (its resources), and the admin listener last. Returns whether every
      * in-flight request finished in time.
      */
