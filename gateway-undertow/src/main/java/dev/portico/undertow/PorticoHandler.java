@@ -182,6 +182,11 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         return background;
     }
 
+    /** Verifies {@code https} upstreams with this context instead of the JDK's default. */
+    void upstreamTls(javax.net.ssl.SSLContext context) {
+        pool.tls(context);
+    }
+
     /** Uses this worker's IO threads for calls made outside client requests. */
     void worker(XnioWorker worker) {
         this.worker = worker;

@@ -7,6 +7,7 @@ import dev.portico.undertow.internal.buffer.IoBufferPool;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import dev.portico.undertow.tls.ServerTls;
+import dev.portico.undertow.tls.UpstreamTls;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import io.undertow.server.protocol.http.AlpnOpenListener;
 import io.undertow.server.protocol.http.HttpOpenListener;
@@ -69,6 +70,9 @@ public final class PorticoServer implements AutoCloseable {
         }
         Gateway gateway = b.gateway;
         this.handler = PorticoHandler.of(gateway);
+        if (b.upstreamTls != null) {
+            handler.upstreamTls(b.upstreamTls.context());
+        }
         this.drainTimeout = b.drainTimeout;
         this.shutdownDelay = b.shutdownDelay;
         this.tls = b.tls;
@@ -134,7 +138,8 @@ public final class PorticoServer implements AutoCloseable {
                 } else {
                     this.http2Connections = null;
                 }
-                this.ssl = new UndertowXnioSsl(xnio, OptionMap.EMPTY, buffers, tls.context());
+                // Undertow's own buffer pool: a TLS record needs 17 KiB
+                this.ssl = new UndertowXnioSsl(xnio, OptionMap.create(Options.USE_DIRECT_BUFFERS, true), tls.context());
                 secure = ssl.createSslConnectionServer(worker, new InetSocketAddress(host, b.httpsPort),
                         new Acceptor(handshaken, false, gateway.maxConcurrentRequests()), OptionMap.builder()
                                 .addAll(socketOptions)
@@ -386,6 +391,7 @@ public final class PorticoServer implements AutoCloseable {
         private Cleartext cleartext = Cleartext.SERVE;
         private boolean http2 = true;
         private int maxConcurrentStreams = 100;
+        private UpstreamTls upstreamTls;
 
         private Builder(Gateway gateway) {
             this.gateway = Objects.requireNonNull(gateway, "gateway");
@@ -515,6 +521,15 @@ public final class PorticoServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxConcurrentStreams: " + maxConcurrentStreams + " (expected: > 0)");
             }
             this.maxConcurrentStreams = maxConcurrentStreams;
+            return this;
+        }
+
+        /**
+         * Sets how {@code https} upstreams are verified and which client certificate they get (default: the JDK's
+         * trust store, no client certificate).
+         */
+        public Builder upstreamTls(UpstreamTls upstreamTls) {
+            this.upstreamTls = Objects.requireNonNull(upstreamTls, "upstreamTls");
             return this;
         }
 

@@ -29,12 +29,17 @@ final class TestCertificates {
 
     /** Makes a key store for {@code localhost} and 127.0.0.1 with this common name, and its PEM files, in {@code dir}. */
     public static TestCertificates make(Path dir, String commonName, String keyAlgorithm) throws Exception {
+        return make(dir, commonName, keyAlgorithm, "dns:localhost,ip:127.0.0.1");
+    }
+
+    /** Makes a key store with these subject alternative names ({@code dns:name,ip:address}), and its PEM files. */
+    public static TestCertificates make(Path dir, String commonName, String keyAlgorithm, String names) throws Exception {
         Path store = dir.resolve(commonName + ".p12");
         Files.deleteIfExists(store);
         Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                 "-genkeypair", "-alias", "server", "-keyalg", keyAlgorithm, "-validity", "2", "-storetype", "PKCS12",
                 "-keystore", store.toString(), "-storepass", new String(PASSWORD), "-dname", "CN=" + commonName,
-                "-ext", "SAN=dns:localhost,ip:127.0.0.1").redirectErrorStream(true).start();
+                "-ext", "SAN=" + names).redirectErrorStream(true).start();
         String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (keytool.waitFor() != 0) {
             throw new IllegalStateException("keytool failed: " + output);
