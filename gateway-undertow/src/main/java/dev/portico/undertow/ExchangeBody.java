@@ -70,7 +70,10 @@ final class ExchangeBody implements Body {
         if (!(body instanceof ExchangeBody streamed) || streamed.exchange != exchange || !streamed.claim()) {
             return null;
         }
-        exchange.setMaxEntitySize(maxBytes);
+        if (!exchange.getProtocol().equals(Protocols.HTTP_2_0)) {
+            // (on HTTP/2, Undertow's own bound resets the stream, and the 413 could not be answered)
+            exchange.setMaxEntitySize(maxBytes);
+        }
         exchange.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), maxBytes));
         return exchange.getRequestChannel();
     }
