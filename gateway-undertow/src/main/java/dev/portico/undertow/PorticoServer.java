@@ -141,7 +141,8 @@ public final class PorticoServer implements AutoCloseable {
                 // Undertow's own buffer pool: a TLS record needs 17 KiB
                 this.ssl = new UndertowXnioSsl(xnio, OptionMap.create(Options.USE_DIRECT_BUFFERS, true), tls.context());
                 secure = ssl.createSslConnectionServer(worker, new InetSocketAddress(host, b.httpsPort),
-                        new Acceptor(handshaken, false, gateway.maxConcurrentRequests()), OptionMap.builder()
+                        new Acceptor(handshaken, false, gateway.maxConcurrentRequests(),
+                                gateway.requestHeaderTimeout()), OptionMap.builder()
                                 .addAll(socketOptions)
                                 .set(Options.SSL_PROTOCOL, "TLS")
                                 .setSequence(Options.SSL_ENABLED_PROTOCOLS, tls.protocols().toArray(new String[0]))
@@ -159,12 +160,14 @@ public final class PorticoServer implements AutoCloseable {
                 this.redirects = new HttpOpenListener(buffers, serverOptions);
                 redirects.setRootHandler(new HttpsRedirect(secure.getLocalAddress(InetSocketAddress.class).getPort()));
                 plain = worker.createStreamConnectionServer(new InetSocketAddress(host, b.port),
-                        new Acceptor(redirects, true, gateway.maxConcurrentRequests()), socketOptions);
+                        new Acceptor(redirects, true, gateway.maxConcurrentRequests(), gateway.requestHeaderTimeout()),
+                        socketOptions);
             } else {
                 this.redirects = null;
                 if (b.cleartext == Cleartext.SERVE) {
                     plain = worker.createStreamConnectionServer(new InetSocketAddress(host, b.port),
-                            new Acceptor(connections, true, gateway.maxConcurrentRequests()), socketOptions);
+                            new Acceptor(connections, true, gateway.maxConcurrentRequests(),
+                            gateway.requestHeaderTimeout()), socketOptions);
                 }
             }
             this.acceptor = plain;

@@ -16,6 +16,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
+import java.net.Socket;
+import java.time.Duration;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -222,6 +224,19 @@ class TlsTest {
                 .isEqualTo("https://api.example:" + server.httpsPort() + "/a/b%20c?q=1");
         assertThat(forged.status()).isEqualTo(308);
         assertThat(forged.headers().get("location")).isEqualTo("https://127.0.0.1:" + server.httpsPort() + "/");
+    }
+
+    @Test
+    void closesAConnectionThatNeverFinishesItsHandshake() throws Exception {
+        PorticoServer server = closer.add(PorticoServer.builder(gateway.requestHeaderTimeout(Duration.ofMillis(300)).build())
+                .port(0).https(0, ServerTls.keyStore(first.keyStore(), TestCertificates.PASSWORD).build()).start());
+
+        try (Socket silent = new Socket("127.0.0.1", server.httpsPort())) {
+            silent.setSoTimeout(10_000); // a connection left open fails the test with a SocketTimeoutException
+            assertThat(silent.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(get(TestCertificates.trusting(first), "https://localhost:" + server.httpsPort() + "/").statusCode())
+                .isEqualTo(200);
     }
 
     @Test
