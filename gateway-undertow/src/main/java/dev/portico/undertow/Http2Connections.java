@@ -52,13 +52,13 @@ final class Http2Connections {
         }
     }
 
-    /** The bound on one connection's streams in flight. */
-    int maxStreams() {
-        return maxStreams;
-    }
-
     Http2Connections(int maxStreams) {
         this.maxStreams = maxStreams;
+    }
+
+    /** Returns the bound on one connection's streams in flight. */
+    int maxStreams() {
+        return maxStreams;
     }
 
     private static VarHandle channelField() {

@@ -4,24 +4,24 @@ import dev.portico.core.Gateway;
 import dev.portico.core.observe.Admin;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.undertow.internal.buffer.IoBufferPool;
-import io.undertow.Undertow;
-import io.undertow.UndertowOptions;
 import dev.portico.undertow.tls.ServerTls;
 import dev.portico.undertow.tls.UpstreamTls;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import io.undertow.server.protocol.http.AlpnOpenListener;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import io.undertow.server.protocol.http2.Http2OpenListener;
 import org.xnio.ChannelListener;
-import org.xnio.SslClientAuthMode;
-import org.xnio.ssl.SslConnection;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
+import org.xnio.SslClientAuthMode;
 import org.xnio.StreamConnection;
 import org.xnio.Xnio;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
+import org.xnio.ssl.SslConnection;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +32,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A running Undertow listener that serves one {@link Gateway}; {@link #close()} stops it gracefully.
+ * Running Undertow listeners, cleartext and, when asked, TLS ({@link Builder#https}), that serve one {@link Gateway}
+ * over HTTP/1.1 and HTTP/2; {@link #close()} stops them gracefully.
  *
  * <pre>{@code
  * try (PorticoServer server = PorticoServer.start(gateway, "127.0.0.1", 0)) {
@@ -126,7 +127,7 @@ public final class PorticoServer implements AutoCloseable {
                     .getMap();
             InetAddress host = InetAddress.getByName(b.host);
             if (tls != null) {
-                // TLS connections: HTTP/1.1 through the same listener as cleartext ones, h2 by ALPN to its own
+                // TLS connections: HTTP/1.1 to a listener of their own (whose root says https), h2 by ALPN to another
                 HttpOpenListener tlsHttp1 = new HttpOpenListener(buffers, serverOptions);
                 tlsHttp1.setRootHandler(new ListenerHandler(true, false, http2, handler));
                 ChannelListener<StreamConnection> handshaken = tlsHttp1;
