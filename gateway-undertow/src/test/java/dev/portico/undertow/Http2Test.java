@@ -244,6 +244,32 @@ class Http2Test {
 
     @ParameterizedTest
     @EnumSource(RawTransport.class)
+    void streamsAResponseAndAResetStreamCancelsItsUpstreamCall(RawTransport transport) throws Exception {
+        RawH2 h2 = raw(transport, serve(transport, gateway(), 100));
+
+        h2.headers(1, true, get("/stream", "https"));
+        RawH2.Frame first = h2.read();
+        while (first.type() != RawH2.DATA) {
+            first = h2.read();
+        }
+        release.countDown(); // only now may the upstream send its last bytes
+        String rest = h2.body(1);
+        h2.headers(3, true, get("/hold", "https"));
+        RawH2.Frame tick = h2.read();
+        while (tick.type() != RawH2.DATA || tick.stream() != 3) {
+            tick = h2.read();
+        }
+        h2.reset(3);
+
+        assertThat(new String(first.payload())).isEqualTo("first\n");
+        assertThat(rest).isEqualTo("last\n");
+        assertThat(upstreamGone.await(8, TimeUnit.SECONDS)).isTrue();
+        h2.headers(5, true, get("/after", "https"));
+        assertThat(h2.body(5)).isEqualTo("ok /after");
+    }
+
+    @ParameterizedTest
+    @EnumSource(RawTransport.class)
     void limitsARequestBodyWithoutContentLengthAsItArrives(RawTransport transport) throws Exception {
         RawH2 h2 = raw(transport, serve(transport, gateway(), 100));
 
