@@ -10,8 +10,9 @@ import io.undertow.util.AttachmentKey;
 /**
  * The root handler of one {@link PorticoServer} listener: it states the scheme the listener serves, whatever an
  * HTTP/2 client's {@code :scheme} claims (so an h2c request cannot pass for HTTPS in {@code X-Forwarded-Proto}),
- * counts HTTP/2 streams against their connection's bound and for the GOAWAY of a stop, and on a cleartext listener with h2c upgrades a bodiless
- * {@code Upgrade: h2c} request (Undertow would buffer a body in memory, unbounded: one with a body stays HTTP/1.1).
+ * counts HTTP/2 streams against their connection's bound and for the GOAWAY of a stop, and on a cleartext listener
+ * with h2c upgrades a bodiless {@code Upgrade: h2c} request (Undertow would buffer a body in memory, unbounded: one
+ * with a body stays HTTP/1.1).
  */
 final class ListenerHandler implements HttpHandler {
 
@@ -33,7 +34,8 @@ final class ListenerHandler implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
-        if (upgrade != null && !(exchange.getConnection() instanceof Http2ServerConnection) && exchange.isRequestComplete()) {
+        if (upgrade != null && exchange.isRequestComplete()
+                && !(exchange.getConnection() instanceof Http2ServerConnection)) {
             upgrade.handleRequest(exchange); // serves any other request as it is
         } else {
             serve(exchange);

@@ -170,7 +170,10 @@ public final class ServerTls {
             return this;
         }
 
-        /** Sets the cipher suites offered, in order of preference, by their standard names (default {@link #DEFAULT_CIPHER_SUITES}). */
+        /**
+         * Sets the cipher suites offered, in order of preference, by their standard names (default
+         * {@link ServerTls#DEFAULT_CIPHER_SUITES}).
+         */
         public Builder cipherSuites(String... cipherSuites) {
             List<String> list = List.of(cipherSuites);
             if (list.isEmpty()) {
