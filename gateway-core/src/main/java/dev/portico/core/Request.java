@@ -64,7 +64,7 @@ public final class Request {
         return scheme;
     }
 
-    /** Returns the HTTP version the client spoke, such as {@code 1.1}; upstream calls speak their own. */
+    /** Returns the HTTP version the client spoke, {@code 1.1} or {@code 2} for example; upstream calls speak their own. */
     public String httpVersion() {
         return httpVersion;
     }

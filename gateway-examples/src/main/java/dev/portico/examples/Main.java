@@ -55,5 +55,8 @@ public final class Main {
         MobileDemo demo = MobileDemo.start(DemoConfig.fromEnvironment(System.getenv()));
         Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "mobile-demo-shutdown"));
         System.out.println("Mobile demo gateway: " + demo.url());
+        if (demo.tlsPort() > 0) {
+            System.out.println("Mobile demo gateway with TLS: https://localhost:" + demo.tlsPort());
+        }
     }
 }

@@ -77,6 +77,28 @@ class DocSnippetsTest {
                 .allSatisfy(snippet -> assertThat(source).contains(snippet));
     }
 
+    @Test
+    void graphqlSnippetsAreGraphqlExamples() throws IOException {
+        String source = Files.readString(EXAMPLES.resolve("guide/GraphqlExamples.java"));
+        assertThat(javaBlocks(ROOT.resolve("docs/graphql.md"))).hasSizeGreaterThanOrEqualTo(4)
+                .allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
+    @Test
+    void protocolSnippetsAreProtocolsAndStreamExamples() throws IOException {
+        String source = Files.readString(EXAMPLES.resolve("guide/ProtocolsExamples.java"))
+                + Files.readString(EXAMPLES.resolve("guide/StreamExamples.java"));
+        assertThat(javaBlocks(ROOT.resolve("docs/protocols.md"))).hasSizeGreaterThanOrEqualTo(7)
+                .allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
+    @Test
+    void testingSnippetsAreTestingExamples() throws IOException {
+        String source = Files.readString(Path.of("src/test/java/dev/portico/examples/guide/TestingExamples.java"));
+        assertThat(javaBlocks(ROOT.resolve("docs/testing.md"))).hasSizeGreaterThanOrEqualTo(6)
+                .allSatisfy(snippet -> assertThat(source).contains(snippet));
+    }
+
     private static List<String> javaBlocks(Path markdown) throws IOException {
         List<String> blocks = new ArrayList<>();
         StringBuilder block = null;

@@ -1,14 +1,17 @@
 package dev.portico.undertow;
 
-import io.undertow.server.protocol.http.HttpOpenListener;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
 import org.xnio.ChannelListener;
+import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 import org.xnio.channels.AcceptingChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
 import org.xnio.conduits.ReadReadyHandler;
+import org.xnio.ssl.SslConnection;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,22 +21,32 @@ import java.util.concurrent.atomic.AtomicLong;
  * its file descriptor limit, where accepts start to fail. XNIO accepts on its own (a queued server) and never calls
  * this listener for an accept that failed: it logs that itself ({@code XNIO008001}, once per back-off of 250 ms up
  * to 30 s) while new clients wait. So the count is checked as connections arrive, at most once a second, on a worker
- * thread (reading it lists {@code /proc/self/fd}), and the warning comes before the failures.
+ * thread (reading it lists {@code /proc/self/fd}), and the warning comes before the failures. A TLS connection whose
+ * handshake has not completed within the handshake timeout is closed.
  */
-final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnection>> {
+final class Acceptor implements ChannelListener<AcceptingChannel<? extends StreamConnection>> {
 
     private static final System.Logger LOG = System.getLogger(PorticoServer.class.getName());
     private static final long CHECK_INTERVAL = TimeUnit.SECONDS.toNanos(1);
     private static final long WARNING_INTERVAL = TimeUnit.MINUTES.toNanos(1);
 
-    private final HttpOpenListener connections;
+    private final ChannelListener<StreamConnection> connections;
+    private final boolean lazy;
+    private final long handshakeMillis;
     private final int maxConcurrentRequests;
     private final com.sun.management.UnixOperatingSystemMXBean files;
     private final AtomicLong lastCheck = new AtomicLong(System.nanoTime() - CHECK_INTERVAL);
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARNING_INTERVAL);
 
-    Acceptor(HttpOpenListener connections, int maxConcurrentRequests) {
+    /**
+     * An acceptor handing connections to {@code connections}; {@code lazy} suspends reads lazily on the socket, which
+     * only a cleartext connection reads directly (a TLS one reads through its engine).
+     */
+    Acceptor(ChannelListener<StreamConnection> connections, boolean lazy, int maxConcurrentRequests,
+             Duration handshakeTimeout) {
         this.connections = connections;
+        this.lazy = lazy;
+        this.handshakeMillis = handshakeTimeout.toMillis();
         this.maxConcurrentRequests = maxConcurrentRequests;
         this.files = unixFiles();
     }
@@ -48,7 +61,7 @@ final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnectio
     }
 
     @Override
-    public void handleEvent(AcceptingChannel<StreamConnection> channel) {
+    public void handleEvent(AcceptingChannel<? extends StreamConnection> channel) {
         StreamConnection accepted;
         try {
             accepted = channel.accept();
@@ -63,11 +76,20 @@ final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnectio
         }
         // under Undertow's parser, which reads versions it does not know as HTTP/1.1; the handler finds it as the
         // connection's original source (PorticoServer sets no option that would wrap it first); beneath it, right on
-        // the socket, the lazy suspension of reads
+        // the socket, the lazy suspension of reads (on a TLS connection, the engine's decrypted bytes)
         ConduitStreamSourceChannel source = accepted.getSourceChannel();
-        source.setConduit(new VersionGuard(new LazySuspendConduit(source.getConduit())));
+        source.setConduit(new VersionGuard(lazy ? new LazySuspendConduit(source.getConduit()) : source.getConduit()));
         // setConduit keeps the socket's readiness handler as it was: set it anew, through the lazy conduit
         source.getConduit().setReadReadyHandler(new ReadReadyHandler.ChannelListenerHandler<>(source));
+        if (accepted instanceof SslConnection tls) {
+            // a client that connects and never finishes its handshake would hold the connection forever: Undertow's
+            // request timeouts start only once the handshake is done
+            accepted.getIoThread().executeAfter(() -> {
+                if (tls.isOpen() && !handshaken(tls)) {
+                    IoUtils.safeClose(tls);
+                }
+            }, handshakeMillis, TimeUnit.MILLISECONDS);
+        }
         connections.handleEvent(accepted);
         if (files != null && due(lastCheck, CHECK_INTERVAL)) {
             try {
@@ -76,6 +98,11 @@ final class Acceptor implements ChannelListener<AcceptingChannel<StreamConnectio
                 // the worker is shutting down: nothing to warn about
             }
         }
+    }
+
+    /** Returns whether a TLS connection's handshake has completed: its session has a cipher suite. */
+    private static boolean handshaken(SslConnection tls) {
+        return !"SSL_NULL_WITH_NULL_NULL".equals(UndertowXnioSsl.getSslEngine(tls).getSession().getCipherSuite());
     }
 
     private void checkFiles() {

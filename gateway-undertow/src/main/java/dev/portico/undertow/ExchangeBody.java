@@ -9,6 +9,7 @@ import io.undertow.server.RequestTooBigException;
 import io.undertow.server.handlers.HttpContinueReadHandler;
 import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.Headers;
+import io.undertow.util.Protocols;
 import org.xnio.channels.StreamSourceChannel;
 
 import java.io.IOException;
@@ -40,7 +41,9 @@ final class ExchangeBody implements Body {
         if (contentLength >= 0) {
             this.length = contentLength;
         } else {
-            boolean chunked = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
+            // HTTP/2 frames a body without either header: it has one unless its head ended the stream
+            boolean chunked = exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING)
+                    || exchange.getProtocol().equals(Protocols.HTTP_2_0) && !exchange.isRequestComplete();
             this.length = chunked ? -1 : 0;
             if (chunked && exchange.isHttp10()) {
                 // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means faulty framing: serve the request, then close,
@@ -67,7 +70,10 @@ final class ExchangeBody implements Body {
         if (!(body instanceof ExchangeBody streamed) || streamed.exchange != exchange || !streamed.claim()) {
             return null;
         }
-        exchange.setMaxEntitySize(maxBytes);
+        if (!exchange.getProtocol().equals(Protocols.HTTP_2_0)) {
+            // (on HTTP/2, Undertow's own bound resets the stream, and the 413 could not be answered)
+            exchange.setMaxEntitySize(maxBytes);
+        }
         exchange.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), maxBytes));
         return exchange.getRequestChannel();
     }

@@ -188,6 +188,11 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         return background;
     }
 
+    /** Verifies {@code https} upstreams with this context instead of the JDK's default. */
+    void upstreamTls(javax.net.ssl.SSLContext context) {
+        pool.tls(context);
+    }
+
     /** Uses this worker's IO threads for calls made outside client requests. */
     void worker(XnioWorker worker) {
         this.worker = worker;
@@ -263,6 +268,9 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 ex.putAttachment(BODY, body);
                 return body;
             });
+        }
+        if (refusal == null) {
+            refusal = exchange.getAttachment(ListenerHandler.REFUSAL); // a PorticoServer listener's (an HTTP/2 bound)
         }
         if (refusal == null && draining) {
             exchange.setPersistent(false);
@@ -413,10 +421,16 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 headers.build(), new ExchangeBody(exchange));
     }
 
-    /** Returns the HTTP version the client spoke, such as {@code 1.1}: the protocol without its {@code HTTP/}. */
+    /**
+     * Returns the HTTP version the client spoke as OpenTelemetry's {@code network.protocol.version} writes it:
+     * {@code 1.1}, {@code 2}, or the protocol without its {@code HTTP/}.
+     */
     private static String httpVersion(HttpServerExchange exchange) {
         if (exchange.isHttp11()) {
             return "1.1";
+        }
+        if (exchange.getProtocol().equals(Protocols.HTTP_2_0)) {
+            return "2";
         }
         String protocol = exchange.getProtocol().toString();
         return protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol;

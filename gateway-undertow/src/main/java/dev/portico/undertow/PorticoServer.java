@@ -4,16 +4,24 @@ import dev.portico.core.Gateway;
 import dev.portico.core.observe.Admin;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.undertow.internal.buffer.IoBufferPool;
+import dev.portico.undertow.tls.ServerTls;
+import dev.portico.undertow.tls.UpstreamTls;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
+import io.undertow.server.protocol.http.AlpnOpenListener;
 import io.undertow.server.protocol.http.HttpOpenListener;
+import io.undertow.server.protocol.http2.Http2OpenListener;
+import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
+import org.xnio.SslClientAuthMode;
 import org.xnio.StreamConnection;
 import org.xnio.Xnio;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
+import org.xnio.ssl.SslConnection;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +32,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A running Undertow listener that serves one {@link Gateway}; {@link #close()} stops it gracefully.
+ * Running Undertow listeners, cleartext and, when asked, TLS ({@link Builder#https}), that serve one {@link Gateway}
+ * over HTTP/1.1 and HTTP/2; {@link #close()} stops them gracefully.
  *
  * <pre>{@code
  * try (PorticoServer server = PorticoServer.start(gateway, "127.0.0.1", 0)) {
@@ -37,11 +46,19 @@ public final class PorticoServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PorticoServer.class.getName());
 
     private final XnioWorker worker;
-    private final AcceptingChannel<StreamConnection> acceptor;
+    private final AcceptingChannel<? extends StreamConnection> acceptor;
+    private final AcceptingChannel<SslConnection> tlsAcceptor;
+    private final UndertowXnioSsl ssl;
+    private final ServerTls tls;
     private final IoBufferPool buffers = new IoBufferPool(true, 16 * 1024 - 20, 16, 32);
     private final HttpOpenListener connections;
+    private final HttpOpenListener tlsConnections;
+    private final HttpOpenListener redirects;
+    private final Http2OpenListener http2Connections;
+    private final Http2Connections http2;
     private final PorticoHandler handler;
     private final InetSocketAddress address;
+    private final InetSocketAddress httpsAddress;
     private final Duration drainTimeout;
     private final Duration shutdownDelay;
     private volatile boolean ready = true;
@@ -49,14 +66,23 @@ public final class PorticoServer implements AutoCloseable {
     private final PorticoServer admin;
 
     private PorticoServer(Builder b) {
+        if (b.cleartext != Cleartext.SERVE && b.tls == null) {
+            throw new IllegalStateException("cleartext: " + b.cleartext + " (expected: SERVE without an https listener)");
+        }
         Gateway gateway = b.gateway;
         this.handler = PorticoHandler.of(gateway);
+        if (b.upstreamTls != null) {
+            handler.upstreamTls(b.upstreamTls.context());
+        }
         this.drainTimeout = b.drainTimeout;
         this.shutdownDelay = b.shutdownDelay;
+        this.tls = b.tls;
+        this.http2 = new Http2Connections(b.maxConcurrentStreams);
         int ioThreads = b.ioThreads > 0 ? b.ioThreads : Runtime.getRuntime().availableProcessors();
+        int maxHeaderSize = Math.max(2 * gateway.maxHeaderSize(), gateway.maxHeaderSize() + 16 * 1024);
         OptionMap serverOptions = OptionMap.builder()
                 // Undertow's own parser limits: far beyond the gateway's, which answers 431 below them
-                .set(UndertowOptions.MAX_HEADER_SIZE, Math.max(2 * gateway.maxHeaderSize(), gateway.maxHeaderSize() + 16 * 1024))
+                .set(UndertowOptions.MAX_HEADER_SIZE, maxHeaderSize)
                 .set(UndertowOptions.MAX_HEADERS, Math.max(2 * gateway.maxHeaderCount(), gateway.maxHeaderCount() + 1000))
                 // no parser body limit: Undertow fixes a chunked body's limit (2 MiB by default, framing counted) before
                 // any handler runs, so the route's could not apply; LimitedSourceConduit counts payload bytes instead
@@ -67,10 +93,19 @@ public final class PorticoServer implements AutoCloseable {
                 // no IDLE_TIMEOUT: on HTTP/1 it only wraps the connection's source in an IdleTimeoutConduit that is
                 // never given the timeout, and would hide the VersionGuard beneath it (IdleBodyConduit is the body's)
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) gateway.requestHeaderTimeout().toMillis())
+                // HTTP/2: h2c by prior knowledge on the cleartext listener (and by Upgrade, see ListenerHandler); the
+                // decoded header list is bounded as an HTTP/1 head is, so an HPACK bomb stops at the same size
+                .set(UndertowOptions.ENABLE_HTTP2, b.http2)
+                .set(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, b.maxConcurrentStreams)
+                .set(UndertowOptions.HTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, maxHeaderSize)
+                .set(UndertowOptions.HTTP2_SETTINGS_ENABLE_PUSH, false)
                 .getMap();
         XnioWorker started = null;
+        AcceptingChannel<? extends StreamConnection> plain = null;
+        AcceptingChannel<SslConnection> secure = null;
         try {
-            started = Xnio.getInstance(Undertow.class.getClassLoader()).createWorker(OptionMap.builder()
+            Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
+            started = xnio.createWorker(OptionMap.builder()
                     .set(Options.WORKER_IO_THREADS, ioThreads)
                     .set(Options.WORKER_TASK_CORE_THREADS, 2)
                     .set(Options.WORKER_TASK_MAX_THREADS, Math.max(4, ioThreads * 2))
@@ -82,23 +117,78 @@ public final class PorticoServer implements AutoCloseable {
             this.worker = started;
             handler.worker(started);
             this.connections = new HttpOpenListener(buffers, serverOptions);
-            connections.setRootHandler(handler);
-            this.acceptor = worker.createStreamConnectionServer(new InetSocketAddress(InetAddress.getByName(b.host), b.port),
-                    new Acceptor(connections, gateway.maxConcurrentRequests()), OptionMap.builder()
-                            .set(Options.TCP_NODELAY, true)
-                            .set(Options.REUSE_ADDRESSES, true)
-                            .set(Options.BALANCING_TOKENS, 1)
-                            .set(Options.BALANCING_CONNECTIONS, 2)
-                            .set(Options.BACKLOG, 1000)
-                            .getMap());
-        } catch (IOException e) {
+            connections.setRootHandler(new ListenerHandler(false, b.http2, http2, handler));
+            OptionMap socketOptions = OptionMap.builder()
+                    .set(Options.TCP_NODELAY, true)
+                    .set(Options.REUSE_ADDRESSES, true)
+                    .set(Options.BALANCING_TOKENS, 1)
+                    .set(Options.BALANCING_CONNECTIONS, 2)
+                    .set(Options.BACKLOG, 1000)
+                    .getMap();
+            InetAddress host = InetAddress.getByName(b.host);
+            if (tls != null) {
+                // TLS connections: HTTP/1.1 to a listener of their own (whose root says https), h2 by ALPN to another
+                HttpOpenListener tlsHttp1 = new HttpOpenListener(buffers, serverOptions);
+                tlsHttp1.setRootHandler(new ListenerHandler(true, false, http2, handler));
+                ChannelListener<StreamConnection> handshaken = tlsHttp1;
+                if (b.http2) {
+                    this.http2Connections = new Http2OpenListener(buffers, serverOptions);
+                    http2Connections.setRootHandler(new ListenerHandler(true, false, http2, handler));
+                    handshaken = new AlpnOpenListener(buffers, serverOptions, tlsHttp1)
+                            .addProtocol(Http2OpenListener.HTTP2, http2Connections, 10);
+                } else {
+                    this.http2Connections = null;
+                }
+                // Undertow's own buffer pool: a TLS record needs 17 KiB
+                this.ssl = new UndertowXnioSsl(xnio, OptionMap.create(Options.USE_DIRECT_BUFFERS, true), tls.context());
+                secure = ssl.createSslConnectionServer(worker, new InetSocketAddress(host, b.httpsPort),
+                        new Acceptor(handshaken, false, gateway.maxConcurrentRequests(),
+                                gateway.requestHeaderTimeout()), OptionMap.builder()
+                                .addAll(socketOptions)
+                                .set(Options.SSL_PROTOCOL, "TLS")
+                                .setSequence(Options.SSL_ENABLED_PROTOCOLS, tls.protocols().toArray(new String[0]))
+                                .setSequence(Options.SSL_ENABLED_CIPHER_SUITES, tls.cipherSuites().toArray(new String[0]))
+                                .set(Options.SSL_CLIENT_AUTH_MODE, SslClientAuthMode.NOT_REQUESTED)
+                                .getMap());
+                this.tlsConnections = tlsHttp1;
+            } else {
+                this.http2Connections = null;
+                this.ssl = null;
+                this.tlsConnections = null;
+            }
+            this.tlsAcceptor = secure;
+            if (b.cleartext == Cleartext.REDIRECT) {
+                this.redirects = new HttpOpenListener(buffers, serverOptions);
+                redirects.setRootHandler(new HttpsRedirect(secure.getLocalAddress(InetSocketAddress.class).getPort()));
+                plain = worker.createStreamConnectionServer(new InetSocketAddress(host, b.port),
+                        new Acceptor(redirects, true, gateway.maxConcurrentRequests(), gateway.requestHeaderTimeout()),
+                        socketOptions);
+            } else {
+                this.redirects = null;
+                if (b.cleartext == Cleartext.SERVE) {
+                    plain = worker.createStreamConnectionServer(new InetSocketAddress(host, b.port),
+                            new Acceptor(connections, true, gateway.maxConcurrentRequests(),
+                            gateway.requestHeaderTimeout()), socketOptions);
+                }
+            }
+            this.acceptor = plain;
+        } catch (IOException | RuntimeException e) {
+            IoUtils.safeClose(plain, secure);
             if (started != null) {
                 started.shutdownNow(); // its threads would keep the JVM alive
             }
-            throw new UncheckedIOException("cannot listen on " + b.host + ':' + b.port, e);
+            handler.close();
+            throw e instanceof IOException io ? new UncheckedIOException("cannot listen on " + b.host + ':' + b.port
+                    + (tls == null ? "" : " and " + b.httpsPort), io) : (RuntimeException) e;
         }
-        acceptor.resumeAccepts();
-        this.address = acceptor.getLocalAddress(InetSocketAddress.class);
+        this.address = acceptor == null ? null : acceptor.getLocalAddress(InetSocketAddress.class);
+        this.httpsAddress = tlsAcceptor == null ? null : tlsAcceptor.getLocalAddress(InetSocketAddress.class);
+        if (acceptor != null) {
+            acceptor.resumeAccepts();
+        }
+        if (tlsAcceptor != null) {
+            tlsAcceptor.resumeAccepts();
+        }
         if (b.admin != null) {
             b.admin.bind(handler::gateway, this::ready);
         }
@@ -113,12 +203,18 @@ public final class PorticoServer implements AutoCloseable {
             }
         }
         this.admin = adminServer;
-        LOG.log(System.Logger.Level.INFO, "Portico listening on {0}", address);
+        if (address != null) {
+            LOG.log(System.Logger.Level.INFO, "Portico listening on {0}{1}", address,
+                    redirects != null ? " (redirecting to HTTPS)" : "");
+        }
+        if (httpsAddress != null) {
+            LOG.log(System.Logger.Level.INFO, "Portico listening with TLS on {0}", httpsAddress);
+        }
     }
 
     /** Closes what the constructor opened, when it cannot finish. */
     private void stopNow() {
-        IoUtils.safeClose(acceptor);
+        IoUtils.safeClose(acceptor, tlsAcceptor);
         handler.close();
         worker.shutdownNow();
         buffers.close();
@@ -134,9 +230,14 @@ public final class PorticoServer implements AutoCloseable {
         return new Builder(gateway);
     }
 
-    /** Returns the port the listener is bound to. */
+    /** Returns the port of the cleartext listener, or -1 when the server has none ({@link Cleartext#NONE}). */
     public int port() {
-        return address.getPort();
+        return address == null ? -1 : address.getPort();
+    }
+
+    /** Returns the port of the HTTPS listener, or -1 when the server has none. */
+    public int httpsPort() {
+        return httpsAddress == null ? -1 : httpsAddress.getPort();
     }
 
     /** Returns the port of the admin listener, or -1 when the server has none. */
@@ -144,9 +245,28 @@ public final class PorticoServer implements AutoCloseable {
         return admin == null ? -1 : admin.port();
     }
 
-    /** Returns the address the listener is bound to. */
+    /** Returns the address the cleartext listener is bound to, or {@code null} when the server has none. */
     public InetSocketAddress address() {
         return address;
+    }
+
+    /** Returns the address the HTTPS listener is bound to, or {@code null} when the server has none. */
+    public InetSocketAddress httpsAddress() {
+        return httpsAddress;
+    }
+
+    /**
+     * Reads the HTTPS listener's certificate and key files again and serves them to new connections from now on;
+     * open connections keep the certificate they were set up with. Fails with an {@link IllegalArgumentException}
+     * naming the file when one is missing or wrong, and then keeps serving the previous certificate. Call it when the
+     * files change (a renewal, a file watcher, a signal).
+     */
+    public void reloadTls() {
+        if (ssl == null) {
+            throw new IllegalStateException("the server has no https listener");
+        }
+        ssl.updateSSLContext(tls.context());
+        LOG.log(System.Logger.Level.INFO, "Portico on {0} reloaded its certificate", httpsAddress);
     }
 
     /**
@@ -191,8 +311,9 @@ public final class PorticoServer implements AutoCloseable {
 
     /**
      * Stops gracefully: reports not {@link #ready()} at once and keeps serving for the builder's shutdown delay (so
-     * that load balancers notice and move traffic away), then closes the listening socket, answers new requests on
-     * open connections with 503, lets in-flight requests finish for up to {@code drainTimeout}, and closes
+     * that load balancers notice and move traffic away), then closes the listening sockets, answers new requests on
+     * open connections with 503 (an HTTP/2 connection gets a GOAWAY once its streams have finished), lets in-flight
+     * requests finish for up to {@code drainTimeout}, and closes
      * everything, the gateway served included (its resources), and the admin listener last. Returns whether every
      * in-flight request finished in time.
      */
@@ -209,7 +330,8 @@ public final class PorticoServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        IoUtils.safeClose(acceptor); // stop accepting; open connections live on
+        IoUtils.safeClose(acceptor, tlsAcceptor); // stop accepting; open connections live on
+        http2.goAway();
         handler.drain();
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         boolean drained;
@@ -224,13 +346,19 @@ public final class PorticoServer implements AutoCloseable {
         int cutOff = handler.inFlight();
         handler.closeWebSockets();
         connections.closeConnections();
+        for (var listener : new io.undertow.server.OpenListener[] {tlsConnections, http2Connections, redirects}) {
+            if (listener != null) {
+                listener.closeConnections();
+            }
+        }
+        http2.close();
         handler.close();
         worker.shutdownNow();
         buffers.close();
         if (admin != null) {
             admin.stop(Duration.ZERO); // last: it answered readiness 503 until now
         }
-        LOG.log(System.Logger.Level.INFO, "Portico on {0} stopped ({1})", address,
+        LOG.log(System.Logger.Level.INFO, "Portico on {0} stopped ({1})", address != null ? address : httpsAddress,
                 drained ? "drained" : cutOff + " requests cut off");
         return drained;
     }
@@ -239,6 +367,16 @@ public final class PorticoServer implements AutoCloseable {
     @Override
     public void close() {
         stop(drainTimeout);
+    }
+
+    /** What the cleartext listener does when the server also has an HTTPS one. */
+    public enum Cleartext {
+        /** Serves the gateway, as the HTTPS listener does. */
+        SERVE,
+        /** Answers every request with a {@code 308} redirect to the same target on the HTTPS listener. */
+        REDIRECT,
+        /** Does not listen: the server speaks HTTPS only. */
+        NONE
     }
 
     /** A builder of {@link PorticoServer}. */
@@ -253,6 +391,12 @@ public final class PorticoServer implements AutoCloseable {
         private Admin admin;
         private int adminPort = -1;
         private String adminHost;
+        private ServerTls tls;
+        private int httpsPort;
+        private Cleartext cleartext = Cleartext.SERVE;
+        private boolean http2 = true;
+        private int maxConcurrentStreams = 100;
+        private UpstreamTls upstreamTls;
 
         private Builder(Gateway gateway) {
             this.gateway = Objects.requireNonNull(gateway, "gateway");
@@ -336,6 +480,61 @@ public final class PorticoServer implements AutoCloseable {
         /** Sets the address the admin listener binds (default: the server's host). */
         public Builder adminHost(String host) {
             this.adminHost = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /**
+         * Listens with TLS on this port too (0 picks a free one, see {@link PorticoServer#httpsPort()}), on the same
+         * host, serving the same gateway with the certificate of {@code tls}; HTTP/2 is offered by ALPN unless
+         * {@link #http2(boolean)} turns it off. Requests over it have the scheme {@code https}, which the forwarding
+         * headers report to upstreams.
+         */
+        public Builder https(int port, ServerTls tls) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("https port: " + port + " (expected: 0-65535)");
+            }
+            this.tls = Objects.requireNonNull(tls, "tls");
+            this.httpsPort = port;
+            return this;
+        }
+
+        /**
+         * Sets what the cleartext listener does when there is an HTTPS one: serve (default), redirect to HTTPS, or
+         * not listen at all.
+         */
+        public Builder cleartext(Cleartext cleartext) {
+            this.cleartext = Objects.requireNonNull(cleartext, "cleartext");
+            return this;
+        }
+
+        /**
+         * Sets whether HTTP/2 is served (default true): by ALPN on the HTTPS listener, and as h2c on the cleartext
+         * one, both by prior knowledge and by an {@code Upgrade: h2c} of a bodiless request. HTTP/1.1 is served on
+         * the same ports either way.
+         */
+        public Builder http2(boolean http2) {
+            this.http2 = http2;
+            return this;
+        }
+
+        /**
+         * Sets how many streams a client may have open at once on one HTTP/2 connection (default 100, as most
+         * servers), announced in the connection's settings; a stream over it is refused.
+         */
+        public Builder maxConcurrentStreams(int maxConcurrentStreams) {
+            if (maxConcurrentStreams < 1) {
+                throw new IllegalArgumentException("maxConcurrentStreams: " + maxConcurrentStreams + " (expected: > 0)");
+            }
+            this.maxConcurrentStreams = maxConcurrentStreams;
+            return this;
+        }
+
+        /**
+         * Sets how {@code https} upstreams are verified and which client certificate they get (default: the JDK's
+         * trust store, no client certificate).
+         */
+        public Builder upstreamTls(UpstreamTls upstreamTls) {
+            this.upstreamTls = Objects.requireNonNull(upstreamTls, "upstreamTls");
             return this;
         }
 

@@ -102,7 +102,6 @@ class AttackSurfaceTest {
                 arguments("missing version", "GET /ok\r\nHost: x\r\n\r\n"),
                 arguments("not HTTP", "GET /ok FTP/1.1\r\nHost: x\r\n\r\n"),
                 arguments("HTTP/2.0 on an HTTP/1 connection", "GET /ok HTTP/2.0\r\nHost: x\r\n\r\n"),
-                arguments("h2c prior knowledge", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
                 arguments("extra token after the version", "GET /ok HTTP/1.1 extra\r\nHost: x\r\n\r\n"),
                 arguments("method with a non-token character", "G@T /ok HTTP/1.1\r\nHost: x\r\n\r\n"),
                 arguments("method with brackets", "(GET) /ok HTTP/1.1\r\nHost: x\r\n\r\n"),
@@ -320,14 +319,38 @@ class AttackSurfaceTest {
         assertStillServing();
     }
 
+    /** h2c is on by default: an upgrade switches protocols, and its headers still never reach the upstream. */
     @Test
-    void anH2cUpgradeIsNeitherHonouredNorForwarded() throws Exception {
-        List<RawHttp.Reply> replies = exchange("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
-
-        assertThat(replies).singleElement().satisfies(reply -> assertThat(reply.status()).isEqualTo(200));
+    void anH2cUpgradeIsHonouredButNotForwarded() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(ascii("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                    + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"));
+            assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(101);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (reached.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        }
         assertThat(reached).singleElement().satisfies(r ->
                 assertThat(r.headers()).doesNotContainKeys("upgrade", "http2-settings", "connection"));
+        assertStillServing();
+    }
+
+    @Test
+    void withHttp2OffH2cIsNeitherHonouredNorForwarded() throws Exception {
+        gateway.stop(Duration.ZERO);
+        gateway = PorticoServer.builder(Gateway.builder().route(Route.any("/**").to(Upstream.of("backend", backend.url())))
+                .build()).port(0).http2(false).start();
+
+        List<RawHttp.Reply> upgrade = exchange("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+        List<RawHttp.Reply> priorKnowledge = exchange("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+        assertThat(upgrade).singleElement().satisfies(reply -> assertThat(reply.status()).isEqualTo(200));
+        assertThat(reached).singleElement().satisfies(r ->
+                assertThat(r.headers()).doesNotContainKeys("upgrade", "http2-settings", "connection"));
+        assertThat(priorKnowledge).allSatisfy(reply -> assertThat(reply.status()).isBetween(400, 505));
         assertStillServing();
     }
 

@@ -78,7 +78,8 @@ class TelemetrySocketTest {
             .setPropagators(ContextPropagators.create(TextMapPropagator.composite(
                     W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance())))
             .build();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final List<Map<String, String>> received = new CopyOnWriteArrayList<>();
 

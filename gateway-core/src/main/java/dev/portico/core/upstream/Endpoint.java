@@ -23,8 +23,8 @@ public final class Endpoint {
     /**
      * Creates an endpoint.
      *
-     * @param scheme   {@code http}, or {@code https} (accepted by the model; the Undertow transport does not speak TLS
-     *                 to upstreams yet and fails such calls with a 502 that says so)
+     * @param scheme   {@code http}, or {@code https} (the Undertow transport verifies the instance's certificate and
+     *                 host name, see {@code PorticoServer.Builder.upstreamTls})
      * @param host     a host name or IP literal (IPv6 without brackets)
      * @param port     the TCP port
      * @param basePath a raw path prefix without a trailing slash, or the empty string

@@ -9,7 +9,7 @@ import dev.portico.core.upstream.Upstream;
 
 import java.time.Duration;
 
-/** The code quoted in docs/protocols-streams.md, compiled so that it cannot rot; one static method per snippet. */
+/** The WebSocket and event-stream code quoted in docs/protocols.md, compiled so that it cannot rot. */
 public final class StreamExamples {
 
     private StreamExamples() {

@@ -1,6 +1,7 @@
 package dev.portico.examples.mobile;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -23,9 +24,26 @@ import java.util.Set;
  *                     for limits local to the process ({@code REDIS_URL}, default none)
  * @param logTraces    whether the gateway's spans are written to its log ({@code DEMO_TRACES=log}) rather than not
  *                     recorded at all ({@code DEMO_TRACES=none}, the default)
+ * @param tls          the gateway's TLS listener, or {@code null} for none ({@code GATEWAY_TLS_PORT},
+ *                     {@code GATEWAY_TLS_CERT}, {@code GATEWAY_TLS_KEY}; default none)
  */
 public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService,
-                         String jwtSecret, long rateLimitPerMinute, String redisUrl, boolean logTraces) {
+                         String jwtSecret, long rateLimitPerMinute, String redisUrl, boolean logTraces, Tls tls) {
+
+    /**
+     * The gateway's TLS listener: HTTP/1.1 and HTTP/2 (ALPN) on {@code port}, with the PEM certificate chain and
+     * key of these files, or a self-signed {@code localhost} certificate when both are {@code null}.
+     */
+    public record Tls(int port, Path certificate, Path privateKey) {
+        public Tls {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("GATEWAY_TLS_PORT: " + port + " (expected: 0-65535)");
+            }
+            if ((certificate == null) != (privateKey == null)) {
+                throw new IllegalArgumentException("GATEWAY_TLS_CERT and GATEWAY_TLS_KEY: expected both or neither");
+            }
+        }
+    }
 
     /** The requests a minute each client or user may make when {@code DEMO_RATE_LIMIT_PER_MINUTE} is unset. */
     public static final long DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
@@ -64,7 +82,8 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
     /** Returns settings with the default rate limit, local to the process. */
     public DemoConfig(int gatewayPort, Duration backendDelay, Duration routeTimeout, String failService,
                       String jwtSecret) {
-        this(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, DEFAULT_RATE_LIMIT_PER_MINUTE, null, false);
+        this(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, DEFAULT_RATE_LIMIT_PER_MINUTE, null, false,
+                null);
     }
 
     /** Returns settings with the default token key and rate limit, local to the process. */
@@ -75,19 +94,25 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
     /** Returns these settings with another rate limit a minute. */
     public DemoConfig withRateLimitPerMinute(long perMinute) {
         return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, perMinute, redisUrl,
-                logTraces);
+                logTraces, tls);
     }
 
     /** Returns these settings with the rate limits in this Redis ({@code null}: local to the process). */
     public DemoConfig withRedisUrl(String url) {
         return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, rateLimitPerMinute, url,
-                logTraces);
+                logTraces, tls);
     }
 
     /** Returns these settings with the gateway's spans written to its log, or not recorded. */
     public DemoConfig withLogTraces(boolean log) {
         return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, rateLimitPerMinute,
-                redisUrl, log);
+                redisUrl, log, tls);
+    }
+
+    /** Returns these settings with this TLS listener ({@code null}: none). */
+    public DemoConfig withTls(Tls listener) {
+        return new DemoConfig(gatewayPort, backendDelay, routeTimeout, failService, jwtSecret, rateLimitPerMinute,
+                redisUrl, logTraces, listener);
     }
 
     /** Returns the defaults: port 8080, no delay, a 2 s route timeout, no failing service and no trace export. */
@@ -107,7 +132,21 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
                 secret(env, "DEMO_JWT_SECRET"),
                 number(env, "DEMO_RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_MINUTE, 1, Integer.MAX_VALUE),
                 redisUrl(env, "REDIS_URL"),
-                logTraces(env, "DEMO_TRACES"));
+                logTraces(env, "DEMO_TRACES"),
+                tls(env));
+    }
+
+    private static Tls tls(Map<String, String> env) {
+        if (value(env, "GATEWAY_TLS_PORT") == null) {
+            if (value(env, "GATEWAY_TLS_CERT") != null || value(env, "GATEWAY_TLS_KEY") != null) {
+                throw new IllegalArgumentException("GATEWAY_TLS_CERT, GATEWAY_TLS_KEY: set, but GATEWAY_TLS_PORT is not");
+            }
+            return null;
+        }
+        String cert = value(env, "GATEWAY_TLS_CERT");
+        String key = value(env, "GATEWAY_TLS_KEY");
+        return new Tls((int) number(env, "GATEWAY_TLS_PORT", 0, 0, 65535), cert == null ? null : Path.of(cert),
+                key == null ? null : Path.of(key));
     }
 
     private static boolean logTraces(Map<String, String> env, String name) {

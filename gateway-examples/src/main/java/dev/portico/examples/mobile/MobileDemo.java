@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The running mobile demo: the user, product and order services on ephemeral loopback ports and the gateway in
- * front of them on every interface; {@link #close()} stops all four.
+ * front of them on every interface, in cleartext (HTTP/1.1 and h2c) and, when configured, with TLS (HTTP/1.1 and h2
+ * by ALPN); {@link #close()} stops all four.
  *
  * <pre>{@code
  * try (MobileDemo demo = MobileDemo.start(DemoConfig.defaults())) {
@@ -40,11 +41,14 @@ public final class MobileDemo implements AutoCloseable {
             DemoServer products = start(services, "product", new ProductService(catalog), config);
             orders = OrderServer.start(new OrderService(catalog, OrderBook.demo(catalog)), config);
             MobileGateway.Services urls = new MobileGateway.Services(users.url(), products.url(), orders.target());
-            PorticoServer gateway = PorticoServer.builder(MobileGateway.build(config, urls))
+            PorticoServer.Builder builder = PorticoServer.builder(MobileGateway.build(config, urls))
                     .host("0.0.0.0")
                     .port(config.gatewayPort())
-                    .drainTimeout(DRAIN_TIMEOUT)
-                    .start();
+                    .drainTimeout(DRAIN_TIMEOUT);
+            if (config.tls() != null) {
+                builder.https(config.tls().port(), DemoCertificate.serverTls(config.tls()));
+            }
+            PorticoServer gateway = builder.start();
             return new MobileDemo(List.copyOf(services), orders, gateway);
         } catch (RuntimeException e) {
             services.forEach(DemoServer::close);
@@ -64,6 +68,11 @@ public final class MobileDemo implements AutoCloseable {
     /** Returns the gateway's port. */
     public int port() {
         return gateway.port();
+    }
+
+    /** Returns the gateway's TLS port, or -1 when it has no TLS listener. */
+    public int tlsPort() {
+        return gateway.httpsPort();
     }
 
     /** Returns the gateway's URL on loopback, such as {@code http://localhost:8080}. */

@@ -4,17 +4,29 @@ import dev.portico.core.Gateway;
 import dev.portico.core.upstream.Endpoint;
 import dev.portico.undertow.internal.buffer.IoBufferPool;
 import io.undertow.connector.ByteBufferPool;
+import io.undertow.Undertow;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
 import org.xnio.IoFuture;
+import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.StreamConnection;
+import org.xnio.Xnio;
 import org.xnio.XnioIoThread;
+import org.xnio.ssl.SslConnection;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.security.GeneralSecurityException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -24,12 +36,14 @@ import java.util.function.Consumer;
 /**
  * Keep-alive connections to upstream endpoints, pooled per IO thread so that a connection is only ever used by the
  * thread that owns it and the pool needs no locks; idle ones are capped per endpoint, closed after an expiry, and
- * closed at once when the upstream closes them or sends anything while they sit idle.
+ * closed at once when the upstream closes them or sends anything while they sit idle. Connections to {@code https}
+ * endpoints speak TLS, verified against the JDK's trust store or the context set by {@link #tls}.
  */
 public final class ConnectionPool implements AutoCloseable {
 
     private static final OptionMap OPTIONS = OptionMap.builder().set(Options.TCP_NODELAY, true).getMap();
     private static final long RESOLVED_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     private final ByteBufferPool buffers = new IoBufferPool(true, 16 * 1024, 16, 32);
     private final ConcurrentHashMap<Endpoint, Group> groups = new ConcurrentHashMap<>();
@@ -37,6 +51,8 @@ public final class ConnectionPool implements AutoCloseable {
     private volatile int maxIdle;
     private volatile long idleNanos;
     private volatile boolean closed;
+    private volatile SSLContext tls;
+    private volatile UndertowXnioSsl ssl;
 
     /** A pool with the idle cap and expiry of this gateway. */
     public ConnectionPool(Gateway gateway) {
@@ -52,6 +68,45 @@ public final class ConnectionPool implements AutoCloseable {
     public void settings(Gateway gateway) {
         this.maxIdle = gateway.maxIdleConnections();
         this.idleNanos = gateway.idleConnectionTimeout().toNanos();
+    }
+
+    /** Verifies {@code https} endpoints with this context from now on (the JDK's default until set). */
+    public void tls(SSLContext context) {
+        this.tls = context;
+        this.ssl = null;
+    }
+
+    /** Returns the TLS layer for {@code https} endpoints, made on first use. */
+    private UndertowXnioSsl ssl() throws IOException {
+        UndertowXnioSsl current = ssl;
+        if (current == null) {
+            try {
+                SSLContext context = tls != null ? tls : SSLContext.getDefault();
+                current = ssl = new UndertowXnioSsl(Xnio.getInstance(Undertow.class.getClassLoader()),
+                        OptionMap.create(Options.USE_DIRECT_BUFFERS, true), context);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("no TLS context for upstreams: " + e.getMessage(), e);
+            }
+        }
+        return current;
+    }
+
+    /**
+     * Starts TLS over a new connection to an {@code https} endpoint: TLS 1.2 or 1.3, the endpoint's host name sent
+     * as SNI (unless it is an address) and checked against its certificate.
+     */
+    private StreamConnection secure(StreamConnection socket, Endpoint endpoint) throws IOException {
+        SslConnection connection = ssl().wrapExistingConnection(socket, OptionMap.EMPTY);
+        SSLEngine engine = UndertowXnioSsl.getSslEngine(connection);
+        SSLParameters parameters = engine.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        parameters.setProtocols(PROTOCOLS);
+        if (!isLiteral(endpoint.host())) {
+            parameters.setServerNames(List.of(new SNIHostName(endpoint.host())));
+        }
+        engine.setSSLParameters(parameters);
+        connection.startHandshake();
+        return connection;
     }
 
     ByteBufferPool buffers() {
@@ -215,7 +270,19 @@ public final class ConnectionPool implements AutoCloseable {
         }
 
         private void open(InetSocketAddress address) {
-            future = thread.openStreamConnection(address, socket -> {
+            future = thread.openStreamConnection(address, tcp -> {
+                StreamConnection socket = tcp;
+                if (group.endpoint.scheme().equals("https")) {
+                    try {
+                        socket = secure(tcp, group.endpoint);
+                    } catch (IOException | RuntimeException e) {
+                        IoUtils.safeClose(tcp);
+                        if (!cancelled) {
+                            failed.accept(e instanceof IOException io ? io : new IOException(e));
+                        }
+                        return;
+                    }
+                }
                 UpstreamConnection c = new UpstreamConnection(ConnectionPool.this, group.endpoint, socket);
                 open.add(c);
                 socket.getCloseSetter().set(s -> open.remove(c));

@@ -169,11 +169,6 @@ public final class UpstreamCall {
             return;
         }
         attemptStarted = System.nanoTime();
-        if (endpoint.scheme().equals("https")) {
-            fail(GatewayException.badGateway("upstream " + upstreamName
-                    + " is an https instance, and Portico does not speak TLS to upstreams yet"), Kind.CONNECT_FAILURE);
-            return;
-        }
         UpstreamConnection pooled = pool.acquire(endpoint, thread);
         if (pooled != null) {
             reused = true;

@@ -1,0 +1,121 @@
+package dev.portico.undertow;
+
+import io.undertow.protocols.http2.Http2Channel;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http2.Http2ServerConnection;
+import io.undertow.util.AttachmentKey;
+import org.xnio.IoUtils;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The open HTTP/2 connections of a {@link PorticoServer} and their streams in flight. It bounds the streams a
+ * connection may have in flight (Undertow counts only those whose request is still arriving, so a client could open
+ * any number of bodiless ones): a stream over the bound is answered 503 by the gateway, as any request over a limit
+ * is. On a stop, each connection gets a {@code GOAWAY} (no error) once its streams have finished, and is
+ * closed: Undertow closes a connection right after its GOAWAY, and the JDK's client before 21 fails every open stream
+ * when one arrives, so a GOAWAY sent earlier would cut off the streams a drain must let finish. A stream opened
+ * meanwhile gets the gateway's 503. Undertow keeps a connection's channel private to its per-stream
+ * {@link Http2ServerConnection}: it is read with a {@link VarHandle} resolved once, at a connection's first stream.
+ */
+final class Http2Connections {
+
+    private static final System.Logger LOG = System.getLogger(PorticoServer.class.getName());
+    private static final AttachmentKey<Streams> STREAMS = AttachmentKey.create(Streams.class);
+    private static final VarHandle CHANNEL = channelField();
+
+    private final int maxStreams;
+    private final Set<Streams> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean goingAway;
+
+    /** One connection's streams in flight. */
+    private static final class Streams {
+        final Http2Channel channel;
+        final AtomicInteger inFlight = new AtomicInteger();
+
+        Streams(Http2Channel channel) {
+            this.channel = channel;
+        }
+
+        /** Sends the GOAWAY, and so closes the connection, on its IO thread. */
+        void goAway() {
+            try {
+                channel.getIoThread().execute(() -> channel.sendGoAway(Http2Channel.ERROR_NO_ERROR));
+            } catch (RejectedExecutionException stopping) {
+                IoUtils.safeClose(channel);
+            }
+        }
+    }
+
+    Http2Connections(int maxStreams) {
+        this.maxStreams = maxStreams;
+    }
+
+    /** Returns the bound on one connection's streams in flight. */
+    int maxStreams() {
+        return maxStreams;
+    }
+
+    private static VarHandle channelField() {
+        try {
+            return MethodHandles.privateLookupIn(Http2ServerConnection.class, MethodHandles.lookup())
+                    .findVarHandle(Http2ServerConnection.class, "channel", Http2Channel.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Portico cannot bound HTTP/2 streams nor send GOAWAY with this "
+                    + "Undertow version (no Http2ServerConnection.channel)", e);
+            return null;
+        }
+    }
+
+    /**
+     * Counts an HTTP/2 exchange as in flight on its connection until it completes, and returns true; or returns false
+     * when its connection is at the bound. Call on its IO thread.
+     */
+    boolean admit(HttpServerExchange exchange) {
+        if (CHANNEL == null) {
+            return true;
+        }
+        Http2ServerConnection connection = (Http2ServerConnection) exchange.getConnection();
+        Streams streams = connection.getAttachment(STREAMS); // an HTTP/2 connection's attachments are its channel's
+        if (streams == null) {
+            Http2Channel channel = (Http2Channel) CHANNEL.get(connection);
+            streams = new Streams(channel);
+            connection.putAttachment(STREAMS, streams);
+            open.add(streams);
+            Streams added = streams;
+            channel.addCloseTask(closed -> open.remove(added));
+        }
+        if (streams.inFlight.incrementAndGet() > maxStreams) {
+            streams.inFlight.decrementAndGet();
+            return false;
+        }
+        Streams counted = streams;
+        exchange.addExchangeCompleteListener((ex, next) -> {
+            if (counted.inFlight.decrementAndGet() == 0 && goingAway) {
+                counted.goAway();
+            }
+            next.proceed();
+        });
+        return true;
+    }
+
+    /** Sends each connection its GOAWAY once its streams have finished, from now on. */
+    void goAway() {
+        goingAway = true;
+        for (Streams streams : open) {
+            if (streams.inFlight.get() == 0) {
+                streams.goAway();
+            }
+        }
+    }
+
+    /** Closes every connection still open. */
+    void close() {
+        open.forEach(streams -> IoUtils.safeClose(streams.channel));
+    }
+}
