@@ -3,9 +3,9 @@ package dev.portico.undertow;
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
 import dev.portico.undertow.internal.client.ResponseEnd;
+import dev.portico.undertow.internal.server.ClientConnections;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
-import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
 import org.xnio.channels.StreamSinkChannel;
 
@@ -218,7 +218,7 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
             exchange.getResponseHeaders().clear();
             PorticoHandler.write(exchange, PorticoHandler.error(exchange, error));
         } else {
-            IoUtils.safeClose(exchange.getConnection());
+            ClientConnections.abort(exchange);
         }
     }
 
@@ -230,7 +230,7 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
         finished = true;
         disarm();
         cancel();
-        IoUtils.safeClose(exchange.getConnection());
+        ClientConnections.abort(exchange);
     }
 
     private void exchangeEnded() {

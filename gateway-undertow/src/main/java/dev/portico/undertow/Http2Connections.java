@@ -1,13 +1,12 @@
 package dev.portico.undertow;
 
+import dev.portico.undertow.internal.server.ClientConnections;
 import io.undertow.protocols.http2.Http2Channel;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http2.Http2ServerConnection;
 import io.undertow.util.AttachmentKey;
 import org.xnio.IoUtils;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -21,13 +20,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * closed: Undertow closes a connection right after its GOAWAY, and the JDK's client before 21 fails every open stream
  * when one arrives, so a GOAWAY sent earlier would cut off the streams a drain must let finish. A stream opened
  * meanwhile gets the gateway's 503. Undertow keeps a connection's channel private to its per-stream
- * {@link Http2ServerConnection}: it is read with a {@link VarHandle} resolved once, at a connection's first stream.
+ * {@link Http2ServerConnection}: {@link ClientConnections} reads it at a connection's first stream.
  */
 final class Http2Connections {
 
     private static final System.Logger LOG = System.getLogger(PorticoServer.class.getName());
     private static final AttachmentKey<Streams> STREAMS = AttachmentKey.create(Streams.class);
-    private static final VarHandle CHANNEL = channelField();
 
     private final int maxStreams;
     private final Set<Streams> open = ConcurrentHashMap.newKeySet();
@@ -61,29 +59,18 @@ final class Http2Connections {
         return maxStreams;
     }
 
-    private static VarHandle channelField() {
-        try {
-            return MethodHandles.privateLookupIn(Http2ServerConnection.class, MethodHandles.lookup())
-                    .findVarHandle(Http2ServerConnection.class, "channel", Http2Channel.class);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "Portico cannot bound HTTP/2 streams nor send GOAWAY with this "
-                    + "Undertow version (no Http2ServerConnection.channel)", e);
-            return null;
-        }
-    }
-
     /**
      * Counts an HTTP/2 exchange as in flight on its connection until it completes, and returns true; or returns false
      * when its connection is at the bound. Call on its IO thread.
      */
     boolean admit(HttpServerExchange exchange) {
-        if (CHANNEL == null) {
-            return true;
-        }
         Http2ServerConnection connection = (Http2ServerConnection) exchange.getConnection();
         Streams streams = connection.getAttachment(STREAMS); // an HTTP/2 connection's attachments are its channel's
         if (streams == null) {
-            Http2Channel channel = (Http2Channel) CHANNEL.get(connection);
+            Http2Channel channel = ClientConnections.channel(connection);
+            if (channel == null) {
+                return true;
+            }
             streams = new Streams(channel);
             connection.putAttachment(STREAMS, streams);
             open.add(streams);

@@ -1,8 +1,8 @@
 package dev.portico.undertow;
 
 import dev.portico.core.GatewayException;
+import dev.portico.undertow.internal.server.ClientConnections;
 import io.undertow.server.HttpServerExchange;
-import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
 import org.xnio.conduits.StreamSourceConduit;
 
@@ -103,7 +103,7 @@ final class IdleBodyConduit extends ReadObservingConduit implements Runnable {
         }
         end();
         if (exchange.isResponseStarted()) {
-            IoUtils.safeClose(exchange.getConnection());
+            ClientConnections.abort(exchange);
         } else {
             exchange.setPersistent(false);
             PorticoHandler.write(exchange, PorticoHandler.error(exchange, new GatewayException(408, "request_timeout",

@@ -18,6 +18,7 @@ import dev.portico.undertow.internal.client.ExchangeClient;
 import dev.portico.undertow.internal.client.Upgraded;
 import dev.portico.undertow.internal.client.UpstreamBody;
 import dev.portico.undertow.internal.client.WorkerClient;
+import dev.portico.undertow.internal.server.ClientConnections;
 import dev.portico.undertow.internal.websocket.WebSocketRelay;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpHandler;
@@ -503,7 +504,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 send(exchange, (id == null ? Json.error("internal_error", message)
                         : Json.error("internal_error", message, id.id())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             } else {
-                org.xnio.IoUtils.safeClose(exchange.getConnection());
+                ClientConnections.abort(exchange);
             }
         }
     }

@@ -29,15 +29,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Server-sent events and other slow responses through the gateway: each event reaches the client when the upstream
  * sends it, the route timeout bounds only the wait for the head, the body idle timeout bounds a stalled stream, and a
- * client that goes away ends the upstream's stream. The backend writes with blocking streams on worker threads.
+ * client that goes away ends the upstream's stream. The backend writes with blocking streams on worker threads. The
+ * JDK's client asks for HTTP/2 by default: each test's first request upgrades its connection (h2c), and
+ * {@link OverHttp11} runs them all again over HTTP/1.1.
  */
 class ServerSentEventsTest {
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    /** The same tests over HTTP/1.1. */
+    static final class OverHttp11 extends ServerSentEventsTest {
+        @Override
+        HttpClient.Version version() {
+            return HttpClient.Version.HTTP_1_1;
+        }
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().version(version()).build();
     private final CountDownLatch secondEvent = new CountDownLatch(1);
     private final CountDownLatch upstreamSawTheEnd = new CountDownLatch(1);
     private Backend backend;
     private PorticoServer gateway;
+
+    HttpClient.Version version() {
+        return HttpClient.Version.HTTP_2;
+    }
 
     @BeforeEach
     void start() {

@@ -5,7 +5,12 @@ import dev.portico.core.Route;
 import dev.portico.core.upstream.Upstream;
 import dev.portico.undertow.tls.ServerTls;
 import dev.portico.undertow.tls.UpstreamTls;
+import io.undertow.Handlers;
 import io.undertow.Undertow;
+import io.undertow.websockets.core.AbstractReceiveListener;
+import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.WebSockets;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,14 +25,23 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManagerFactory;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Proxying to {@code https} upstreams: real TLS backends, trusted or not, asking for a client certificate or not. */
+/**
+ * Proxying to {@code https} upstreams: real TLS backends, trusted or not, asking for a client certificate or not, and
+ * a WebSocket relayed to one ({@code wss://}).
+ */
 class UpstreamTlsTest {
 
     @TempDir
@@ -145,5 +159,41 @@ class UpstreamTlsTest {
         assertThat(without.status()).isEqualTo(502);
         assertThat(with.status()).isEqualTo(200);
         assertThat(clientSubjects).contains("CN=gateway");
+    }
+
+    @Test
+    void relaysAWebSocketToAnHttpsUpstreamOverTls() throws Exception {
+        SSLContext context = ServerTls.keyStore(upstream.keyStore(), TestCertificates.PASSWORD).build().context();
+        Undertow backend = Undertow.builder().addHttpsListener(0, "127.0.0.1", context)
+                .setHandler(Handlers.websocket((exchange, channel) -> {
+                    channel.getReceiveSetter().set(new AbstractReceiveListener() {
+                        @Override
+                        protected void onFullTextMessage(WebSocketChannel from, BufferedTextMessage message) {
+                            WebSockets.sendText("secure " + message.getData(), from, null);
+                        }
+                    });
+                    channel.resumeReceives();
+                })).build();
+        backend.start();
+        closer.add(backend::stop);
+        int port = ((InetSocketAddress) backend.getListenerInfo().get(0).getAddress()).getPort();
+        PorticoServer server = closer.add(PorticoServer.builder(Gateway.builder()
+                        .route(Route.get("/live").webSocket().to(Upstream.of("secure", "https://localhost:" + port))).build())
+                .port(0).upstreamTls(UpstreamTls.builder().trustCertificates(upstream.certificate()).build()).start());
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+
+        java.net.http.WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/live"), new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(java.net.http.WebSocket webSocket, CharSequence data, boolean last) {
+                        received.add(data.toString());
+                        webSocket.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        socket.sendText("hello", true).get(10, TimeUnit.SECONDS);
+
+        assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("secure hello"); // the backend listens with TLS only
+        socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
     }
 }

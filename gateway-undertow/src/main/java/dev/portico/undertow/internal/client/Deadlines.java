@@ -3,6 +3,7 @@ package dev.portico.undertow.internal.client;
 import org.xnio.XnioIoThread;
 
 import java.util.ArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,8 +37,7 @@ final class Deadlines implements Runnable {
     void watch(UpstreamCall call) {
         watched.add(call);
         if (!ticking) {
-            ticking = true;
-            thread.executeAfter(this, TICK_MILLIS, TimeUnit.MILLISECONDS);
+            tick();
         }
     }
 
@@ -56,9 +56,19 @@ final class Deadlines implements Runnable {
             }
         }
         watched.subList(kept, watched.size()).clear();
-        ticking = !watched.isEmpty();
-        if (ticking) {
+        ticking = false;
+        if (!watched.isEmpty()) {
+            tick();
+        }
+    }
+
+    /** Schedules the next tick, unless the thread is stopping: then its calls end with its connections. */
+    private void tick() {
+        try {
             thread.executeAfter(this, TICK_MILLIS, TimeUnit.MILLISECONDS);
+            ticking = true;
+        } catch (RejectedExecutionException stopping) {
+            ticking = false;
         }
     }
 }

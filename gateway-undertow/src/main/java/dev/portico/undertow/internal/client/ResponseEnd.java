@@ -1,8 +1,8 @@
 package dev.portico.undertow.internal.client;
 
+import dev.portico.undertow.internal.server.ClientConnections;
 import io.undertow.server.HttpServerExchange;
 import org.xnio.ChannelListeners;
-import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 
 import java.io.IOException;
@@ -29,14 +29,14 @@ public final class ResponseEnd {
                 sent(exchange, sink);
             }
         } catch (IOException e) {
-            IoUtils.safeClose(exchange.getConnection());
+            ClientConnections.abort(exchange);
         }
     }
 
     private static void sent(HttpServerExchange exchange, StreamSinkChannel sink) {
         sink.getWriteSetter().set(null);
         if (!exchange.isRequestComplete()) {
-            IoUtils.safeClose(exchange.getConnection());
+            ClientConnections.abort(exchange);
             exchange.endExchange();
         }
     }

@@ -3,8 +3,8 @@ package dev.portico.undertow.internal.client;
 import dev.portico.core.Body;
 import dev.portico.core.GatewayException;
 import dev.portico.core.internal.body.Bodies;
+import dev.portico.undertow.internal.server.ClientConnections;
 import io.undertow.server.HttpServerExchange;
-import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 
 import java.io.ByteArrayOutputStream;
@@ -315,7 +315,7 @@ public final class UpstreamBody implements Body {
         Transfer(HttpServerExchange server) {
             this.server = server;
             this.sink = server.getResponseChannel();
-            onBroken = failure -> IoUtils.safeClose(server.getConnection());
+            onBroken = failure -> ClientConnections.abort(server);
         }
 
         void run() {

@@ -1,0 +1,57 @@
+package dev.portico.undertow.internal.server;
+
+import io.undertow.protocols.http2.Http2Channel;
+import io.undertow.protocols.http2.Http2StreamSourceChannel;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.ServerConnection;
+import io.undertow.server.protocol.http2.Http2ServerConnection;
+import org.xnio.IoUtils;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Ends a client's exchange whose response cannot be completed, so that the client sees it broken, never as a
+ * complete body: an HTTP/1.1 connection is closed, an HTTP/2 stream is reset ({@code CANCEL}) and the connection's
+ * other streams go on. Undertow's own close resets every stream but the one a cleartext {@code Upgrade} opened
+ * (stream 1), which has no request channel and which this class resets through the connection's channel. Undertow
+ * keeps both fields private to its per-stream {@link Http2ServerConnection}: they are read with {@link VarHandle}s
+ * resolved once.
+ */
+public final class ClientConnections {
+
+    private static final System.Logger LOG = System.getLogger(ClientConnections.class.getName());
+    private static final VarHandle CHANNEL = field("channel", Http2Channel.class);
+    private static final VarHandle REQUEST_CHANNEL = field("requestChannel", Http2StreamSourceChannel.class);
+    private static final int UPGRADED_STREAM = 1; // RFC 9113 3.1 (RFC 7540 3.2): the upgraded request's stream
+
+    private ClientConnections() {
+    }
+
+    private static VarHandle field(String name, Class<?> type) {
+        try {
+            return MethodHandles.privateLookupIn(Http2ServerConnection.class, MethodHandles.lookup())
+                    .findVarHandle(Http2ServerConnection.class, name, type);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Portico cannot reach Http2ServerConnection." + name + " in this "
+                    + "Undertow version: HTTP/2 stream bounds, GOAWAY on stop and resets of upgraded streams are off", e);
+            return null;
+        }
+    }
+
+    /** Closes the exchange's HTTP/1.1 connection or resets its HTTP/2 stream. */
+    public static void abort(HttpServerExchange exchange) {
+        ServerConnection connection = exchange.getConnection();
+        if (connection instanceof Http2ServerConnection http2 && REQUEST_CHANNEL != null && CHANNEL != null
+                && REQUEST_CHANNEL.get(http2) == null) {
+            ((Http2Channel) CHANNEL.get(http2)).sendRstStream(UPGRADED_STREAM, Http2Channel.ERROR_CANCEL);
+            return;
+        }
+        IoUtils.safeClose(connection);
+    }
+
+    /** Returns the channel of an HTTP/2 connection, or {@code null} when this Undertow version does not have it. */
+    public static Http2Channel channel(Http2ServerConnection connection) {
+        return CHANNEL == null ? null : (Http2Channel) CHANNEL.get(connection);
+    }
+}
