@@ -10,6 +10,7 @@ import io.undertow.server.HttpServerExchange;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -268,6 +269,27 @@ class Http2Test {
         assertThat(upstreamGone.await(8, TimeUnit.SECONDS)).isTrue();
         h2.headers(5, true, get("/after", "https"));
         assertThat(h2.body(5)).isEqualTo("ok /after");
+    }
+
+    @Test
+    void streamsBothWaysOnAConnectionUpgradedFromHttp11() throws Exception {
+        RawH2 h2 = closer.add(RawH2.upgraded(serve(Transport.UPGRADE, gateway(), 100).port(), "/warm-up"));
+        assertThat(h2.body(1)).isEqualTo("ok /warm-up"); // the upgraded request, answered on stream 1
+
+        h2.headers(3, false, ":method", "POST", ":scheme", "http", ":authority", "localhost", ":path", "/upload");
+        h2.data(3, new byte[10_000], false);
+        assertThat(uploadStarted.await(10, TimeUnit.SECONDS)).isTrue(); // the upstream reads while the client writes
+        h2.data(3, new byte[5_000], true);
+        assertThat(h2.body(3)).isEqualTo("15000");
+
+        h2.headers(5, true, get("/stream", "http"));
+        RawH2.Frame first = h2.read();
+        while (first.type() != RawH2.DATA || first.stream() != 5) {
+            first = h2.read();
+        }
+        assertThat(new String(first.payload())).isEqualTo("first\n"); // before the upstream may send its last bytes
+        release.countDown();
+        assertThat(h2.body(5)).isEqualTo("last\n");
     }
 
     @ParameterizedTest

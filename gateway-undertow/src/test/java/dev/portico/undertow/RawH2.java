@@ -8,9 +8,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A bare HTTP/2 client over a socket, with prior knowledge, for what the JDK's client cannot do (h2c without an
- * upgrade, a forged {@code :scheme}): it writes header blocks as HPACK literals without Huffman coding and reads
- * frames raw.
+ * A bare HTTP/2 client over a socket, by prior knowledge, ALPN or an h2c upgrade, for what the JDK's client cannot
+ * do (h2c without an upgrade, a forged {@code :scheme}, a request body streamed on an upgraded connection): it writes
+ * header blocks as HPACK literals without Huffman coding and reads frames raw.
  */
 final class RawH2 implements AutoCloseable {
 
@@ -37,6 +37,18 @@ final class RawH2 implements AutoCloseable {
 
     /** Connects in cleartext (h2c with prior knowledge), or over TLS with ALPN {@code h2} when {@code tls} is set. */
     RawH2(int port, javax.net.ssl.SSLContext tls) throws IOException {
+        this(port, tls, null);
+    }
+
+    /**
+     * Connects in cleartext and upgrades with a bodiless HTTP/1.1 {@code GET} of this path ({@code Upgrade: h2c}): the
+     * server answers that request on stream 1, so the caller's own streams start at 3.
+     */
+    static RawH2 upgraded(int port, String path) throws IOException {
+        return new RawH2(port, null, path);
+    }
+
+    private RawH2(int port, javax.net.ssl.SSLContext tls, String upgradePath) throws IOException {
         if (tls == null) {
             socket = new Socket("127.0.0.1", port);
         } else {
@@ -53,8 +65,25 @@ final class RawH2 implements AutoCloseable {
         socket.setSoTimeout(10_000);
         out = socket.getOutputStream();
         in = new DataInputStream(socket.getInputStream());
+        if (upgradePath != null) {
+            out.write(("GET " + upgradePath + " HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                    + "Upgrade: h2c\r\nHTTP2-Settings: AAIAAAAA\r\n\r\n").getBytes(StandardCharsets.US_ASCII)); // no push
+            String head = readHead();
+            if (!head.startsWith("HTTP/1.1 101")) {
+                throw new IOException("no upgrade: " + head);
+            }
+        }
         out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         frame(SETTINGS, 0, 0, new byte[0]);
+    }
+
+    /** Reads an HTTP/1.1 response head, up to its empty line, byte by byte so that no frame after it is taken. */
+    private String readHead() throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            head.append((char) in.readUnsignedByte());
+        }
+        return head.toString();
     }
 
     /** Sends a header block, name and value pairs, pseudo-headers first. */
