@@ -12,8 +12,8 @@ import dev.portico.core.observe.Telemetry;
 import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.Upstream;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.propagation.TextMapGetter;
@@ -54,20 +54,20 @@ public final class ServerSpan implements Consumer<Completion> {
         io.opentelemetry.context.Context parent = instruments.propagator.extract(io.opentelemetry.context.Context.root(),
                 request, HEADERS);
         this.scheme = request.scheme();
-        AttributesBuilder attributes = Attributes.builder()
-                .put(Semconv.HTTP_REQUEST_METHOD, method)
-                .put(Semconv.URL_SCHEME, scheme)
-                .put(Semconv.NETWORK_PROTOCOL_VERSION, request.httpVersion());
+        // set one by one on the builder: an Attributes built first would be sorted, then copied into the span's
+        SpanBuilder builder = instruments.tracer.spanBuilder(method).setSpanKind(SpanKind.SERVER).setParent(parent)
+                .setAttribute(Semconv.HTTP_REQUEST_METHOD, method)
+                .setAttribute(Semconv.URL_SCHEME, scheme)
+                .setAttribute(Semconv.NETWORK_PROTOCOL_VERSION, request.httpVersion());
         if (!method.equals(request.method())) {
-            attributes.put(Semconv.HTTP_REQUEST_METHOD_ORIGINAL, request.method());
+            builder.setAttribute(Semconv.HTTP_REQUEST_METHOD_ORIGINAL, request.method());
         }
         InetSocketAddress client = exchange.clientAddress();
         if (client != null) {
-            attributes.put(Semconv.CLIENT_ADDRESS, client.getHostString());
+            builder.setAttribute(Semconv.CLIENT_ADDRESS, client.getHostString());
         }
-        host(request.header("Host"), attributes);
-        this.span = instruments.tracer.spanBuilder(method).setSpanKind(SpanKind.SERVER).setParent(parent)
-                .setAllAttributes(attributes.build()).startSpan();
+        host(request.header("Host"), builder);
+        this.span = builder.startSpan();
         this.context = parent.with(span);
         exchange.put(Telemetry.CONTEXT, context);
         this.active = instruments.active(method, scheme);
@@ -153,7 +153,7 @@ public final class ServerSpan implements Consumer<Completion> {
     }
 
     /** Records {@code server.address} and {@code server.port} from the Host header, when it has them. */
-    private static void host(String host, AttributesBuilder attributes) {
+    private static void host(String host, SpanBuilder span) {
         if (host == null || host.isEmpty()) {
             return;
         }
@@ -163,10 +163,10 @@ public final class ServerSpan implements Consumer<Completion> {
         if (name.startsWith("[") && name.endsWith("]")) {
             name = name.substring(1, name.length() - 1);
         }
-        attributes.put(Semconv.SERVER_ADDRESS, name);
+        span.setAttribute(Semconv.SERVER_ADDRESS, name);
         if (colon > bracket) {
             try {
-                attributes.put(Semconv.SERVER_PORT, Integer.parseInt(host.substring(colon + 1)));
+                span.setAttribute(Semconv.SERVER_PORT, Integer.parseInt(host.substring(colon + 1)));
             } catch (NumberFormatException e) {
                 // a malformed port is left out, not guessed
             }
