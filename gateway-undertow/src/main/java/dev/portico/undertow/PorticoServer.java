@@ -128,12 +128,13 @@ public final class PorticoServer implements AutoCloseable {
             InetAddress host = InetAddress.getByName(b.host);
             if (tls != null) {
                 // TLS connections: HTTP/1.1 to a listener of their own (whose root says https), h2 by ALPN to another
+                ListenerHandler secureRoot = new ListenerHandler(true, false, http2, handler);
                 HttpOpenListener tlsHttp1 = new HttpOpenListener(buffers, serverOptions);
-                tlsHttp1.setRootHandler(new ListenerHandler(true, false, http2, handler));
+                tlsHttp1.setRootHandler(secureRoot);
                 ChannelListener<StreamConnection> handshaken = tlsHttp1;
                 if (b.http2) {
                     this.http2Connections = new Http2OpenListener(buffers, serverOptions);
-                    http2Connections.setRootHandler(new ListenerHandler(true, false, http2, handler));
+                    http2Connections.setRootHandler(secureRoot);
                     handshaken = new AlpnOpenListener(buffers, serverOptions, tlsHttp1)
                             .addProtocol(Http2OpenListener.HTTP2, http2Connections, 10);
                 } else {
@@ -160,16 +161,13 @@ public final class PorticoServer implements AutoCloseable {
             if (b.cleartext == Cleartext.REDIRECT) {
                 this.redirects = new HttpOpenListener(buffers, serverOptions);
                 redirects.setRootHandler(new HttpsRedirect(secure.getLocalAddress(InetSocketAddress.class).getPort()));
-                plain = worker.createStreamConnectionServer(new InetSocketAddress(host, b.port),
-                        new Acceptor(redirects, true, gateway.maxConcurrentRequests(), gateway.requestHeaderTimeout()),
-                        socketOptions);
             } else {
                 this.redirects = null;
-                if (b.cleartext == Cleartext.SERVE) {
-                    plain = worker.createStreamConnectionServer(new InetSocketAddress(host, b.port),
-                            new Acceptor(connections, true, gateway.maxConcurrentRequests(),
-                            gateway.requestHeaderTimeout()), socketOptions);
-                }
+            }
+            if (b.cleartext != Cleartext.NONE) {
+                plain = worker.createStreamConnectionServer(new InetSocketAddress(host, b.port),
+                        new Acceptor(redirects != null ? redirects : connections, true,
+                                gateway.maxConcurrentRequests(), gateway.requestHeaderTimeout()), socketOptions);
             }
             this.acceptor = plain;
         } catch (IOException | RuntimeException e) {
