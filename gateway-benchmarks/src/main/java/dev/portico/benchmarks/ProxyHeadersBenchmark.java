@@ -143,7 +143,7 @@ public class ProxyHeadersBenchmark {
     @Benchmark
     public Request forRequest(Client c) {
         return ProxyHeaders.forRequest(c.routed, c.endpoint, c.peer, c.local, c.trusted.trusts(c.peer), false,
-                c.received.header("Host"));
+                c.received.header("Host"), null);
     }
 
     /** The hop-by-hop pass over a typical eight-header JSON response that has none to remove. */

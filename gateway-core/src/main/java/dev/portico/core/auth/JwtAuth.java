@@ -10,6 +10,7 @@ import dev.portico.core.AttributeKey;
 import dev.portico.core.Chain;
 import dev.portico.core.Filter;
 import dev.portico.core.GatewayException;
+import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.TimeSource;
@@ -146,12 +147,18 @@ public final class JwtAuth implements Filter, IdentityHeaders {
     private String token(Request request) {
         String token = null;
         int found = 0;
-        List<String> authorization = request.headers().getAll("Authorization");
-        if (authorization.size() > 1) {
-            throw new Invalid("the request has more than one Authorization header");
+        Headers headers = request.headers();
+        String authorization = null;
+        for (int i = 0; i < headers.size(); i++) {
+            if (headers.name(i).equalsIgnoreCase("Authorization")) {
+                if (authorization != null) {
+                    throw new Invalid("the request has more than one Authorization header");
+                }
+                authorization = headers.value(i);
+            }
         }
-        if (authorization.size() == 1) {
-            String value = authorization.get(0).strip();
+        if (authorization != null) {
+            String value = authorization.strip();
             int space = indexOfWhitespace(value);
             String scheme = space < 0 ? value : value.substring(0, space);
             if (scheme.equalsIgnoreCase("Bearer")) {

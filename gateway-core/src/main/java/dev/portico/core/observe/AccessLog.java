@@ -12,6 +12,8 @@ import io.opentelemetry.api.trace.SpanContext;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -45,6 +47,9 @@ public final class AccessLog implements Filter, AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
     private volatile boolean closed;
+    /** The writer thread's own: one line's buffer, reused, and the time of day of the last second written. */
+    private final StringBuilder line = new StringBuilder(256);
+    private final UtcMillis times = new UtcMillis();
 
     private AccessLog(Builder b) {
         this.logger = System.getLogger(b.loggerName);
@@ -154,7 +159,7 @@ public final class AccessLog implements Filter, AutoCloseable {
 
     private void write(Entry entry) {
         try {
-            logger.log(System.Logger.Level.INFO, entry.line());
+            logger.log(System.Logger.Level.INFO, entry.line(line, times));
         } catch (RuntimeException e) {
             // a broken log handler must not stop the writer
         }
@@ -171,9 +176,9 @@ public final class AccessLog implements Filter, AutoCloseable {
     private record Entry(long time, String requestId, String method, String path, String traceId,
                          InetSocketAddress client, Completion completion) {
 
-        String line() {
-            StringBuilder line = new StringBuilder(256).append("{\"time\":");
-            quote(line, Instant.ofEpochMilli(time).toString());
+        String line(StringBuilder line, UtcMillis times) {
+            line.setLength(0);
+            times.append(line.append("{\"time\":\""), time).append('"');
             if (requestId != null) {
                 quote(line.append(",\"requestId\":"), requestId);
             }
@@ -206,7 +211,12 @@ public final class AccessLog implements Filter, AutoCloseable {
         /** Appends a JSON string: quotes, backslashes and control characters escaped. */
         private static void quote(StringBuilder line, String value) {
             line.append('"');
-            for (int i = 0; i < value.length(); i++) {
+            int plain = 0;
+            while (plain < value.length() && !escaped(value.charAt(plain))) {
+                plain++;
+            }
+            line.append(value, 0, plain); // ids, addresses and most paths: all of it, in one copy
+            for (int i = plain; i < value.length(); i++) {
                 char c = value.charAt(i);
                 if (c == '"' || c == '\\') {
                     line.append('\\').append(c);
@@ -217,6 +227,34 @@ public final class AccessLog implements Filter, AutoCloseable {
                 }
             }
             line.append('"');
+        }
+
+        private static boolean escaped(char c) {
+            return c == '"' || c == '\\' || c < 0x20 || c == '\u2028' || c == '\u2029';
+        }
+    }
+
+    /**
+     * Formats epoch milliseconds as ISO-8601 UTC with milliseconds ({@code 2026-12-07T15:04:05.123Z}); the date and
+     * time of day are formatted once a second.
+     */
+    static final class UtcMillis {
+
+        private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss")
+                .withZone(ZoneOffset.UTC);
+
+        private long second = Long.MIN_VALUE;
+        private String secondText;
+
+        StringBuilder append(StringBuilder out, long millis) {
+            long s = Math.floorDiv(millis, 1000);
+            if (s != second) {
+                secondText = SECOND.format(Instant.ofEpochSecond(s));
+                second = s;
+            }
+            int ms = (int) Math.floorMod(millis, 1000);
+            return out.append(secondText).append('.').append((char) ('0' + ms / 100))
+                    .append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10)).append('Z');
         }
     }
 

@@ -104,6 +104,11 @@ public final class RateLimit implements Filter {
         } catch (RuntimeException e) {
             decided = CompletableFuture.failedFuture(e);
         }
+        Decision now = decided instanceof CompletableFuture<Decision> done && done.isDone()
+                && !done.isCompletedExceptionally() ? done.getNow(null) : null;
+        if (now != null) {
+            return admit(request, chain, policy, now); // a local limiter's decision: no stage to wait on
+        }
         return decided.handle((decision, failure) -> failure != null || decision == null
                         ? CompletableFuture.<Response>failedFuture(limiterFailure(failure))
                         : admit(request, chain, policy, decision))

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Locale;
 import java.util.function.Predicate;
 
@@ -91,9 +92,11 @@ public final class ProxyHeaders {
      * already set, and the upstream's authority as {@code Host} unless {@code preserveHost}. The port reported is the
      * one a trusted proxy or a filter set, else that of a trusted proxy's {@code Host}, else the gateway's own
      * ({@code local}; the scheme's default when it is {@code null}): a direct client's {@code Host} is not believed.
+     * {@code more}, when not {@code null}, edits the headers last (a trace context's), in the same copy.
      */
     public static Request forRequest(Request request, Endpoint endpoint, InetSocketAddress peer, InetSocketAddress local,
-                                     boolean trustedPeer, boolean preserveHost, String clientHost) {
+                                     boolean trustedPeer, boolean preserveHost, String clientHost,
+                                     Consumer<Headers.Builder> more) {
         Headers in = request.headers();
         Headers.Builder out = Headers.builder();
         String host = null;
@@ -148,6 +151,9 @@ public final class ProxyHeaders {
         String forwarded = "for=" + forwardedNode(ip) + ";proto=" + scheme
                 + (clientHost == null ? "" : ";host=" + quoted(clientHost));
         out.add("Forwarded", priorForwarded == null ? forwarded : priorForwarded + ", " + forwarded);
+        if (more != null) {
+            more.accept(out);
+        }
         return request.toBuilder().headers(out.build()).build();
     }
 

@@ -1,6 +1,6 @@
 package dev.portico.core.internal.observe;
 
-import dev.portico.core.Request;
+import dev.portico.core.Headers;
 import dev.portico.core.upstream.CallListener;
 import dev.portico.core.upstream.CallOutcome;
 import dev.portico.core.upstream.Endpoint;
@@ -22,9 +22,9 @@ import java.util.List;
  */
 public final class ClientSpan implements CallListener {
 
-    private static final TextMapSetter<Request.Builder> HEADERS = (builder, name, value) -> {
-        if (builder != null) {
-            builder.header(name, value);
+    private static final TextMapSetter<Headers.Builder> HEADERS = (headers, name, value) -> {
+        if (headers != null) {
+            headers.set(name, value);
         }
     };
 
@@ -51,11 +51,9 @@ public final class ClientSpan implements CallListener {
         this.context = parent.with(span);
     }
 
-    /** Returns the request with this span's context in its headers, through the configured propagators. */
-    public Request inject(Request request) {
-        Request.Builder builder = request.toBuilder();
-        instruments.propagator.inject(context, builder, HEADERS);
-        return builder.build();
+    /** Sets this span's context in an outgoing request's headers, through the configured propagators. */
+    public void inject(Headers.Builder headers) {
+        instruments.propagator.inject(context, headers, HEADERS);
     }
 
     /** Returns these listeners and this span's, which ends it. */

@@ -21,6 +21,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.function.Function;
@@ -87,8 +88,22 @@ public final class Instruments {
     record ClientKey(String upstream, Endpoint endpoint, String method) {
     }
 
-    /** What decides the attributes of an upstream attempt's duration. */
+    /**
+     * What decides the attributes of an upstream attempt's duration. {@code base} is one of this cache's own sets, so
+     * it compares by identity: hashing a set hashes every key and value in it, on every request.
+     */
     record ClientResult(Attributes base, int status, String errorType) {
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ClientResult that && base == that.base && status == that.status
+                    && Objects.equals(errorType, that.errorType);
+        }
+
+        @Override
+        public int hashCode() {
+            return (31 * System.identityHashCode(base) + status) * 31 + Objects.hashCode(errorType);
+        }
     }
 
     /** Returns the attributes of {@code http.server.active_requests}. */

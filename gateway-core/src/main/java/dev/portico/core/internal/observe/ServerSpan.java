@@ -19,7 +19,6 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.propagation.TextMapGetter;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
@@ -93,15 +92,13 @@ public final class ServerSpan implements Consumer<Completion> {
      * Marks the span and counts the response when it is partial: an aggregation that answered without some of its
      * parts.
      */
-    public void responding(Context exchange, CompletionStage<Response> response) {
-        response.thenAccept(answer -> {
-            if ("true".equals(answer.headers().get(Aggregator.PARTIAL_HEADER))) {
-                span.setAttribute(Semconv.PARTIAL, true);
-                Route route = exchange.route();
-                instruments.partialResponses.add(1, route != null
-                        ? Attributes.of(Semconv.HTTP_ROUTE, route.pattern()) : Attributes.empty());
-            }
-        });
+    public void responded(Context exchange, Response answer) {
+        if ("true".equals(answer.headers().get(Aggregator.PARTIAL_HEADER))) {
+            span.setAttribute(Semconv.PARTIAL, true);
+            Route route = exchange.route();
+            instruments.partialResponses.add(1, route != null
+                    ? Attributes.of(Semconv.HTTP_ROUTE, route.pattern()) : Attributes.empty());
+        }
     }
 
     /** Starts the client span of one attempt of an upstream call, a child of this span. */

@@ -7,6 +7,7 @@ import dev.portico.core.Context;
 import dev.portico.core.Filter;
 import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
+import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
@@ -115,9 +116,6 @@ public final class Pipeline implements Context, GatewayExchange {
         response = edge.length == 0 ? answer(request, refusal, this::respondIdentified)
                 : new Link(edge, 0, r -> answer(r, refusal, this::respond)).proceed(request)
                         .handle(this::respondIdentified);
-        if (span != null) {
-            span.responding(this, response);
-        }
         return this;
     }
 
@@ -220,10 +218,19 @@ public final class Pipeline implements Context, GatewayExchange {
         });
     }
 
-    /** Responds as {@link #respond} does, then identifies the response when the request has an id. */
+    /**
+     * Responds as {@link #respond} does, then identifies the response when the request has an id, and shows it to
+     * the server span.
+     */
     private Response respondIdentified(Response response, Throwable error) {
         Response answered = respond(response, error);
-        return requestId == null ? answered : identify(answered);
+        if (requestId != null) {
+            answered = identify(answered);
+        }
+        if (span != null) {
+            span.responded(this, answered);
+        }
+        return answered;
     }
 
     private Response respond(Response response, Throwable error) {
@@ -417,13 +424,16 @@ public final class Pipeline implements Context, GatewayExchange {
                 listeners = traced.with(listeners); // from here on, unstarted() ends the span too
             }
             Route r = route;
+            Consumer<Headers.Builder> traceContext = traced == null ? null : traced::inject;
             Request outgoing = options.proxyHeaders()
                     ? ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
-                            Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), original.header("Host"))
-                    : request.toBuilder().header("Host", endpoint.authority()).build();
-            if (traced != null) {
-                outgoing = traced.inject(outgoing);
-            }
+                            Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), original.header("Host"), traceContext)
+                    : request.toBuilder().headers(h -> {
+                        h.set("Host", endpoint.authority());
+                        if (traceContext != null) {
+                            traceContext.accept(h);
+                        }
+                    }).build();
             CallOptions call = new CallOptions(upstream.name(), connectTimeout, timeout,
                     options.maxBodySize() >= 0 ? options.maxBodySize() : r != null ? gateway.maxBodySize(r) : gateway.maxBodySize(),
                     listeners, r != null && upstream == r.upstream() ? r.webSocket() : null);
