@@ -60,7 +60,7 @@ public final class Headers {
     /** Returns the first value of the named field, or {@code null} when it is absent. */
     public String get(String name) {
         for (int i = 0; i < size; i++) {
-            if (fields[2 * i].equalsIgnoreCase(name)) {
+            if (sameName(fields[2 * i], name)) {
                 return fields[2 * i + 1];
             }
         }
@@ -71,7 +71,7 @@ public final class Headers {
     public List<String> getAll(String name) {
         List<String> values = null;
         for (int i = 0; i < size; i++) {
-            if (fields[2 * i].equalsIgnoreCase(name)) {
+            if (sameName(fields[2 * i], name)) {
                 if (values == null) {
                     values = new ArrayList<>(2);
                 }
@@ -92,7 +92,7 @@ public final class Headers {
         outer:
         for (int i = 0; i < size; i++) {
             for (String seen : names) {
-                if (seen.equalsIgnoreCase(fields[2 * i])) {
+                if (sameName(seen, fields[2 * i])) {
                     continue outer;
                 }
             }
@@ -125,13 +125,30 @@ public final class Headers {
         }
     }
 
+    /**
+     * Returns whether two field names are the same but for ASCII case. The last characters are compared first, most
+     * names that share a length and a prefix ({@code X-Forwarded-For}, {@code X-Forwarded-Port}) differ there.
+     */
+    static boolean sameName(String a, String b) {
+        int n = a.length();
+        if (n != b.length()) {
+            return false;
+        }
+        if (n == 0) {
+            return true;
+        }
+        char x = a.charAt(n - 1);
+        char y = b.charAt(n - 1);
+        return (x == y || (x | 0x20) == (y | 0x20) && x < 0x80 && y < 0x80) && a.regionMatches(true, 0, b, 0, n);
+    }
+
     @Override
     public boolean equals(Object other) {
         if (!(other instanceof Headers that) || that.size != size) {
             return false;
         }
         for (int i = 0; i < size; i++) {
-            if (!fields[2 * i].equalsIgnoreCase(that.fields[2 * i]) || !fields[2 * i + 1].equals(that.fields[2 * i + 1])) {
+            if (!sameName(fields[2 * i], that.fields[2 * i]) || !fields[2 * i + 1].equals(that.fields[2 * i + 1])) {
                 return false;
             }
         }
@@ -192,7 +209,7 @@ public final class Headers {
             String[] source = fields;
             String[] target = null;
             for (int i = 0; i < size; i++) {
-                if (source[2 * i].equalsIgnoreCase(name)) {
+                if (sameName(source[2 * i], name)) {
                     if (target == null) {
                         target = shared ? new String[source.length] : source;
                         if (target != source) {
@@ -219,7 +236,7 @@ public final class Headers {
         /** Returns the first value of the named field as built so far, or {@code null}. */
         public String get(String name) {
             for (int i = 0; i < size; i++) {
-                if (fields[2 * i].equalsIgnoreCase(name)) {
+                if (sameName(fields[2 * i], name)) {
                     return fields[2 * i + 1];
                 }
             }

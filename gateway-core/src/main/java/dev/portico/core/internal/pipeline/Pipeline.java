@@ -43,7 +43,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
@@ -57,6 +56,7 @@ import java.util.function.Function;
 public final class Pipeline implements Context, GatewayExchange {
 
     private static final System.Logger LOG = System.getLogger(Pipeline.class.getName());
+    private static final Object[] NO_ATTRIBUTES = {};
 
     private final Gateway gateway;
     private final Router router;
@@ -71,7 +71,8 @@ public final class Pipeline implements Context, GatewayExchange {
     private volatile Map<String, String> params = Map.of();
     private volatile InetSocketAddress clientAddress;
     private volatile Request original;
-    private volatile Map<AttributeKey<?>, Object> attributes;
+    /** Keys and values interleaved, replaced whole on each change. */
+    private volatile Object[] attributes = NO_ATTRIBUTES;
     private volatile Throwable failure;
     private volatile Upstream called; // the upstream and instance of the latest attempt, for the completion
     private volatile Endpoint calledEndpoint;
@@ -358,25 +359,43 @@ public final class Pipeline implements Context, GatewayExchange {
     @Override
     @SuppressWarnings("unchecked")
     public <T> T get(AttributeKey<T> key) {
-        Map<AttributeKey<?>, Object> map = attributes;
-        return map == null ? null : (T) map.get(key);
+        Object[] pairs = attributes;
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i] == key) {
+                return (T) pairs[i + 1];
+            }
+        }
+        return null;
     }
 
     @Override
     public <T> void put(AttributeKey<T> key, T value) {
-        Map<AttributeKey<?>, Object> map = attributes;
-        if (map == null) {
-            synchronized (this) {
-                map = attributes;
-                if (map == null) {
-                    attributes = map = new ConcurrentHashMap<>(4);
-                }
+        Objects.requireNonNull(key, "key");
+        Object checked = value == null ? null : key.type().cast(value);
+        synchronized (this) { // a request has a handful: a copy per change is cheaper than a map
+            Object[] pairs = attributes;
+            int at = 0;
+            while (at < pairs.length && pairs[at] != key) {
+                at += 2;
             }
-        }
-        if (value == null) {
-            map.remove(key);
-        } else {
-            map.put(key, key.type().cast(value));
+            Object[] changed;
+            if (at < pairs.length) {
+                if (checked != null) {
+                    changed = pairs.clone();
+                    changed[at + 1] = checked;
+                } else {
+                    changed = new Object[pairs.length - 2];
+                    System.arraycopy(pairs, 0, changed, 0, at);
+                    System.arraycopy(pairs, at + 2, changed, at, pairs.length - at - 2);
+                }
+            } else if (checked != null) {
+                changed = Arrays.copyOf(pairs, pairs.length + 2);
+                changed[at] = key;
+                changed[at + 1] = checked;
+            } else {
+                return;
+            }
+            attributes = changed;
         }
     }
 
