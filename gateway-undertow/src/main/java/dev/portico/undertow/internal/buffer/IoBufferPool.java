@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A pool of cleared buffers of one size that keeps a buffer freed on the thread that took it in that thread's
- * {@link ThreadLocal} cache, without a lock, any other in a shared lock-free queue, and leaves the rest, past
+ * own cache ({@link PerIoThread}), without a lock, any other in a shared lock-free queue, and leaves the rest, past
  * either bound, to the garbage collector.
  */
 public final class IoBufferPool implements ByteBufferPool {
@@ -19,7 +19,7 @@ public final class IoBufferPool implements ByteBufferPool {
     private final boolean direct;
     private final int bufferSize;
     private final int shared;
-    private final ThreadLocal<Cache> caches;
+    private final PerIoThread<Cache> caches;
     private final ConcurrentLinkedQueue<ByteBuffer> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final IoBufferPool heap;
@@ -42,14 +42,13 @@ public final class IoBufferPool implements ByteBufferPool {
         this.direct = direct;
         this.bufferSize = bufferSize;
         this.shared = shared;
-        this.caches = ThreadLocal.withInitial(() -> new Cache(perThread));
+        this.caches = new PerIoThread<>(() -> new Cache(perThread));
         this.heap = direct ? new IoBufferPool(false, bufferSize, perThread, shared) : this;
     }
 
     @Override
     public PooledByteBuffer allocate() {
         if (closed) {
-            caches.remove();
             return new Pooled(this, null, newBuffer());
         }
         Cache cache = caches.get();
@@ -90,7 +89,7 @@ public final class IoBufferPool implements ByteBufferPool {
 
     /**
      * Drops the shared buffers and stops keeping freed ones, while still allocating (for an IO thread finishing its
-     * last event); each thread's cache goes when the thread next allocates, or with the thread.
+     * last event); the threads' caches go with the pool.
      */
     @Override
     public void close() {

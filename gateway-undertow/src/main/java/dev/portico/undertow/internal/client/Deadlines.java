@@ -1,5 +1,6 @@
 package dev.portico.undertow.internal.client;
 
+import dev.portico.undertow.internal.buffer.PerIoThread;
 import org.xnio.XnioIoThread;
 
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 final class Deadlines implements Runnable {
 
     private static final long TICK_MILLIS = 10;
-    private static final ThreadLocal<Deadlines> BY_THREAD = new ThreadLocal<>();
+    private static final PerIoThread<Deadlines[]> BY_THREAD = new PerIoThread<>(() -> new Deadlines[1]);
 
     private final XnioIoThread thread;
     private final ArrayList<UpstreamCall> watched = new ArrayList<>();
@@ -25,12 +26,11 @@ final class Deadlines implements Runnable {
 
     /** Returns the deadlines of this IO thread; call on that thread. */
     static Deadlines of(XnioIoThread thread) {
-        Deadlines deadlines = BY_THREAD.get();
-        if (deadlines == null || deadlines.thread != thread) {
-            deadlines = new Deadlines(thread);
-            BY_THREAD.set(deadlines);
+        Deadlines[] held = BY_THREAD.get();
+        if (held[0] == null || held[0].thread != thread) {
+            held[0] = new Deadlines(thread);
         }
-        return deadlines;
+        return held[0];
     }
 
     /** Starts watching a call until its deadline is cleared or passes. */
