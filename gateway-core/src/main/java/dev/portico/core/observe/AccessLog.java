@@ -215,7 +215,11 @@ public final class AccessLog implements Filter, AutoCloseable {
             while (plain < value.length() && !escaped(value.charAt(plain))) {
                 plain++;
             }
-            line.append(value, 0, plain); // ids, addresses and most paths: all of it, in one copy
+            if (plain == value.length()) {
+                line.append(value).append('"'); // ids, addresses and most paths: all of it, in one copy
+                return;
+            }
+            line.append(value, 0, plain);
             for (int i = plain; i < value.length(); i++) {
                 char c = value.charAt(i);
                 if (c == '"' || c == '\\') {
