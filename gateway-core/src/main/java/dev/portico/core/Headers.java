@@ -126,20 +126,25 @@ public final class Headers {
     }
 
     /**
-     * Returns whether two field names are the same but for ASCII case. The last characters are compared first, most
-     * names that share a length and a prefix ({@code X-Forwarded-For}, {@code X-Forwarded-Port}) differ there.
+     * Returns whether two field names are the same but for ASCII case (RFC 9110 5.1), compared from the end: names
+     * that share a length and a prefix ({@code X-Forwarded-For}, {@code X-Forwarded-Port}) differ there.
      */
     static boolean sameName(String a, String b) {
         int n = a.length();
         if (n != b.length()) {
             return false;
         }
-        if (n == 0) {
-            return true;
+        for (int i = n - 1; i >= 0; i--) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x != y) {
+                int lower = x | 0x20;
+                if (lower != (y | 0x20) || lower < 'a' || lower > 'z') {
+                    return false;
+                }
+            }
         }
-        char x = a.charAt(n - 1);
-        char y = b.charAt(n - 1);
-        return (x == y || (x | 0x20) == (y | 0x20) && x < 0x80 && y < 0x80) && a.regionMatches(true, 0, b, 0, n);
+        return true;
     }
 
     @Override

@@ -76,6 +76,20 @@ class HeadersTest {
     }
 
     @Test
+    void namesMatchIgnoringAsciiCaseOnly() {
+        Headers headers = Headers.of("X-Forwarded-For", "a", "X-Forwarded-Port", "b", "K", "c", "A@", "d");
+
+        assertThat(headers.get("x-forwarded-for")).isEqualTo("a");
+        assertThat(headers.get("X-FORWARDED-PORT")).isEqualTo("b");
+        assertThat(headers.get("X-Forwarded-Fo")).isNull();
+        assertThat(headers.get("\u212A")).isNull(); // the Kelvin sign, which Unicode case folding takes for K
+        assertThat(headers.get("k")).isEqualTo("c");
+        assertThat(headers.get("a`")).isNull(); // '@' and '`' differ by the case bit but are not letters
+        assertThat(headers.get("a@")).isEqualTo("d");
+        assertThat(headers.toBuilder().remove("\u212A").build().size()).isEqualTo(4);
+    }
+
+    @Test
     void builderSetReplacesEveryValueWhateverTheCase() {
         Headers headers = Headers.builder().add("X-A", "1").add("X-B", "b").add("x-a", "2").set("X-a", "3").build();
 
