@@ -13,8 +13,15 @@ import java.util.function.Supplier;
  */
 public final class PerIoThread<T> {
 
-    /** An IO thread's value. */
-    private record Slot<T>(Thread thread, T value) {
+    /** An IO thread's value, read and written only by that thread. */
+    private static final class Slot<T> {
+        final Thread thread;
+        T value;
+
+        Slot(Thread thread, T value) {
+            this.thread = thread;
+            this.value = value;
+        }
     }
 
     private final Supplier<? extends T> initial;
@@ -30,36 +37,51 @@ public final class PerIoThread<T> {
 
     /** Returns this thread's value, made on its first call. */
     public T get() {
-        Thread current = Thread.currentThread();
-        if (current instanceof XnioIoThread io) {
-            int n = io.getNumber();
-            Slot<T>[] all = slots;
-            if (n >= 0 && n < all.length && all[n] != null && all[n].thread == current) {
-                return all[n].value;
-            }
-            return claim(current, n);
-        }
-        return others.get();
+        Slot<T> own = own();
+        return own != null ? own.value : others.get();
     }
 
-    /** Makes the value of an IO thread whose slot is free or held by a thread that ended. */
-    private synchronized T claim(Thread current, int n) {
+    /** Replaces this thread's value. */
+    public void set(T value) {
+        Slot<T> own = own();
+        if (own != null) {
+            own.value = value;
+        } else {
+            others.set(value);
+        }
+    }
+
+    /** Returns this IO thread's slot, or {@code null} for a thread that uses the {@link ThreadLocal}. */
+    private Slot<T> own() {
+        if (!(Thread.currentThread() instanceof XnioIoThread io)) {
+            return null;
+        }
+        int n = io.getNumber();
+        Slot<T>[] all = slots;
+        if (n >= 0 && n < all.length && all[n] != null && all[n].thread == io) {
+            return all[n];
+        }
+        return claim(io, n);
+    }
+
+    /** Makes the slot of an IO thread whose number is free or held by a thread that ended; else {@code null}. */
+    private synchronized Slot<T> claim(Thread current, int n) {
         Slot<T>[] all = slots;
         if (n < 0) {
-            return others.get();
+            return null;
         }
         if (n < all.length && all[n] != null) {
             if (all[n].thread == current) {
-                return all[n].value;
+                return all[n];
             }
             if (all[n].thread.isAlive()) {
-                return others.get(); // the same number in another worker
+                return null; // the same number in another worker
             }
         }
         Slot<T>[] grown = n < all.length ? all.clone() : Arrays.copyOf(all, n + 1);
-        T value = initial.get();
-        grown[n] = new Slot<>(current, value);
+        Slot<T> slot = new Slot<>(current, initial.get());
+        grown[n] = slot;
         slots = grown;
-        return value;
+        return slot;
     }
 }

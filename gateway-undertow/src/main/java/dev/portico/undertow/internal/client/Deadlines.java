@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 final class Deadlines implements Runnable {
 
     private static final long TICK_MILLIS = 10;
-    private static final PerIoThread<Deadlines[]> BY_THREAD = new PerIoThread<>(() -> new Deadlines[1]);
+    private static final PerIoThread<Deadlines> BY_THREAD = new PerIoThread<>(() -> null);
 
     private final XnioIoThread thread;
     private final ArrayList<UpstreamCall> watched = new ArrayList<>();
@@ -26,11 +26,12 @@ final class Deadlines implements Runnable {
 
     /** Returns the deadlines of this IO thread; call on that thread. */
     static Deadlines of(XnioIoThread thread) {
-        Deadlines[] held = BY_THREAD.get();
-        if (held[0] == null || held[0].thread != thread) {
-            held[0] = new Deadlines(thread);
+        Deadlines deadlines = BY_THREAD.get();
+        if (deadlines == null || deadlines.thread != thread) {
+            deadlines = new Deadlines(thread);
+            BY_THREAD.set(deadlines);
         }
-        return held[0];
+        return deadlines;
     }
 
     /** Starts watching a call until its deadline is cleared or passes. */

@@ -51,7 +51,7 @@ final class ResponseHead {
     private static final byte[] KEEP_ALIVE = ascii("keep-alive");
 
     /** Where field text is copied out of the buffer on its way into a string; one per IO thread. */
-    private static final PerIoThread<byte[][]> SCRATCH = new PerIoThread<>(() -> new byte[][] {new byte[1024]});
+    private static final PerIoThread<byte[]> SCRATCH = new PerIoThread<>(() -> new byte[1024]);
 
     static {
         for (char c = '0'; c <= '9'; c++) {
@@ -336,11 +336,12 @@ final class ResponseHead {
 
     /** Returns this thread's scratch array, grown to at least {@code size} bytes. */
     private static byte[] scratch(int size) {
-        byte[][] held = SCRATCH.get();
-        if (held[0].length < size) {
-            held[0] = new byte[Math.max(size, 2 * held[0].length)];
+        byte[] scratch = SCRATCH.get();
+        if (scratch.length < size) {
+            scratch = new byte[Math.max(size, 2 * scratch.length)];
+            SCRATCH.set(scratch);
         }
-        return held[0];
+        return scratch;
     }
 
     /** Returns the first index in {@code buffer[from, to)} past its leading spaces and tabs. */

@@ -70,4 +70,21 @@ class PerIoThreadTest {
         assertThat(values.get()).isSameAs(here);
         assertThat(made).hasValue(3);
     }
+
+    @Test
+    void aValueSetIsTheOneThatThreadGetsNext() throws Exception {
+        XnioIoThread io = worker(1).getIoThread(0);
+        Object before = on(io, values);
+
+        CompletableFuture<Object> replaced = new CompletableFuture<>();
+        io.execute(() -> {
+            values.set("replaced on the IO thread");
+            replaced.complete(values.get());
+        });
+        values.set("replaced here");
+
+        assertThat(replaced.get(5, TimeUnit.SECONDS)).isEqualTo("replaced on the IO thread").isNotEqualTo(before);
+        assertThat(on(io, values)).isEqualTo("replaced on the IO thread");
+        assertThat(values.get()).isEqualTo("replaced here");
+    }
 }
