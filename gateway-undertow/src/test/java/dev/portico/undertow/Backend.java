@@ -26,6 +26,17 @@ final class Backend implements AutoCloseable {
         return new Backend(handler);
     }
 
+    /** Starts a backend whose handler runs on a worker thread, where it may block (sleep, wait, read a stream). */
+    static Backend startBlocking(HttpHandler handler) {
+        return new Backend(exchange -> {
+            if (exchange.isInIoThread()) {
+                exchange.dispatch(handler);
+            } else {
+                handler.handleRequest(exchange);
+            }
+        });
+    }
+
     int port() {
         return ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
     }

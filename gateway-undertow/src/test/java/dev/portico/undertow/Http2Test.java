@@ -59,13 +59,7 @@ class Http2Test {
 
     @BeforeEach
     void start() {
-        backend = closer.add(Backend.start(exchange -> {
-            if (exchange.isInIoThread()) {
-                exchange.dispatch(this::serve);
-            } else {
-                serve(exchange);
-            }
-        }));
+        backend = closer.add(Backend.startBlocking(this::serve));
     }
 
     /** The backend: /stream holds its last bytes until released, /hold writes until its client is gone, /upload counts. */

@@ -55,13 +55,7 @@ class ServerSentEventsTest {
 
     @BeforeEach
     void start() {
-        backend = Backend.start(exchange -> {
-            if (exchange.isInIoThread()) {
-                exchange.dispatch(this::serve);
-                return;
-            }
-            serve(exchange);
-        });
+        backend = Backend.startBlocking(this::serve);
         Upstream events = Upstream.of("events", backend.url());
         gateway = PorticoServer.start(Gateway.builder()
                 .bodyIdleTimeout(Duration.ofMillis(400))

@@ -53,13 +53,7 @@ class TransformSocketTest {
 
     @BeforeEach
     void start() {
-        backend = Backend.start(exchange -> {
-            if (exchange.isInIoThread()) {
-                exchange.dispatch(this::serve);
-                return;
-            }
-            serve(exchange);
-        });
+        backend = Backend.startBlocking(this::serve);
         Upstream app = Upstream.of("app", backend.url());
         JsonTransform shapeOrder = JsonTransform.response()
                 .rename("items.sku", "productId")

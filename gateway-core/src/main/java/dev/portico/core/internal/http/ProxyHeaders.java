@@ -11,8 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /** The header rules of a transparent proxy: hop-by-hop removal (RFC 9110 7.6.1), forwarding headers and Host. */
