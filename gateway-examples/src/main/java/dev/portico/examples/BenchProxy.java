@@ -3,6 +3,7 @@ package dev.portico.examples;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.auth.JwtAuth;
+import dev.portico.core.observe.AccessLog;
 import dev.portico.core.observe.Telemetry;
 import dev.portico.core.ratelimit.LocalRateLimiter;
 import dev.portico.core.ratelimit.RateLimit;
@@ -28,7 +29,7 @@ import java.util.Map;
  * verifies every request's token anew, to measure each algorithm's own cost; {@code BENCH_RATE_LIMIT} applies that
  * many requests a minute per client IP, in local buckets, or in Redis when {@code REDIS_URL} is set too;
  * {@code BENCH_OTEL=sdk} installs the OpenTelemetry SDK (every span recorded, none exported; metrics kept in memory),
- * and {@code BENCH_ACCESS_LOG=FILE} writes the access log's lines to that file.
+ * and {@code BENCH_ACCESS_LOG=FILE} writes the access log's lines to that file (its buffered file writer).
  */
 public final class BenchProxy {
 
@@ -150,7 +151,7 @@ public final class BenchProxy {
         }
         String accessLog = env.get("BENCH_ACCESS_LOG");
         if (accessLog != null && !accessLog.isBlank()) {
-            gateway.accessLog(BenchTelemetry.accessLog(Path.of(accessLog.trim())));
+            gateway.accessLog(AccessLog.builder().file(Path.of(accessLog.trim())).build());
         }
         return PorticoServer.builder(proxy(gateway, upstream, auth, rateLimit(env))).host("127.0.0.1")
                 .port(port(env.get("BENCH_PORT"))).start();

@@ -17,7 +17,10 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,6 +35,7 @@ import java.util.logging.Logger;
 
 import static dev.portico.undertow.HostileUpstream.awaitOrFail;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The access log over real sockets: one JSON line per request, its fields, no secrets, and no waiting for it. */
 class AccessLogSocketTest {
@@ -274,6 +278,49 @@ class AccessLogSocketTest {
         awaitOrFail(() -> lines.size() >= 3, Duration.ofSeconds(30), () -> "three lines, got " + lines);
         for (String line : lines) {
             assertThat(JsonParser.parseString(line).getAsJsonObject().has("traceId")).as(line).isFalse();
+        }
+    }
+
+    @Test
+    void toAFileEachLineArrivesSoonAfterItsRequestAndTheRestOnClose(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("access.log");
+        PorticoServer server = start(AccessLog.builder().file(file).build());
+
+        RawHttp.Reply ok = RawHttp.send(server.port(), "GET /api/users/%C3%A9?secret=1 HTTP/1.1\r\nHost: x\r\n"
+                + "Connection: close\r\n\r\n");
+        awaitOrFail(() -> lines(file).size() == 1, Duration.ofSeconds(30), () -> "a line, got " + lines(file));
+        JsonObject line = JsonParser.parseString(lines(file).get(0)).getAsJsonObject();
+        assertThat(line.get("requestId").getAsString()).isEqualTo(ok.header("X-Request-Id"));
+        assertThat(line.get("path").getAsString()).isEqualTo("/api/users/\u00e9");
+        assertThat(line.get("status").getAsInt()).isEqualTo(200);
+
+        for (int i = 0; i < 20; i++) {
+            RawHttp.send(server.port(), "GET /api/users/" + i + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        }
+        server.close();
+        assertThat(lines(file)).hasSize(21).allSatisfy(each -> assertThat(JsonParser.parseString(each)
+                .getAsJsonObject().get("status").getAsInt()).isEqualTo(200));
+    }
+
+    @Test
+    void linesAFileCouldNotTakeAreCountedAsDroppedAndRequestsGoOn() throws Exception {
+        Path full = Path.of("/dev/full"); // every write fails with ENOSPC
+        assumeTrue(Files.isWritable(full), "needs Linux's /dev/full");
+        AccessLog log = AccessLog.builder().file(full).build();
+        PorticoServer server = start(log);
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(RawHttp.send(server.port(), "GET /api/users/" + i + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Connection: close\r\n\r\n").status()).isEqualTo(200);
+        }
+        awaitOrFail(() -> log.dropped() == 3, Duration.ofSeconds(30), () -> "3 dropped, got " + log.dropped());
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

@@ -11,6 +11,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -23,11 +24,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An edge filter that writes one JSON line per request to a {@link System.Logger} at {@code INFO}: time, request id,
- * route, method, canonical path, status, upstream and instance, duration, bytes in and out, client address and trace id; never a
- * header, a query string or a body, so no token, cookie or API key. The line is built and written by a background
- * thread: a request only hands a small record to a bounded queue, and when the queue is full the record is dropped
- * and counted, never waited for.
+ * An edge filter that writes one JSON line per request, to a {@link System.Logger} at {@code INFO} or to a file: time,
+ * request id, route, method, canonical path, status, upstream and instance, duration, bytes in and out, client
+ * address and trace id; never a header, a query string or a body, so no token, cookie or API key. The line is built
+ * and written by a background thread: a request only hands a small record to a bounded queue, and when the queue is
+ * full the record is dropped and counted, never waited for.
  *
  * <pre>{@code
  * Gateway gateway = Gateway.builder()
@@ -41,8 +42,10 @@ public final class AccessLog implements Filter, AutoCloseable {
     private static final String TRACEPARENT = "traceparent";
     private static final int BATCH = 256;
     private static final long IDLE_MILLIS = 10;
+    private static final long CLOSE_WAIT_MILLIS = 5_000;
 
     private final System.Logger logger;
+    private final AccessLogFile file;
     private final BlockingQueue<Entry> queue;
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
@@ -53,6 +56,7 @@ public final class AccessLog implements Filter, AutoCloseable {
 
     private AccessLog(Builder b) {
         this.logger = System.getLogger(b.loggerName);
+        this.file = b.file == null ? null : new AccessLogFile(b.file);
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
         this.writer = new Thread(this::drain, "portico-access-log");
         writer.setDaemon(true);
@@ -69,7 +73,7 @@ public final class AccessLog implements Filter, AutoCloseable {
         return new Builder();
     }
 
-    /** Returns how many lines were dropped because the queue was full. */
+    /** Returns how many lines were dropped: because the queue was full or, with a file, because writing it failed. */
     public long dropped() {
         return dropped.get();
     }
@@ -141,42 +145,67 @@ public final class AccessLog implements Filter, AutoCloseable {
                 }
                 batch.forEach(this::write);
                 batch.clear();
+                if (file != null && queue.isEmpty()) {
+                    lost(file.flush());
+                }
                 long lost = dropped.get();
                 if (lost != reported && queue.isEmpty()) {
-                    logger.log(System.Logger.Level.WARNING, "access log dropped {0} lines in all: its queue was full",
+                    logger.log(System.Logger.Level.WARNING,
+                            "access log dropped {0} lines in all: its queue was full or its file could not be written",
                             lost);
                     reported = lost;
                 }
             }
         } catch (InterruptedException e) {
-            // closing: write what is left
+            // not by close(), which does not interrupt: stop here too, after writing what is left
         }
         batch.forEach(this::write);
         for (Entry entry = queue.poll(); entry != null; entry = queue.poll()) {
             write(entry);
         }
+        if (file != null) {
+            lost(file.close());
+        }
     }
 
     private void write(Entry entry) {
+        StringBuilder text = entry.line(line, times);
+        if (file != null) {
+            lost(file.append(text));
+            return;
+        }
         try {
-            logger.log(System.Logger.Level.INFO, entry.line(line, times));
+            logger.log(System.Logger.Level.INFO, text.toString());
         } catch (RuntimeException e) {
             // a broken log handler must not stop the writer
         }
     }
 
-    /** Stops the writer thread once it has written the lines queued so far; later requests are dropped. */
+    private void lost(int lines) {
+        if (lines > 0) {
+            dropped.addAndGet(lines);
+        }
+    }
+
+    /**
+     * Stops the writer thread once it has written the lines queued so far, waiting up to 5 seconds for it (a file is
+     * then closed); later requests are dropped. Not interrupted: an interrupt would close a file mid-write.
+     */
     @Override
     public void close() {
         closed = true;
-        writer.interrupt();
+        try {
+            writer.join(CLOSE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** One request's line, as captured at its end, built into JSON on the writer thread. */
     private record Entry(long time, String requestId, String method, String path, String traceId,
                          InetSocketAddress client, Completion completion) {
 
-        String line(StringBuilder line, UtcMillis times) {
+        StringBuilder line(StringBuilder line, UtcMillis times) {
             line.setLength(0);
             times.append(line.append("{\"time\":\""), time).append('"');
             if (requestId != null) {
@@ -193,7 +222,10 @@ public final class AccessLog implements Filter, AutoCloseable {
                 quote(line.append(",\"upstream\":"), completion.upstream());
                 quote(line.append(",\"instance\":"), completion.endpoint().authority());
             }
-            line.append(",\"durationMs\":").append(completion.duration().toNanos() / 1000 / 1000.0)
+            long micros = completion.duration().toNanos() / 1000;
+            int fraction = (int) (micros % 1000);
+            line.append(",\"durationMs\":").append(micros / 1000).append('.').append((char) ('0' + fraction / 100))
+                    .append((char) ('0' + fraction / 10 % 10)).append((char) ('0' + fraction % 10))
                     .append(",\"bytesIn\":").append(completion.bytesIn())
                     .append(",\"bytesOut\":").append(completion.bytesOut());
             if (client != null && client.getAddress() != null) {
@@ -205,7 +237,7 @@ public final class AccessLog implements Filter, AutoCloseable {
             if (completion.failure() != null) {
                 quote(line.append(",\"failure\":"), completion.failure().getClass().getSimpleName());
             }
-            return line.append('}').toString();
+            return line.append('}');
         }
 
         /** Appends a JSON string: quotes, backslashes and control characters escaped. */
@@ -266,14 +298,29 @@ public final class AccessLog implements Filter, AutoCloseable {
     public static final class Builder {
 
         private String loggerName = "dev.portico.access";
+        private Path file;
         private int queueCapacity = 8192;
 
         private Builder() {
         }
 
-        /** Sets the name of the {@link System.Logger} written to (default {@code dev.portico.access}). */
+        /**
+         * Sets the name of the {@link System.Logger} written to (default {@code dev.portico.access}); with a
+         * {@linkplain #file(Path) file}, only the warning about dropped lines goes to it.
+         */
         public Builder loggerName(String loggerName) {
             this.loggerName = Objects.requireNonNull(loggerName, "loggerName");
+            return this;
+        }
+
+        /**
+         * Writes the lines to this file instead of the logger: appended, UTF-8, one a line, through a 64 KiB buffer
+         * that is written out whenever the writer thread has caught up (within about 10 ms of a line) or fills, as
+         * nginx's buffered {@code access_log} does, where the JDK's {@code FileHandler} writes each line through.
+         * Rotate it by truncation ({@code logrotate}'s {@code copytruncate}). The file is opened by {@link #build()}.
+         */
+        public Builder file(Path file) {
+            this.file = Objects.requireNonNull(file, "file");
             return this;
         }
 
@@ -286,7 +333,11 @@ public final class AccessLog implements Filter, AutoCloseable {
             return this;
         }
 
-        /** Returns the access log; its writer thread starts now. */
+        /**
+         * Returns the access log; its writer thread starts now.
+         *
+         * @throws java.io.UncheckedIOException if the {@linkplain #file(Path) file} cannot be opened for appending
+         */
         public AccessLog build() {
             return new AccessLog(this);
         }

@@ -10,6 +10,7 @@ import dev.portico.core.upstream.Upstream;
 import dev.portico.undertow.PorticoServer;
 import io.opentelemetry.api.OpenTelemetry;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** The code quoted in docs/observability.md (request ids, access log, health and admin), compiled so it cannot rot. */
@@ -33,6 +34,12 @@ public final class ObservabilityOpsExamples {
                         .queueCapacity(8192)                          // the default; a full queue drops and counts
                         .build())
                 .route(Route.get("/api/users/{id}").id("users").to(users))
+                .build();
+    }
+
+    static AccessLog accessLogFile() {
+        return AccessLog.builder()
+                .file(Path.of("/var/log/portico/access.log"))         // instead of the logger: buffered, appended
                 .build();
     }
 
