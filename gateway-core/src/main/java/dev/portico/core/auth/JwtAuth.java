@@ -129,6 +129,9 @@ public final class JwtAuth implements Filter, IdentityHeaders {
                     + ", error=\"invalid_token\", error_description=\"" + e.getMessage() + '"', e.getMessage()));
         }
         chain.context().put(Principal.KEY, principal);
+        if (forwardAuthorization && claimHeaders.isEmpty()) {
+            return chain.proceed(request); // the defaults: nothing to change, so no copy
+        }
         Request.Builder forwarded = request.toBuilder();
         if (!forwardAuthorization) {
             forwarded.removeHeader("Authorization");

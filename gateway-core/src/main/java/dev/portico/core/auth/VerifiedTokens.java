@@ -19,7 +19,36 @@ final class VerifiedTokens {
     private record Entry(Principal principal, long until, TimeSource time) {
     }
 
-    private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    /**
+     * A token as a key: hashed over its last {@value #HASHED} characters, which are its signature's, and compared
+     * whole. A token arrives as a new string on every request, so {@code String.hashCode} would hash all of it, a few
+     * hundred characters, each time; only the key's holder can make signatures, and only verified tokens are kept,
+     * so a shared tail costs one comparison, never a flood.
+     */
+    private record Key(String token, int hash) {
+
+        static final int HASHED = 16;
+
+        static Key of(String token) {
+            int hash = token.length();
+            for (int i = Math.max(0, token.length() - HASHED); i < token.length(); i++) {
+                hash = 31 * hash + token.charAt(i);
+            }
+            return new Key(token, hash);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Key that && token.equals(that.token);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
     private final int capacity;
     private volatile long lastPurge = System.nanoTime() - PURGE_NANOS;
 
@@ -32,12 +61,13 @@ final class VerifiedTokens {
      * {@code null}; an entry made on another time source (a test's clock) is not fresh on this one.
      */
     Principal get(String token, long now, TimeSource time) {
-        Entry entry = entries.get(token);
+        Key key = Key.of(token);
+        Entry entry = entries.get(key);
         if (entry == null) {
             return null;
         }
         if (entry.time != time || now - entry.until >= 0) {
-            entries.remove(token, entry);
+            entries.remove(key, entry);
             return null;
         }
         return entry.principal;
@@ -65,6 +95,6 @@ final class VerifiedTokens {
                 return; // full of fresh tokens: verify this one each time rather than grow
             }
         }
-        entries.put(token, new Entry(principal, now + ttl, time));
+        entries.put(Key.of(token), new Entry(principal, now + ttl, time));
     }
 }

@@ -178,6 +178,41 @@ class JwtAuthTest {
     }
 
     @Test
+    void aTokenWithACachedTokensSignatureButOtherClaimsIsVerifiedAndRefused() {
+        CountingKeys keys = new CountingKeys(Algorithm.HMAC256(SECRET));
+        JwtAuth jwt = JwtAuth.builder().keys(keys).build();
+        String token = hs256(t -> t);
+        String[] parts = token.split("\\.");
+        String forged = parts[0] + "." + b64("{\"sub\":\"mallory\",\"exp\":" + (Instant.now().getEpochSecond() + 300)
+                + "}") + "." + parts[2]; // the cache hashes a token's signature: this one shares alice's whole
+        assertThat(bearer(jwt, token).status()).isEqualTo(200);
+        upstream.takeCall();
+        seen.set(null);
+
+        assertRefused(bearer(jwt, forged), "signature");
+        assertThat(keys.lookups).as("verified, not taken from the cache").hasValue(2);
+    }
+
+    @Test
+    void withTheDefaultsTheRequestIsPassedOnAsItIsNotCopied() {
+        AtomicReference<Request> received = new AtomicReference<>();
+        AtomicReference<Request> passed = new AtomicReference<>();
+        JwtAuth jwt = hs();
+
+        Response response = Http.send(Gateway.builder().route(Route.any("/api/**").filter((request, chain) -> {
+            received.set(request);
+            return jwt.filter(request, chain);
+        }).filter((request, chain) -> {
+            passed.set(request);
+            return chain.proceed(request);
+        }).to(APP)).build(), Http.request("GET", "/api/orders").header("Authorization", "Bearer " + hs256(t -> t))
+                .build(), upstream);
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(passed.get()).isNotNull().isSameAs(received.get());
+    }
+
+    @Test
     void withoutACacheEveryRequestIsVerified() {
         CountingKeys keys = new CountingKeys(Algorithm.HMAC256(SECRET));
         JwtAuth jwt = JwtAuth.builder().keys(keys).cacheSize(0).build();
