@@ -223,9 +223,7 @@ public final class AccessLog implements Filter, AutoCloseable {
                 quote(line.append(",\"instance\":"), completion.endpoint().authority());
             }
             long micros = completion.duration().toNanos() / 1000;
-            int fraction = (int) (micros % 1000);
-            line.append(",\"durationMs\":").append(micros / 1000).append('.').append((char) ('0' + fraction / 100))
-                    .append((char) ('0' + fraction / 10 % 10)).append((char) ('0' + fraction % 10))
+            threeDigits(line.append(",\"durationMs\":").append(micros / 1000).append('.'), (int) (micros % 1000))
                     .append(",\"bytesIn\":").append(completion.bytesIn())
                     .append(",\"bytesOut\":").append(completion.bytesOut());
             if (client != null && client.getAddress() != null) {
@@ -288,10 +286,13 @@ public final class AccessLog implements Filter, AutoCloseable {
                 secondText = SECOND.format(Instant.ofEpochSecond(s));
                 second = s;
             }
-            int ms = (int) Math.floorMod(millis, 1000);
-            return out.append(secondText).append('.').append((char) ('0' + ms / 100))
-                    .append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10)).append('Z');
+            return threeDigits(out.append(secondText).append('.'), (int) Math.floorMod(millis, 1000)).append('Z');
         }
+    }
+
+    /** Appends a number from 0 to 999 as three digits, zeros first: milliseconds, or microseconds of a millisecond. */
+    private static StringBuilder threeDigits(StringBuilder out, int n) {
+        return out.append((char) ('0' + n / 100)).append((char) ('0' + n / 10 % 10)).append((char) ('0' + n % 10));
     }
 
     /** A builder of {@link AccessLog}. */

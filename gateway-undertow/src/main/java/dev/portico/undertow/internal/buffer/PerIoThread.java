@@ -58,8 +58,12 @@ public final class PerIoThread<T> {
         }
         int n = io.getNumber();
         Slot<T>[] all = slots;
-        if (n >= 0 && n < all.length && all[n] != null && all[n].thread == io) {
-            return all[n];
+        Slot<T> slot = n >= 0 && n < all.length ? all[n] : null;
+        if (slot != null && slot.thread == io) {
+            return slot;
+        }
+        if (slot != null && slot.thread.isAlive()) {
+            return null; // the same number in another worker: its ThreadLocal, without taking the lock each time
         }
         return claim(io, n);
     }
