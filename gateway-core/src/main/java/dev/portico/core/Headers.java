@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * An immutable, ordered multi-map of HTTP header fields whose names compare case-insensitively.
@@ -210,11 +211,19 @@ public final class Headers {
 
         /** Removes every value of the named field. */
         public Builder remove(String name) {
+            return removeIf(field -> sameName(field, name));
+        }
+
+        /**
+         * Removes every field whose name {@code names} accepts, keeping the others in order; the fields kept are not
+         * checked again.
+         */
+        public Builder removeIf(Predicate<? super String> names) {
             int kept = 0;
             String[] source = fields;
             String[] target = null;
             for (int i = 0; i < size; i++) {
-                if (sameName(source[2 * i], name)) {
+                if (names.test(source[2 * i])) {
                     if (target == null) {
                         target = shared ? new String[source.length] : source;
                         if (target != source) {
@@ -270,7 +279,7 @@ public final class Headers {
             Objects.requireNonNull(value, "value");
             for (int i = 0; i < value.length(); i++) {
                 char c = value.charAt(i);
-                if (c == '\r' || c == '\n' || c == 0) {
+                if (c <= '\r' && (c == '\r' || c == '\n' || c == 0)) { // one test for nearly every character
                     throw new IllegalArgumentException("value of " + name + ": contains CR, LF or NUL");
                 }
             }

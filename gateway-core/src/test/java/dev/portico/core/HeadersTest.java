@@ -160,6 +160,18 @@ class HeadersTest {
     }
 
     @Test
+    void removeIfRemovesEveryFieldItsPredicateAcceptsAndKeepsTheRestInOrder() {
+        Headers original = Headers.of("X-A", "1", "Via", "v", "x-b", "2", "Accept", "a", "X-C", "3");
+
+        Headers kept = original.toBuilder().removeIf(name -> name.regionMatches(true, 0, "x-", 0, 2)).build();
+
+        assertThat(kept).isEqualTo(Headers.of("Via", "v", "Accept", "a"));
+        assertThat(original.size()).isEqualTo(5);
+        assertThat(original.get("x-b")).isEqualTo("2");
+        assertThat(original.toBuilder().removeIf(name -> false).build()).isEqualTo(original);
+    }
+
+    @Test
     void twoBuildersFromTheSameHeadersDoNotShareWrites() {
         Headers base = Headers.builder().add("A", "1").build();
 

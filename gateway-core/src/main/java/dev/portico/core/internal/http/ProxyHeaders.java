@@ -43,6 +43,40 @@ public final class ProxyHeaders {
         }
     }
 
+    private static final int KEPT = 0;
+    private static final int HOP_BY_HOP = 1;
+    private static final int HOST = 2;
+    private static final int FORWARDED = 3;
+    private static final int FORWARDED_FOR = 4;
+    private static final int FORWARDED_PROTO = 5;
+    private static final int FORWARDED_HOST = 6;
+    private static final int FORWARDED_PORT = 7;
+
+    /**
+     * Returns which field {@link #forRequest} replaces a name is, or {@link #KEPT}: hop-by-hop ones (the fields a
+     * client's {@code Connection} named went at the edge, in {@link #stripConnectionOptions}), {@code Host}, and the
+     * forwarding headers it extends.
+     */
+    private static int replaced(String name) {
+        if (isHopByHop(name)) {
+            return HOP_BY_HOP;
+        }
+        if (name.length() == 4 && name.equalsIgnoreCase("Host")) {
+            return HOST;
+        }
+        if (!isForwarding(name)) {
+            return KEPT;
+        }
+        return switch (name.length()) {
+            case 9 -> FORWARDED;
+            case 15 -> name.regionMatches(true, 12, "For", 0, 3) ? FORWARDED_FOR : KEPT;
+            case 17 -> name.regionMatches(true, 12, "Proto", 0, 5) ? FORWARDED_PROTO : KEPT;
+            case 16 -> name.regionMatches(true, 12, "Host", 0, 4) ? FORWARDED_HOST
+                    : name.regionMatches(true, 12, "Port", 0, 4) ? FORWARDED_PORT : KEPT;
+            default -> KEPT;
+        };
+    }
+
     private static boolean isForwarding(String name) {
         char first = lowerFirst(name);
         return first == 'x' ? name.regionMatches(true, 0, "X-Forwarded-", 0, 12)
@@ -98,7 +132,6 @@ public final class ProxyHeaders {
                                      boolean trustedPeer, boolean preserveHost, String clientHost,
                                      Consumer<Headers.Builder> more) {
         Headers in = request.headers();
-        Headers.Builder out = Headers.builder();
         String host = null;
         String priorFor = null;
         String priorProto = null;
@@ -108,35 +141,18 @@ public final class ProxyHeaders {
         for (int i = 0; i < in.size(); i++) {
             String name = in.name(i);
             String value = in.value(i);
-            if (isHopByHop(name)) {
-                continue; // the fields a client's Connection named went at the edge (stripConnectionOptions)
+            switch (replaced(name)) {
+                case HOST -> host = host == null ? value : host;
+                case FORWARDED -> priorForwarded = priorForwarded == null ? value : priorForwarded + ", " + value;
+                case FORWARDED_FOR -> priorFor = priorFor == null ? value : priorFor + ", " + value;
+                case FORWARDED_PROTO -> priorProto = value;
+                case FORWARDED_HOST -> priorHost = value;
+                case FORWARDED_PORT -> priorPort = value;
+                default -> { }
             }
-            if (name.length() == 4 && name.equalsIgnoreCase("Host")) {
-                if (host == null) {
-                    host = value;
-                }
-                continue;
-            }
-            if (isForwarding(name)) {
-                if (name.length() == 9) { // Forwarded
-                    priorForwarded = priorForwarded == null ? value : priorForwarded + ", " + value;
-                    continue;
-                } else if (name.length() == 15 && name.regionMatches(true, 12, "For", 0, 3)) {
-                    priorFor = priorFor == null ? value : priorFor + ", " + value;
-                    continue;
-                } else if (name.length() == 17 && name.regionMatches(true, 12, "Proto", 0, 5)) {
-                    priorProto = value;
-                    continue;
-                } else if (name.length() == 16 && name.regionMatches(true, 12, "Host", 0, 4)) {
-                    priorHost = value;
-                    continue;
-                } else if (name.length() == 16 && name.regionMatches(true, 12, "Port", 0, 4)) {
-                    priorPort = value;
-                    continue;
-                }
-            }
-            out.add(name, value);
         }
+        // the fields kept were checked when they were added: removing the others leaves them as they are
+        Headers.Builder out = in.toBuilder().removeIf(name -> replaced(name) != KEPT);
         out.add("Host", preserveHost && host != null ? host : endpoint.authority());
         String ip = peer == null || peer.getAddress() == null ? "unknown" : peer.getAddress().getHostAddress();
         String scheme = request.scheme();
@@ -211,20 +227,12 @@ public final class ProxyHeaders {
 
     /** Returns the headers without the fields whose names {@code drop} accepts; the same instance when none are. */
     private static Headers without(Headers in, Predicate<String> drop) {
-        int first = 0;
-        while (first < in.size() && !drop.test(in.name(first))) {
-            first++;
-        }
-        if (first == in.size()) {
-            return in;
-        }
-        Headers.Builder out = Headers.builder();
         for (int i = 0; i < in.size(); i++) {
-            if (i < first || (i > first && !drop.test(in.name(i)))) {
-                out.add(in.name(i), in.value(i));
+            if (drop.test(in.name(i))) {
+                return in.toBuilder().removeIf(drop).build();
             }
         }
-        return out.build();
+        return in;
     }
 
     /**

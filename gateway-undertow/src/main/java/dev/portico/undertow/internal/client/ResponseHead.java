@@ -50,7 +50,7 @@ final class ResponseHead {
     private static final byte[] CLOSE = ascii("close");
     private static final byte[] KEEP_ALIVE = ascii("keep-alive");
 
-    /** Where field text is copied out of the buffer on its way into a string; one per IO thread. */
+    /** Where a head is copied out of its direct buffer to be parsed; one per IO thread. */
     private static final PerIoThread<byte[]> SCRATCH = new PerIoThread<>(() -> new byte[1024]);
 
     static {
@@ -95,47 +95,75 @@ final class ResponseHead {
     /** Finds the blank line that ends a head across reads, refusing a CR or LF that stands alone. */
     static final class Scanner {
 
+        private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
+        private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
+        private static final long LOW_BITS = 0x0101010101010101L;
+        private static final long HIGH_BITS = 0x8080808080808080L;
+
         private int state; // 0: in a line, 1: after CR, 2: at a line start, 3: after CR at a line start
 
-        /** Returns the index just past the head's end in {@code buffer[from, to)}, or -1 when it has not all come. */
+        /**
+         * Returns the index just past the head's end in {@code buffer[from, to)}, or -1 when it has not all come.
+         * Outside a line end it skips eight bytes at a time while they hold neither CR nor LF.
+         */
         int scan(ByteBuffer buffer, int from, int to) throws BadResponseException {
-            for (int i = from; i < to; i++) {
-                byte b = buffer.get(i);
-                switch (state) {
-                    case 0 -> state = b == '\r' ? 1 : b == '\n' ? -1 : 0;
-                    case 1 -> state = b == '\n' ? 2 : -1;
-                    case 2 -> state = b == '\r' ? 3 : b == '\n' ? -1 : 0;
-                    default -> {
-                        if (b != '\n') {
-                            state = -1;
-                        } else {
-                            state = 0;
-                            return i + 1;
+            for (int i = from; i < to; ) {
+                if ((state & 1) == 0 && to - i >= 8 && !hasCrOrLf(buffer.getLong(i))) {
+                    state = 0;
+                    i += 8;
+                    continue;
+                }
+                for (int stop = Math.min(i + 8, to); i < stop; i++) {
+                    byte b = buffer.get(i);
+                    switch (state) {
+                        case 0 -> state = b == '\r' ? 1 : b == '\n' ? -1 : 0;
+                        case 1 -> state = b == '\n' ? 2 : -1;
+                        case 2 -> state = b == '\r' ? 3 : b == '\n' ? -1 : 0;
+                        default -> {
+                            if (b != '\n') {
+                                state = -1;
+                            } else {
+                                state = 0;
+                                return i + 1;
+                            }
                         }
                     }
-                }
-                if (state < 0) {
-                    state = 0;
-                    throw new BadResponseException("a bare CR or LF in its response head");
+                    if (state < 0) {
+                        state = 0;
+                        throw new BadResponseException("a bare CR or LF in its response head");
+                    }
                 }
             }
             return -1;
         }
+
+        /** Returns whether any byte of {@code word} is CR or LF (a zero byte after XOR, found without a false one). */
+        private static boolean hasCrOrLf(long word) {
+            long cr = word ^ CRS;
+            long lf = word ^ LFS;
+            return (((cr - LOW_BITS) & ~cr | (lf - LOW_BITS) & ~lf) & HIGH_BITS) != 0;
+        }
     }
 
     /**
-     * Parses the head in {@code buffer[from, to)}, which a {@link Scanner} found complete, with absolute reads: the
-     * buffer's position and limit are left as they are.
+     * Parses the head in {@code buffer[from, to)}, which a {@link Scanner} found complete; the buffer's position and
+     * limit are left as they are. The head is copied once into this IO thread's scratch array and parsed there, where
+     * a byte costs less to read than in a direct buffer.
      */
     static ResponseHead parse(ByteBuffer buffer, int from, int to) throws BadResponseException {
+        byte[] head = scratch(to - from);
+        buffer.get(from, head, 0, to - from);
+        return parse(head, to - from);
+    }
+
+    private static ResponseHead parse(byte[] bytes, int to) throws BadResponseException {
         byte version;
-        if (!startsWith(buffer, from, "HTTP/1.") || ((version = buffer.get(from + 7)) != '1' && version != '0')
-                || buffer.get(from + 8) != ' ') {
+        if (!startsWith(bytes, "HTTP/1.") || ((version = bytes[7]) != '1' && version != '0') || bytes[8] != ' ') {
             throw new BadResponseException("a malformed status line"); // each read stops at the line's CR at worst
         }
         int status = 0;
-        for (int i = from + 9; i < from + 12; i++) {
-            int digit = buffer.get(i) - '0';
+        for (int i = 9; i < 12; i++) {
+            int digit = bytes[i] - '0';
             if (digit < 0 || digit > 9) {
                 throw new BadResponseException("a malformed status line");
             }
@@ -144,20 +172,19 @@ final class ResponseHead {
         if (status < 100 || status > 599) {
             throw new BadResponseException("status " + status + " (expected: 100-599)");
         }
-        byte afterStatus = buffer.get(from + 12);
+        byte afterStatus = bytes[12];
         if (afterStatus != ' ' && afterStatus != '\r') {
             throw new BadResponseException("a malformed status line");
         }
-        int line = textEnd(buffer, from + 12);
+        int line = textEnd(bytes, 12);
 
-        byte[] scratch = scratch(to - from);
         Headers.Builder headers = Headers.builder();
         long length = UNTIL_CLOSE;
         boolean chunked = false;
         boolean close = version == '0';
         for (int start = line + 2; start < to - 2; start = line + 2) {
             int colon = start;
-            for (byte b; (b = buffer.get(colon)) != ':'; colon++) {
+            for (byte b; (b = bytes[colon]) != ':'; colon++) {
                 if (b < 0 || !TOKEN[b]) {
                     throw new BadResponseException(b == '\r' ? "a malformed header line"
                             : colon == start && isSpace(b) ? "a folded header line" : "a malformed header name");
@@ -167,30 +194,30 @@ final class ResponseHead {
                 throw new BadResponseException("a malformed header line");
             }
             int valueStart = colon + 1;
-            while (isSpace(buffer.get(valueStart))) {
+            while (isSpace(bytes[valueStart])) {
                 valueStart++;
             }
-            line = textEnd(buffer, valueStart);
-            int valueEnd = trimEnd(buffer, valueStart, line);
-            int known = known(buffer, start, colon);
+            line = textEnd(bytes, valueStart);
+            int valueEnd = trimEnd(bytes, valueStart, line);
+            int known = known(bytes, start, colon);
             switch (known >> 2) {
-                case CONTENT_LENGTH -> length = contentLength(buffer, valueStart, valueEnd, length);
+                case CONTENT_LENGTH -> length = contentLength(bytes, valueStart, valueEnd, length);
                 case TRANSFER_ENCODING -> {
-                    if (chunked || !equalsIgnoreCase(buffer, valueStart, valueEnd, CHUNKED_TOKEN)) {
+                    if (chunked || !equalsIgnoreCase(bytes, valueStart, valueEnd, CHUNKED_TOKEN)) {
                         throw new BadResponseException("Transfer-Encoding: "
-                                + text(buffer, valueStart, valueEnd, scratch) + " (expected: chunked)");
+                                + text(bytes, valueStart, valueEnd) + " (expected: chunked)");
                     }
                     chunked = true;
                     continue; // this connection's own framing: the client connection gets its own
                 }
                 case CONNECTION -> {
-                    if (hasToken(buffer, valueStart, valueEnd, CLOSE)) {
+                    if (hasToken(bytes, valueStart, valueEnd, CLOSE)) {
                         close = true;
-                    } else if (version == '0' && hasToken(buffer, valueStart, valueEnd, KEEP_ALIVE)) {
+                    } else if (version == '0' && hasToken(bytes, valueStart, valueEnd, KEEP_ALIVE)) {
                         close = false;
                     }
-                    if (equalsIgnoreCase(buffer, valueStart, valueEnd, CLOSE)
-                            || equalsIgnoreCase(buffer, valueStart, valueEnd, KEEP_ALIVE)) {
+                    if (equalsIgnoreCase(bytes, valueStart, valueEnd, CLOSE)
+                            || equalsIgnoreCase(bytes, valueStart, valueEnd, KEEP_ALIVE)) {
                         continue; // this connection's own state, nothing to forward
                     }
                 }
@@ -199,9 +226,9 @@ final class ResponseHead {
             String name = switch (known & 3) {
                 case SPELLED_CANONICALLY -> NAMES[known >> 2];
                 case SPELLED_LOWER_CASE -> LOWER_CASE_NAMES[known >> 2];
-                default -> text(buffer, start, colon, scratch);
+                default -> text(bytes, start, colon);
             };
-            headers.add(name, text(buffer, valueStart, valueEnd, scratch));
+            headers.add(name, text(bytes, valueStart, valueEnd));
         }
         if (chunked) {
             if (length != UNTIL_CLOSE) {
@@ -213,11 +240,11 @@ final class ResponseHead {
     }
 
     /**
-     * Identifies the token in {@code buffer[from, to)} among {@link #NAMES}, case-insensitively: returns its index
+     * Identifies the token in {@code bytes[from, to)} among {@link #NAMES}, case-insensitively: returns its index
      * shifted left by two, or'ed with how it is spelled ({@link #SPELLED_CANONICALLY}, {@link #SPELLED_LOWER_CASE}
      * or {@link #SPELLED_OTHERWISE}); or -1, whose shift is -1 too, when it is none of them.
      */
-    private static int known(ByteBuffer buffer, int from, int to) {
+    private static int known(byte[] bytes, int from, int to) {
         int length = to - from;
         if (length >= BY_LENGTH.length) {
             return -1;
@@ -229,7 +256,7 @@ final class ResponseHead {
             boolean isLower = true;
             int i = 0;
             for (; i < length; i++) {
-                int b = buffer.get(from + i);
+                int b = bytes[from + i];
                 if ((b | 0x20) != lower[i]) { // exact for a token against letters and '-'
                     break;
                 }
@@ -244,15 +271,15 @@ final class ResponseHead {
     }
 
     /** Reads one Content-Length field: comma-separated lengths that agree with each other and with {@code previous}. */
-    private static long contentLength(ByteBuffer buffer, int from, int to, long previous)
+    private static long contentLength(byte[] bytes, int from, int to, long previous)
             throws BadResponseException {
         long length = UNTIL_CLOSE;
         for (int start = from, end; start <= to; start = end + 1) {
             end = start;
-            while (end < to && buffer.get(end) != ',') {
+            while (end < to && bytes[end] != ',') {
                 end++;
             }
-            long one = digits(buffer, start, end);
+            long one = digits(bytes, start, end);
             if (length != UNTIL_CLOSE && one != length) {
                 throw new BadResponseException("conflicting Content-Length values");
             }
@@ -265,15 +292,15 @@ final class ResponseHead {
     }
 
     /** Reads up to 18 decimal digits between optional spaces and tabs. */
-    private static long digits(ByteBuffer buffer, int from, int to) throws BadResponseException {
-        from = trimStart(buffer, from, to);
-        to = trimEnd(buffer, from, to);
+    private static long digits(byte[] bytes, int from, int to) throws BadResponseException {
+        from = trimStart(bytes, from, to);
+        to = trimEnd(bytes, from, to);
         if (from == to || to - from > 18) {
             throw new BadResponseException("an invalid Content-Length");
         }
         long n = 0;
         for (int i = from; i < to; i++) {
-            int digit = buffer.get(i) - '0';
+            int digit = bytes[i] - '0';
             if (digit < 0 || digit > 9) {
                 throw new BadResponseException("an invalid Content-Length");
             }
@@ -282,15 +309,15 @@ final class ResponseHead {
         return n;
     }
 
-    /** Returns whether a comma-separated element of {@code buffer[from, to)}, trimmed, is {@code token} in any case. */
-    private static boolean hasToken(ByteBuffer buffer, int from, int to, byte[] token) {
+    /** Returns whether a comma-separated element of {@code bytes[from, to)}, trimmed, is {@code token} in any case. */
+    private static boolean hasToken(byte[] bytes, int from, int to, byte[] token) {
         for (int start = from, end; start <= to; start = end + 1) {
             end = start;
-            while (end < to && buffer.get(end) != ',') {
+            while (end < to && bytes[end] != ',') {
                 end++;
             }
-            int first = trimStart(buffer, start, end);
-            if (equalsIgnoreCase(buffer, first, trimEnd(buffer, first, end), token)) {
+            int first = trimStart(bytes, start, end);
+            if (equalsIgnoreCase(bytes, first, trimEnd(bytes, first, end), token)) {
                 return true;
             }
         }
@@ -298,12 +325,12 @@ final class ResponseHead {
     }
 
     /** Compares field text with a lower-case token of letters and '-', ignoring ASCII case as HTTP does. */
-    private static boolean equalsIgnoreCase(ByteBuffer buffer, int from, int to, byte[] token) {
+    private static boolean equalsIgnoreCase(byte[] bytes, int from, int to, byte[] token) {
         if (to - from != token.length) {
             return false;
         }
         for (int i = 0; i < token.length; i++) {
-            if ((buffer.get(from + i) | 0x20) != token[i]) { // no byte but CR, which ends a line, folds onto '-'
+            if ((bytes[from + i] | 0x20) != token[i]) { // no byte but CR, which ends a line, folds onto '-'
                 return false;
             }
         }
@@ -314,9 +341,9 @@ final class ResponseHead {
      * Returns the index of the CR ending the line at {@code from}, refusing control characters other than HTAB (DEL
      * included) before it: a reason phrase or a field value.
      */
-    private static int textEnd(ByteBuffer buffer, int from) throws BadResponseException {
+    private static int textEnd(byte[] bytes, int from) throws BadResponseException {
         for (int i = from; ; i++) {
-            int c = buffer.get(i) & 0xff;
+            int c = bytes[i] & 0xff;
             if (c < 0x20 || c == 0x7f) {
                 if (c == '\r') {
                     return i;
@@ -328,10 +355,9 @@ final class ResponseHead {
         }
     }
 
-    /** Returns {@code buffer[from, to)} as Latin-1 text, copied out once through {@code scratch}. */
-    private static String text(ByteBuffer buffer, int from, int to, byte[] scratch) {
-        buffer.get(from, scratch, 0, to - from);
-        return new String(scratch, 0, to - from, StandardCharsets.ISO_8859_1);
+    /** Returns {@code bytes[from, to)} as Latin-1 text. */
+    private static String text(byte[] bytes, int from, int to) {
+        return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
     /** Returns this thread's scratch array, grown to at least {@code size} bytes. */
@@ -344,17 +370,17 @@ final class ResponseHead {
         return scratch;
     }
 
-    /** Returns the first index in {@code buffer[from, to)} past its leading spaces and tabs. */
-    private static int trimStart(ByteBuffer buffer, int from, int to) {
-        while (from < to && isSpace(buffer.get(from))) {
+    /** Returns the first index in {@code bytes[from, to)} past its leading spaces and tabs. */
+    private static int trimStart(byte[] bytes, int from, int to) {
+        while (from < to && isSpace(bytes[from])) {
             from++;
         }
         return from;
     }
 
-    /** Returns the end of {@code buffer[from, to)} without its trailing spaces and tabs. */
-    private static int trimEnd(ByteBuffer buffer, int from, int to) {
-        while (to > from && isSpace(buffer.get(to - 1))) {
+    /** Returns the end of {@code bytes[from, to)} without its trailing spaces and tabs. */
+    private static int trimEnd(byte[] bytes, int from, int to) {
+        while (to > from && isSpace(bytes[to - 1])) {
             to--;
         }
         return to;
@@ -368,9 +394,9 @@ final class ResponseHead {
         return text.getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static boolean startsWith(ByteBuffer buffer, int from, String prefix) {
+    private static boolean startsWith(byte[] bytes, String prefix) {
         for (int i = 0; i < prefix.length(); i++) {
-            if (buffer.get(from + i) != prefix.charAt(i)) {
+            if (bytes[i] != prefix.charAt(i)) {
                 return false;
             }
         }

@@ -117,6 +117,27 @@ class ResponseHeadTest {
     }
 
     @Test
+    void findsTheEndAndABareCrOrLfAtEveryOffsetOfTheEightByteSteps() throws Exception {
+        for (int pad = 0; pad < 24; pad++) {
+            String value = "v".repeat(pad);
+            String good = "HTTP/1.1 200 OK\r\nX-Long: " + value + "\r\n\r\n";
+            byte[] bytes = (good + "body").getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(new ResponseHead.Scanner().scan(ByteBuffer.wrap(bytes), 0, bytes.length))
+                    .as("end with %d bytes of value", pad).isEqualTo(good.length());
+            for (int at = 0; at <= pad; at++) {
+                for (String bare : new String[] {"\r", "\n"}) {
+                    String value2 = value.substring(0, at) + bare + value.substring(at);
+                    byte[] bad = ("HTTP/1.1 200 OK\r\nX-Long: " + value2 + "\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1);
+                    assertThatThrownBy(() -> new ResponseHead.Scanner().scan(ByteBuffer.wrap(bad), 0, bad.length))
+                            .as("a bare %s at %d of %d", bare.equals("\r") ? "CR" : "LF", at, pad)
+                            .isInstanceOf(BadResponseException.class);
+                }
+            }
+        }
+    }
+
+    @Test
     void aKnownNameInItsCanonicalOrLowerCaseSpellingIsAConstant() throws Exception {
         ResponseHead head = parse("HTTP/1.1 200 OK\r\nContent-Type: a\r\ncontent-type: b\r\n\r\n");
 
