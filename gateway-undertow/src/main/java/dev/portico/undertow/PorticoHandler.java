@@ -381,7 +381,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         if (exchange.isResponseStarted() || exchange.isComplete()) {
             return;
         }
-        if (!exchange.isRequestComplete() && !exchange.isRequestChannelAvailable()) {
+        if (!exchange.isRequestChannelAvailable() && !exchange.isRequestComplete()) { // a field, then a map lookup
             exchange.setPersistent(false);
         }
         write(exchange, response);

@@ -39,12 +39,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -416,14 +416,46 @@ public final class Pipeline implements Context, GatewayExchange {
         if (!options.proxyHeaders()) {
             return sent;
         }
-        CompletableFuture<Response> answered = sent.thenApply(ProxyHeaders::forResponse);
-        answered.whenComplete((response, failure) -> {
-            if (failure instanceof CancellationException) {
-                sent.cancel(false); // cancelling what the caller holds aborts the call itself
-                sent.thenAccept(late -> late.body().discard()); // or, had it answered, frees the unread answer
-            }
-        });
+        Answered answered = new Answered(sent);
+        sent.whenComplete(answered);
         return answered;
+    }
+
+    /**
+     * A call's response without its hop-by-hop headers, in one stage after the call's own: a failure completes it as
+     * {@code thenApply} would, wrapped in a {@link CompletionException}; cancelling it aborts the call, or frees the
+     * unread answer should one have come.
+     */
+    private static final class Answered extends CompletableFuture<Response> implements BiConsumer<Response, Throwable> {
+
+        private final CompletableFuture<Response> sent;
+
+        Answered(CompletableFuture<Response> sent) {
+            this.sent = sent;
+        }
+
+        @Override
+        public void accept(Response response, Throwable failure) {
+            if (failure != null) {
+                completeExceptionally(failure instanceof CompletionException ? failure : new CompletionException(failure));
+                return;
+            }
+            try {
+                complete(ProxyHeaders.forResponse(response));
+            } catch (Throwable t) {
+                completeExceptionally(new CompletionException(t));
+            }
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled) {
+                sent.cancel(false);
+                sent.thenAccept(late -> late.body().discard());
+            }
+            return cancelled;
+        }
     }
 
     /**

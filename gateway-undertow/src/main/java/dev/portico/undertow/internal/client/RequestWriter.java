@@ -261,8 +261,9 @@ final class RequestWriter {
 
     /** Returns whether a field frames the body, which the writer sets itself. */
     private static boolean isFraming(String name) {
-        return name.length() == 14 && name.equalsIgnoreCase("Content-Length")
-                || name.length() == 17 && name.equalsIgnoreCase("Transfer-Encoding");
+        int first = name.isEmpty() ? 0 : name.charAt(0) | 0x20; // rules out nearly every other name at once
+        return first == 'c' && name.length() == 14 && name.equalsIgnoreCase("Content-Length")
+                || first == 't' && name.length() == 17 && name.equalsIgnoreCase("Transfer-Encoding");
     }
 
     private static int put(byte[] bytes, int at, String text) {
