@@ -3,7 +3,10 @@ package dev.portico.undertow.internal.client;
 import dev.portico.core.Headers;
 import dev.portico.undertow.internal.buffer.PerIoThread;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.stream.IntStream;
@@ -45,6 +48,9 @@ final class ResponseHead {
     private static final int SPELLED_CANONICALLY = 0;
     private static final int SPELLED_LOWER_CASE = 1;
     private static final int SPELLED_OTHERWISE = 2;
+
+    /** Reads eight bytes of an array at once, for the skips over field text. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private static final byte[] CHUNKED_TOKEN = ascii("chunked");
     private static final byte[] CLOSE = ascii("close");
@@ -176,7 +182,7 @@ final class ResponseHead {
         if (afterStatus != ' ' && afterStatus != '\r') {
             throw new BadResponseException("a malformed status line");
         }
-        int line = textEnd(bytes, 12);
+        int line = textEnd(bytes, 12, to);
 
         Headers.Builder headers = Headers.builder();
         long length = UNTIL_CLOSE;
@@ -197,7 +203,7 @@ final class ResponseHead {
             while (isSpace(bytes[valueStart])) {
                 valueStart++;
             }
-            line = textEnd(bytes, valueStart);
+            line = textEnd(bytes, valueStart, to);
             int valueEnd = trimEnd(bytes, valueStart, line);
             int known = known(bytes, start, colon);
             switch (known >> 2) {
@@ -339,10 +345,14 @@ final class ResponseHead {
 
     /**
      * Returns the index of the CR ending the line at {@code from}, refusing control characters other than HTAB (DEL
-     * included) before it: a reason phrase or a field value.
+     * included) before it: a reason phrase or a field value. It skips eight bytes at a time while none is one.
      */
-    private static int textEnd(byte[] bytes, int from) throws BadResponseException {
-        for (int i = from; ; i++) {
+    private static int textEnd(byte[] bytes, int from, int to) throws BadResponseException {
+        int i = from;
+        while (to - i >= 8 && !hasControl((long) LONGS.get(bytes, i))) {
+            i += 8;
+        }
+        for (; ; i++) {
             int c = bytes[i] & 0xff;
             if (c < 0x20 || c == 0x7f) {
                 if (c == '\r') {
@@ -353,6 +363,14 @@ final class ResponseHead {
                 }
             }
         }
+    }
+
+    /** Returns whether any byte of {@code word} is below 0x20 or is DEL (exactly: no byte is taken for one). */
+    private static boolean hasControl(long word) {
+        long del = word ^ 0x7F7F7F7F7F7F7F7FL;
+        long below = (word - 0x2020202020202020L) & ~word;
+        long isDel = (del - 0x0101010101010101L) & ~del;
+        return ((below | isDel) & 0x8080808080808080L) != 0;
     }
 
     /** Returns {@code bytes[from, to)} as Latin-1 text. */

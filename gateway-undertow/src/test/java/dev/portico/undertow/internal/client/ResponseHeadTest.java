@@ -138,6 +138,25 @@ class ResponseHeadTest {
     }
 
     @Test
+    void aControlCharacterAtEveryOffsetOfTheEightByteStepsIsRefusedAndLatin1TextIsNot() throws Exception {
+        for (int length = 1; length < 24; length++) {
+            for (int at = 0; at < length; at++) {
+                for (char control : new char[] {0, 1, 0x1f, 0x7f}) {
+                    char[] value = "v".repeat(length).toCharArray();
+                    value[at] = control;
+                    String head = "HTTP/1.1 200 OK\r\nX-Long: " + new String(value) + "\r\n\r\n";
+                    assertThatThrownBy(() -> parse(head)).as("0x%x at %d of %d", (int) control, at, length)
+                            .isInstanceOf(BadResponseException.class);
+                }
+                char[] value = "v".repeat(length).toCharArray();
+                value[at] = at % 2 == 0 ? '\t' : (char) (0x80 + at);
+                assertThat(parse("HTTP/1.1 200 OK\r\nX-Long: " + new String(value) + "\r\n\r\n").headers.get("X-Long"))
+                        .isEqualTo(new String(value).strip());
+            }
+        }
+    }
+
+    @Test
     void aKnownNameInItsCanonicalOrLowerCaseSpellingIsAConstant() throws Exception {
         ResponseHead head = parse("HTTP/1.1 200 OK\r\nContent-Type: a\r\ncontent-type: b\r\n\r\n");
 
