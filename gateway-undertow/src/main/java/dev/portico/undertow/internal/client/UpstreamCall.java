@@ -46,7 +46,7 @@ public final class UpstreamCall {
     private final CallOptions options;
     private final int maxHead;
     private final long bodyIdleNanos;
-    private final CompletableFuture<Response> result = new CompletableFuture<>();
+    private final CompletableFuture<Response> result = new Result();
 
     private UpstreamConnection connection;
     private Runnable connecting;
@@ -89,14 +89,6 @@ public final class UpstreamCall {
      * everything that touches the exchange or a channel runs on the IO thread.
      */
     CompletableFuture<Response> start() {
-        result.whenComplete((response, failure) -> {
-            if (failure instanceof CancellationException) {
-                onIoThread(() -> fail(failure, Kind.CANCELLED)); // the caller gave up: abort, free the connection
-            } else if (failure instanceof GatewayException e && e.status() == 504) {
-                // the caller's deadline passed first (or this call's own timer, whose fail() this repeats harmlessly)
-                onIoThread(() -> fail(failure, Kind.TIMEOUT));
-            }
-        });
         onIoThread(() -> {
             if (server != null) {
                 if (server.isComplete()) {
@@ -112,6 +104,40 @@ public final class UpstreamCall {
             guarded(this::begin);
         });
         return result;
+    }
+
+    /**
+     * The call's response, which aborts the call and frees its connection when the caller cancels it or fails it with
+     * a 504 (its deadline passed first), without a stage of its own on every call.
+     */
+    private final class Result extends CompletableFuture<Response> {
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled) {
+                aborted(new CancellationException("the caller gave up"));
+            }
+            return cancelled;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable failure) {
+            boolean failed = super.completeExceptionally(failure);
+            if (failed) {
+                aborted(failure);
+            }
+            return failed;
+        }
+
+        private void aborted(Throwable failure) {
+            if (failure instanceof CancellationException) {
+                onIoThread(() -> fail(failure, Kind.CANCELLED)); // the caller gave up: abort, free the connection
+            } else if (failure instanceof GatewayException e && e.status() == 504) {
+                // the caller's deadline passed first (or this call's own timer, whose fail() this repeats harmlessly)
+                onIoThread(() -> fail(failure, Kind.TIMEOUT));
+            }
+        }
     }
 
     String upstreamName() {
