@@ -5,13 +5,11 @@ import dev.portico.core.GatewayException;
 import dev.portico.undertow.internal.client.ResponseEnd;
 import dev.portico.undertow.internal.server.ClientConnections;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.AttachmentKey;
 import org.xnio.XnioExecutor;
 import org.xnio.channels.StreamSinkChannel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 
@@ -24,16 +22,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
 
-    /** How long a response body may send nothing; when the exchange carries no value, {@link #DEFAULT_STALL}. */
-    static final AttachmentKey<Duration> STALL_TIMEOUT = AttachmentKey.create(Duration.class);
-
-    /** The default stall timeout, the gateway's default {@code bodyIdleTimeout}. */
-    static final Duration DEFAULT_STALL = Duration.ofSeconds(60);
-
     private static final System.Logger LOG = System.getLogger(BodyStreamer.class.getName());
 
     private final HttpServerExchange exchange;
     private final long length;
+    private final Answering answering;
+    /** How long the body may send nothing: the gateway's {@code bodyIdleTimeout}. */
     private final long stallNanos;
     private Flow.Subscription subscription;
     private StreamSinkChannel sink;
@@ -47,16 +41,16 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
     private boolean waiting;
     private long since;
 
-    private BodyStreamer(HttpServerExchange exchange, long length) {
+    private BodyStreamer(HttpServerExchange exchange, long length, Answering answering) {
         this.exchange = exchange;
         this.length = length;
-        Duration stall = exchange.getAttachment(STALL_TIMEOUT);
-        this.stallNanos = (stall != null ? stall : DEFAULT_STALL).toNanos();
+        this.answering = answering;
+        this.stallNanos = answering.stallTimeout.toNanos();
     }
 
     /** Streams the body as the response's; the status and headers are set. Call on the exchange's IO thread. */
-    static void stream(HttpServerExchange exchange, Body body) {
-        BodyStreamer streamer = new BodyStreamer(exchange, body.length());
+    static void stream(HttpServerExchange exchange, Body body, Answering answering) {
+        BodyStreamer streamer = new BodyStreamer(exchange, body.length(), answering);
         exchange.addExchangeCompleteListener((ex, next) -> {
             streamer.onIoThread(streamer::exchangeEnded);
             next.proceed();
@@ -216,7 +210,7 @@ final class BodyStreamer implements Flow.Subscriber<ByteBuffer>, Runnable {
     private void answerOrClose(GatewayException error) {
         if (sink == null && !exchange.isResponseStarted()) {
             exchange.getResponseHeaders().clear();
-            PorticoHandler.write(exchange, PorticoHandler.error(exchange, error));
+            PorticoHandler.write(exchange, PorticoHandler.error(answering, error), answering);
         } else {
             ClientConnections.abort(exchange);
         }

@@ -21,16 +21,18 @@ final class IdleBodyConduit extends ReadObservingConduit implements Runnable {
 
     private final HttpServerExchange exchange;
     private final long idleNanos;
+    private final Answering answering;
     private long since;
     private long bytesRead;
     private boolean waiting;
     private boolean ended;
     private XnioExecutor.Key timer;
 
-    IdleBodyConduit(StreamSourceConduit next, HttpServerExchange exchange, Duration idleTimeout) {
+    IdleBodyConduit(StreamSourceConduit next, HttpServerExchange exchange, Duration idleTimeout, Answering answering) {
         super(next);
         this.exchange = exchange;
         this.idleNanos = idleTimeout.toNanos();
+        this.answering = answering;
         exchange.addExchangeCompleteListener((ex, nextListener) -> {
             end();
             nextListener.proceed();
@@ -106,8 +108,8 @@ final class IdleBodyConduit extends ReadObservingConduit implements Runnable {
             ClientConnections.abort(exchange);
         } else {
             exchange.setPersistent(false);
-            PorticoHandler.write(exchange, PorticoHandler.error(exchange, new GatewayException(408, "request_timeout",
-                    "the request body stalled for more than " + Math.max(1, idleNanos / 1_000_000) + " ms")));
+            PorticoHandler.write(exchange, PorticoHandler.error(answering, new GatewayException(408, "request_timeout",
+                    "the request body stalled for more than " + Math.max(1, idleNanos / 1_000_000) + " ms")), answering);
         }
     }
 

@@ -23,7 +23,6 @@ import dev.portico.undertow.internal.websocket.WebSocketRelay;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -64,16 +63,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class PorticoHandler implements HttpHandler, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PorticoHandler.class.getName());
-
-    /** The request body's conduit, which counts the bytes read for the completion. */
-    private static final AttachmentKey<IdleBodyConduit> BODY = AttachmentKey.create(IdleBodyConduit.class);
-
-    /** The request's id, once its pipeline has started (and request ids are on), for the errors answered here. */
-    private static final AttachmentKey<RequestId> REQUEST_ID = AttachmentKey.create(RequestId.class);
-
-    /** A request's id and the header that carries it. */
-    private record RequestId(String header, String id) {
-    }
 
     private volatile Served served;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -247,7 +236,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             next.proceed();
         });
         Gateway gateway = current.gateway;
-        exchange.putAttachment(BodyStreamer.STALL_TIMEOUT, gateway.bodyIdleTimeout());
+        Answering answering = new Answering(gateway.bodyIdleTimeout());
         HeaderValues transferEncoding = exchange.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
         // Undertow's HTTP/1 parser reads HTTP/d.d other than 0.9-2.0 as 1.1, which only a PorticoServer connection's
         // VersionGuard sees, and refuses "HTTP/2.0" itself, so 2.0 here is a real HTTP/2 connection's
@@ -265,8 +254,8 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             // bounds the pauses in every read of the body: the gateway's, or Undertow's drain after an early answer
             Duration idleTimeout = gateway.idleTimeout();
             exchange.addRequestWrapper((factory, ex) -> {
-                IdleBodyConduit body = new IdleBodyConduit(factory.create(), ex, idleTimeout);
-                ex.putAttachment(BODY, body);
+                IdleBodyConduit body = new IdleBodyConduit(factory.create(), ex, idleTimeout, answering);
+                answering.body = body;
                 return body;
             });
         }
@@ -298,30 +287,30 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                     : Exchanges.refuse(gateway, request, exchange.getSourceAddress(), local, client, refused);
             String requestId = run.requestId();
             if (requestId != null) {
-                exchange.putAttachment(REQUEST_ID, new RequestId(gateway.requestIds().headerName(), requestId));
+                answering.requestId = new Answering.RequestId(gateway.requestIds().headerName(), requestId);
             }
             if (exchange.isComplete()) {
                 // ended while the exchange started (a client that reset the connection under its body was read):
                 // Undertow takes no listener any more, and nothing is left to answer
-                report(exchange, run);
+                report(exchange, run, answering);
                 return;
             }
             exchange.addExchangeCompleteListener((ex, next) -> {
-                report(ex, run);
+                report(ex, run, answering);
                 next.proceed();
             });
             run.response().whenComplete((response, failure) -> {
                 if (exchange.isInIoThread()) {
-                    respond(exchange, response);
+                    respond(exchange, response, answering);
                 } else {
-                    exchange.getIoThread().execute(() -> respond(exchange, response));
+                    exchange.getIoThread().execute(() -> respond(exchange, response, answering));
                 }
             });
         });
     }
 
     /** Answers the exchange, or switches it to WebSocket when the upstream accepted the client's upgrade. */
-    private void respond(HttpServerExchange exchange, Response response) {
+    private void respond(HttpServerExchange exchange, Response response, Answering answering) {
         if (response.status() == 101 && response.body() instanceof Upgraded upgraded) {
             if (exchange.isResponseStarted() || exchange.isComplete()) {
                 upgraded.discard();
@@ -329,7 +318,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 switchProtocols(exchange, response, upgraded);
             }
         } else {
-            answer(exchange, response);
+            answer(exchange, response, answering);
         }
     }
 
@@ -365,8 +354,8 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     }
 
     /** Reports how an exchange ended; a connection already closed means the response did not go out whole. */
-    private static void report(HttpServerExchange exchange, GatewayExchange run) {
-        IdleBodyConduit body = exchange.getAttachment(BODY);
+    private static void report(HttpServerExchange exchange, GatewayExchange run, Answering answering) {
+        IdleBodyConduit body = answering.body;
         run.complete(exchange.getStatusCode(), body == null ? 0 : body.bytesRead(), exchange.getResponseBytesSent(),
                 exchange.getConnection().isOpen() ? null
                         : new IOException("the connection closed before the exchange completed"));
@@ -377,22 +366,22 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
      * client went away); a request body that was being read and is unfinished (a 413 mid-stream) closes the
      * connection after it, rather than being read to its end. Call on the exchange's IO thread.
      */
-    private static void answer(HttpServerExchange exchange, Response response) {
+    private static void answer(HttpServerExchange exchange, Response response, Answering answering) {
         if (exchange.isResponseStarted() || exchange.isComplete()) {
             return;
         }
         if (!exchange.isRequestChannelAvailable() && !exchange.isRequestComplete()) { // a field, then a map lookup
             exchange.setPersistent(false);
         }
-        write(exchange, response);
+        write(exchange, response, answering);
     }
 
     /**
      * Returns the JSON response of an error answered by the adapter itself, after the gateway's pipeline has started
      * (a stalled body's 408, a broken response body's 502), with the request's id when it has one.
      */
-    static Response error(HttpServerExchange exchange, GatewayException error) {
-        RequestId id = exchange.getAttachment(REQUEST_ID);
+    static Response error(Answering answering, GatewayException error) {
+        Answering.RequestId id = answering.requestId;
         return id == null ? error.toResponse()
                 : error.toResponse(id.id()).toBuilder().header(id.header(), id.id()).build();
     }
@@ -457,7 +446,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
      * connection, a buffered one sent at once, any other one streamed as its chunks come. Call on the exchange's IO
      * thread.
      */
-    static void write(HttpServerExchange exchange, Response response) {
+    static void write(HttpServerExchange exchange, Response response, Answering answering) {
         try {
             exchange.setStatusCode(response.status());
             HeaderMap out = exchange.getResponseHeaders();
@@ -488,7 +477,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 if (body.length() >= 0) {
                     out.put(Headers.CONTENT_LENGTH, body.length());
                 }
-                BodyStreamer.stream(exchange, body);
+                BodyStreamer.stream(exchange, body, answering);
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "failed to write a response", e);
@@ -496,7 +485,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 exchange.getResponseHeaders().clear();
                 exchange.setStatusCode(500);
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-                RequestId id = exchange.getAttachment(REQUEST_ID);
+                Answering.RequestId id = answering.requestId;
                 String message = "the gateway failed to write the response";
                 if (id != null) {
                     exchange.getResponseHeaders().put(HttpString.tryFromString(id.header()), id.id());
