@@ -330,7 +330,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         HeaderMap out = exchange.getResponseHeaders();
         dev.portico.core.Headers headers = response.headers();
         for (int i = 0; i < headers.size(); i++) {
-            out.add(HttpString.tryFromString(headers.name(i)), headers.value(i));
+            out.add(HeaderNames.of(headers.name(i)), headers.value(i));
         }
         out.put(Headers.UPGRADE, "websocket");
         inFlight.incrementAndGet(); // taken before the handshake's own slot is given back
@@ -459,7 +459,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 if (name.equalsIgnoreCase("Transfer-Encoding") || (!bodiless && name.equalsIgnoreCase("Content-Length"))) {
                     continue;
                 }
-                out.add(HttpString.tryFromString(name), headers.value(i));
+                out.add(HeaderNames.of(name), headers.value(i));
             }
             Body body = response.body();
             if (bodiless) {
@@ -488,7 +488,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 Answering.RequestId id = answering.requestId;
                 String message = "the gateway failed to write the response";
                 if (id != null) {
-                    exchange.getResponseHeaders().put(HttpString.tryFromString(id.header()), id.id());
+                    exchange.getResponseHeaders().put(HeaderNames.of(id.header()), id.id());
                 }
                 send(exchange, (id == null ? Json.error("internal_error", message)
                         : Json.error("internal_error", message, id.id())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
