@@ -30,6 +30,8 @@ import dev.portico.core.upstream.Endpoint;
 import dev.portico.core.upstream.SendOptions;
 import dev.portico.core.upstream.Upstream;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -43,7 +45,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -57,6 +58,15 @@ public final class Pipeline implements Context, GatewayExchange {
 
     private static final System.Logger LOG = System.getLogger(Pipeline.class.getName());
     private static final Object[] NO_ATTRIBUTES = {};
+    private static final VarHandle COMPLETED;
+
+    static {
+        try {
+            COMPLETED = MethodHandles.lookup().findVarHandle(Pipeline.class, "completed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Gateway gateway;
     private final Router router;
@@ -66,7 +76,7 @@ public final class Pipeline implements Context, GatewayExchange {
     private final UpstreamClient client;
     private final TimeSource time;
     private final long started;
-    private final AtomicBoolean completed = new AtomicBoolean();
+    private volatile boolean completed;
     private volatile Route route;
     private volatile Map<String, String> params = Map.of();
     private volatile InetSocketAddress clientAddress;
@@ -76,7 +86,8 @@ public final class Pipeline implements Context, GatewayExchange {
     private volatile Throwable failure;
     private volatile Upstream called; // the upstream and instance of the latest attempt, for the completion
     private volatile Endpoint calledEndpoint;
-    private List<Consumer<Completion>> listeners;
+    /** Replaced whole on each registration, so that the completion reads it without a lock. */
+    private volatile List<Consumer<Completion>> listeners;
     private CompletionStage<Response> response;
     private ServerSpan span; // written by start(), before any attempt
     private String requestId; // set by start(), before any stage runs
@@ -255,22 +266,18 @@ public final class Pipeline implements Context, GatewayExchange {
     public void onComplete(Consumer<Completion> listener) {
         Objects.requireNonNull(listener, "listener");
         synchronized (this) {
-            if (listeners == null) {
-                listeners = new ArrayList<>(2);
-            }
-            listeners.add(listener);
+            List<Consumer<Completion>> next = listeners == null ? new ArrayList<>(2) : new ArrayList<>(listeners);
+            next.add(listener);
+            listeners = next;
         }
     }
 
     @Override
     public void complete(int status, long bytesIn, long bytesOut, Throwable transportFailure) {
-        if (!completed.compareAndSet(false, true)) {
+        if (!COMPLETED.compareAndSet(this, false, true)) {
             return;
         }
-        List<Consumer<Completion>> registered;
-        synchronized (this) {
-            registered = listeners;
-        }
+        List<Consumer<Completion>> registered = listeners;
         if (registered == null) {
             return;
         }
