@@ -15,10 +15,10 @@ final class Answering {
     }
 
     final Duration stallTimeout;
-    /** Set on the IO thread once the pipeline has started, when request ids are on. */
-    RequestId requestId;
-    /** Set when the request's body is first read: it counts the bytes read for the completion. */
-    IdleBodyConduit body;
+    /** Set once the pipeline has started, when request ids are on. */
+    volatile RequestId requestId;
+    /** Set when the request's body is first read, on whichever thread reads it: it counts the bytes read. */
+    volatile IdleBodyConduit body;
 
     Answering(Duration stallTimeout) {
         this.stallTimeout = stallTimeout;
