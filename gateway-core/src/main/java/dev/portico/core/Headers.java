@@ -211,7 +211,7 @@ public final class Headers {
 
         /** Removes every value of the named field. */
         public Builder remove(String name) {
-            return removeIf(field -> sameName(field, name));
+            return removeWhere(Objects.requireNonNull(name, "name"), null);
         }
 
         /**
@@ -219,11 +219,16 @@ public final class Headers {
          * checked again.
          */
         public Builder removeIf(Predicate<? super String> names) {
+            return removeWhere(null, Objects.requireNonNull(names, "names"));
+        }
+
+        /** Removes the fields named {@code name}, or else those whose names {@code names} accepts. */
+        private Builder removeWhere(String name, Predicate<? super String> names) {
             int kept = 0;
             String[] source = fields;
             String[] target = null;
             for (int i = 0; i < size; i++) {
-                if (names.test(source[2 * i])) {
+                if (name != null ? sameName(source[2 * i], name) : names.test(source[2 * i])) {
                     if (target == null) {
                         target = shared ? new String[source.length] : source;
                         if (target != source) {

@@ -47,14 +47,24 @@ final class Policy {
         int i = limits.indexOf(decision.limit());
         String remaining = Long.toString(decision.remaining());
         String reset = Long.toString(ceilSeconds(decision.reset()));
-        headers.set(LIMIT, i >= 0 ? permits[i] : Long.toString(decision.limit().permits()));
-        headers.set(REMAINING, remaining);
-        headers.set(RESET, reset);
+        headers.removeIf(ietf ? Policy::isAnyField : Policy::isLegacyField); // one pass, then the fields
+        headers.add(LIMIT, i >= 0 ? permits[i] : Long.toString(decision.limit().permits()));
+        headers.add(REMAINING, remaining);
+        headers.add(RESET, reset);
         if (ietf) {
             String name = i >= 0 ? names[i] : quoted(plan.name());
-            headers.set(IETF_POLICY, ietfPolicy);
-            headers.set(IETF, name + ";r=" + remaining + ";t=" + reset);
+            headers.add(IETF_POLICY, ietfPolicy);
+            headers.add(IETF, name + ";r=" + remaining + ";t=" + reset);
         }
+    }
+
+    private static boolean isLegacyField(String name) {
+        return name.length() > 11 && (name.charAt(0) | 0x20) == 'x' && (name.equalsIgnoreCase(LIMIT)
+                || name.equalsIgnoreCase(REMAINING) || name.equalsIgnoreCase(RESET));
+    }
+
+    private static boolean isAnyField(String name) {
+        return isLegacyField(name) || name.equalsIgnoreCase(IETF) || name.equalsIgnoreCase(IETF_POLICY);
     }
 
     /** Returns whole seconds, rounded up. */
