@@ -3,6 +3,7 @@ package dev.portico.core.ratelimit;
 import dev.portico.core.Filter;
 import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
+import dev.portico.core.Headers;
 import dev.portico.core.Http;
 import dev.portico.core.RecordingUpstreamClient;
 import dev.portico.core.Response;
@@ -94,6 +95,24 @@ class RateLimitTest {
         assertThat(response.header("RateLimit-Policy")).isEqualTo("\"free-1s\";q=10;w=1, \"free-3600s\";q=1000;w=3600");
         assertThat(response.header("RateLimit")).isEqualTo("\"free-1s\";r=9;t=1");
         assertThat(response.header("X-RateLimit-Limit")).isEqualTo("10");
+    }
+
+    @Test
+    void theGatewaysFieldsReplaceAnyAnUpstreamSentInAnyCaseAndTheRestStayInOrder() {
+        upstream.enqueue(Response.builder(200).headers(Headers.of("x-ratelimit-remaining", "999", "Content-Type",
+                "application/json", "RATELIMIT", "\"up\";r=5;t=9", "X-RateLimit-Limit", "1000", "ETag", "\"e\"",
+                "RateLimit-Policy", "\"up\";q=10;w=60")).build());
+        Gateway gateway = gateway(RateLimit.by(RateLimitKey.clientIp())
+                .plan(Plan.of("free", Limit.of(10, Duration.ofSeconds(1)))).ietfHeaders(true).build());
+
+        Response response = get(gateway, "/api/a");
+
+        assertThat(response.headers().getAll("X-RateLimit-Remaining")).containsExactly("9");
+        assertThat(response.headers().getAll("X-RateLimit-Limit")).containsExactly("10");
+        assertThat(response.headers().getAll("RateLimit")).containsExactly("\"free\";r=9;t=1");
+        assertThat(response.headers().getAll("RateLimit-Policy")).containsExactly("\"free\";q=10;w=1");
+        assertThat(response.headers().name(0)).isEqualTo("Content-Type");
+        assertThat(response.headers().name(1)).isEqualTo("ETag");
     }
 
     @Test
