@@ -49,6 +49,9 @@ final class ResponseHead {
     private static final int SPELLED_LOWER_CASE = 1;
     private static final int SPELLED_OTHERWISE = 2;
 
+    /** One in each of a long's eight bytes: {@code EACH * b} repeats byte b eight times. */
+    private static final long EACH = 0x0101010101010101L;
+
     /** Reads eight bytes of an array at once, for the skips over field text. */
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -101,11 +104,6 @@ final class ResponseHead {
     /** Finds the blank line that ends a head across reads, refusing a CR or LF that stands alone. */
     static final class Scanner {
 
-        private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
-        private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
-        private static final long LOW_BITS = 0x0101010101010101L;
-        private static final long HIGH_BITS = 0x8080808080808080L;
-
         private int state; // 0: in a line, 1: after CR, 2: at a line start, 3: after CR at a line start
 
         /**
@@ -141,13 +139,6 @@ final class ResponseHead {
                 }
             }
             return -1;
-        }
-
-        /** Returns whether any byte of {@code word} is CR or LF (a zero byte after XOR, found without a false one). */
-        private static boolean hasCrOrLf(long word) {
-            long cr = word ^ CRS;
-            long lf = word ^ LFS;
-            return (((cr - LOW_BITS) & ~cr | (lf - LOW_BITS) & ~lf) & HIGH_BITS) != 0;
         }
     }
 
@@ -365,13 +356,25 @@ final class ResponseHead {
         }
     }
 
-    /** Returns whether any byte of {@code word} is below 0x20 or is DEL (exactly: no byte is taken for one). */
-    private static boolean hasControl(long word) {
-        long del = word ^ 0x7F7F7F7F7F7F7F7FL;
-        long below = (word - 0x2020202020202020L) & ~word;
-        long isDel = (del - 0x0101010101010101L) & ~del;
-        return ((below | isDel) & 0x8080808080808080L) != 0;
+    /** Returns whether any of the eight bytes of {@code word} is CR or LF. */
+    private static boolean hasCrOrLf(long word) {
+        return anyBelow(word ^ EACH * '\r', 1) || anyBelow(word ^ EACH * '\n', 1);
     }
+
+    /** Returns whether any of the eight bytes of {@code word} is a control character: below 0x20, or DEL. */
+    private static boolean hasControl(long word) {
+        return anyBelow(word, 0x20) || anyBelow(word ^ EACH * 0x7f, 1);
+    }
+
+    /**
+     * Returns whether any of the eight bytes of {@code word}, unsigned, is below {@code n} (at most 128); exact for
+     * "any", as a borrow marks a byte only above one that is below. A byte equal to b is one below 1 in
+     * {@code word ^ EACH * b}.
+     */
+    private static boolean anyBelow(long word, int n) {
+        return ((word - EACH * n) & ~word & EACH * 0x80) != 0;
+    }
+
 
     /** Returns {@code bytes[from, to)} as Latin-1 text. */
     private static String text(byte[] bytes, int from, int to) {
