@@ -13,6 +13,7 @@ import dev.portico.core.spi.GatewayExchange;
 import dev.portico.core.spi.Requests;
 import dev.portico.core.spi.UpstreamClient;
 import dev.portico.core.upstream.Endpoint;
+import dev.portico.undertow.internal.buffer.WriteBatch;
 import dev.portico.undertow.internal.client.ConnectionPool;
 import dev.portico.undertow.internal.client.ExchangeClient;
 import dev.portico.undertow.internal.client.Upgraded;
@@ -301,7 +302,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             });
             run.response().whenComplete((response, failure) -> {
                 if (exchange.isInIoThread()) {
-                    respond(exchange, response, answering);
+                    WriteBatch.defer(exchange.getIoThread(), () -> respond(exchange, response, answering));
                 } else {
                     exchange.getIoThread().execute(() -> respond(exchange, response, answering));
                 }

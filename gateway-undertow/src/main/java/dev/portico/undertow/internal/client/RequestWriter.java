@@ -68,9 +68,13 @@ final class RequestWriter {
         return sent;
     }
 
-    /** Starts writing; call once, on the connection's IO thread. */
+    /** Starts writing, unless stopped first (then the body is given up); call once, on the connection's IO thread. */
     void start() throws IOException {
         Body b = request.body();
+        if (stopped) {
+            b.discard();
+            return;
+        }
         StreamSourceChannel streamed = b.length() != 0 && bodies != null ? bodies.open(b, options.maxRequestBody()) : null;
         if (streamed != null) {
             clientBody = streamed;

@@ -8,6 +8,7 @@ import dev.portico.core.upstream.CallListener;
 import dev.portico.core.upstream.CallOutcome.Kind;
 import dev.portico.core.upstream.CallOutcome;
 import dev.portico.core.upstream.Endpoint;
+import dev.portico.undertow.internal.buffer.WriteBatch;
 import io.undertow.server.HttpServerExchange;
 import org.xnio.XnioIoThread;
 
@@ -235,8 +236,9 @@ public final class UpstreamCall {
         c.source.getReadSetter().set(channel -> guarded(this::readHead));
         c.source.resumeReads();
         step(Step.WRITING);
-        writer = new RequestWriter(this, c, bodies, request, endpoint, options);
-        writer.start();
+        RequestWriter w = new RequestWriter(this, c, bodies, request, endpoint, options);
+        writer = w;
+        WriteBatch.defer(thread, () -> guarded(w::start));
     }
 
     private void stopWriting() {
