@@ -3,6 +3,7 @@ package dev.portico.undertow.internal.client;
 import dev.portico.core.Gateway;
 import dev.portico.core.upstream.Endpoint;
 import dev.portico.undertow.internal.buffer.IoBufferPool;
+import dev.portico.undertow.internal.buffer.WriteBatch;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.Undertow;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
@@ -45,7 +46,8 @@ public final class ConnectionPool implements AutoCloseable {
     private static final long RESOLVED_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
-    private final ByteBufferPool buffers = new IoBufferPool(true, 16 * 1024, 16, 32);
+    // each write an IO thread holds back in its batch keeps a read buffer, which its cache should take back
+    private final ByteBufferPool buffers = new IoBufferPool(true, 16 * 1024, WriteBatch.MAX, 32);
     private final ConcurrentHashMap<Endpoint, Group> groups = new ConcurrentHashMap<>();
     private final Set<UpstreamConnection> open = ConcurrentHashMap.newKeySet();
     private volatile int maxIdle;

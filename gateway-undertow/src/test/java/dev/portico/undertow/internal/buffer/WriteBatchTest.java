@@ -74,6 +74,28 @@ class WriteBatchTest {
     }
 
     @Test
+    void theWriteThatFillsABatchRunsItAtOnce() throws Exception {
+        XnioIoThread thread = ioThread();
+        List<Integer> ran = Collections.synchronizedList(new ArrayList<>());
+        List<Integer> seen = new ArrayList<>();
+        on(thread, () -> {
+            for (int i = 0; i < WriteBatch.MAX - 1; i++) {
+                int n = i;
+                WriteBatch.defer(thread, () -> ran.add(n));
+            }
+            seen.add(ran.size());
+            WriteBatch.defer(thread, () -> ran.add(WriteBatch.MAX - 1));
+            seen.add(ran.size());
+            WriteBatch.defer(thread, () -> ran.add(WriteBatch.MAX));
+            seen.add(ran.size());
+        });
+        on(thread, () -> { });
+
+        assertThat(seen).containsExactly(0, WriteBatch.MAX, WriteBatch.MAX);
+        assertThat(ran).hasSize(WriteBatch.MAX + 1).isSorted();
+    }
+
+    @Test
     void aFailingWriteStopsNeitherTheOthersNorLaterBatches() throws Exception {
         XnioIoThread thread = ioThread();
         List<String> ran = Collections.synchronizedList(new ArrayList<>());
