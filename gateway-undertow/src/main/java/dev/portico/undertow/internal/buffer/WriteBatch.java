@@ -17,9 +17,9 @@ public final class WriteBatch implements Runnable {
     private static final PerIoThread<WriteBatch> BY_THREAD = new PerIoThread<>(() -> null);
 
     /**
-     * The most writes a batch holds back: the one that reaches it runs them all at once. It bounds the added wait and the buffers
-     * held meanwhile (each held write keeps its upstream connection's read buffer): past it, more held back cost
-     * more in cache misses than they save in wake-ups.
+     * The most writes a batch holds back: the one that reaches it runs them all at once. It bounds the added wait
+     * and the buffers held meanwhile (each held write keeps its upstream connection's read buffer): past it, more
+     * held back cost more in cache misses than they save in wake-ups.
      */
     public static final int MAX = 64;
 
