@@ -300,13 +300,9 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 report(ex, run, answering);
                 next.proceed();
             });
-            run.response().whenComplete((response, failure) -> {
-                if (exchange.isInIoThread()) {
-                    WriteBatch.defer(exchange.getIoThread(), () -> respond(exchange, response, answering));
-                } else {
-                    exchange.getIoThread().execute(() -> respond(exchange, response, answering));
-                }
-            });
+            // held to the end of the IO thread's batch; from another thread, handed to the IO thread
+            run.response().whenComplete((response, failure) ->
+                    WriteBatch.defer(exchange.getIoThread(), () -> respond(exchange, response, answering)));
         });
     }
 
