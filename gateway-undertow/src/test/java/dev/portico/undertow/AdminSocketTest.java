@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -194,6 +195,47 @@ class AdminSocketTest {
         }
         assertThatThrownBy(() -> new Socket("127.0.0.1", adminPort).close()).as("the admin listener is closed too")
                 .isInstanceOf(ConnectException.class);
+    }
+
+    @Test
+    void readinessIs503WhileTheDrainWaitsForARequestInFlight() throws Exception {
+        CountDownLatch arrived = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Backend held = Backend.start(exchange -> exchange.dispatch(() -> { // a worker thread waits, not the IO thread
+            arrived.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.getResponseSender().send("late");
+        }));
+        resources.add(held);
+        PorticoServer server = PorticoServer.builder(Gateway.builder()
+                        .route(Route.get("/slow").to(Upstream.of("slow", held.url()))).build())
+                .port(0).ioThreads(1).shutdownDelay(Duration.ZERO).drainTimeout(Duration.ofSeconds(30))
+                .admin(Admin.builder().build(), 0).start();
+        int adminPort = server.adminPort();
+        CompletableFuture<RawHttp.Reply> inFlight = CompletableFuture.supplyAsync(() -> {
+            try {
+                return get(server.port(), "/slow");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(arrived.await(30, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(() -> server.stop(Duration.ofSeconds(30)));
+        try {
+            awaitOrFail(() -> status(adminPort, "/ready") == 503, Duration.ofSeconds(30), () -> "readiness 503");
+            assertThat(json(get(adminPort, "/ready")).getAsJsonArray("reasons").toString()).contains("draining");
+            assertThat(stopped).as("the drain waits for the request").isNotDone();
+            assertThat(inFlight).isNotDone();
+        } finally {
+            release.countDown();
+        }
+        assertThat(inFlight.get(30, TimeUnit.SECONDS).body()).isEqualTo("late");
+        assertThat(stopped.get(30, TimeUnit.SECONDS)).as("drained").isTrue();
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.portico.core.Route;
 import dev.portico.core.aggregate.Aggregator;
 import dev.portico.core.aggregate.Part;
 import dev.portico.core.auth.JwtAuth;
+import dev.portico.core.observe.RequestIds;
 import dev.portico.core.upstream.Upstream;
 import dev.portico.undertow.AggregationBackend.Received;
 import org.junit.jupiter.api.AfterEach;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import static dev.portico.undertow.AggregationBackend.Answer.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -158,7 +160,25 @@ class AggregationHeadersTest {
 
         Received user = backend.received("/users/alice").get(0);
         assertThat(user.header("Accept-Language")).isEqualTo("nb-NO");
-        assertThat(user.headers()).doesNotContainKeys("authorization", "x-request-id", "x-user-id");
+        assertThat(user.headers()).doesNotContainKeys("authorization", "x-user-id");
+        assertThat(user.header("X-Request-Id")).as("the request id, sent whatever the list").isEqualTo("r-1");
+    }
+
+    @Test
+    void theRequestIdReachesEveryPartInTheGatewaysRequestIdHeaderAsChecked() throws Exception {
+        Aggregator aggregator = Aggregator.builder().part("orders", Part.get(service, "/orders")).build();
+        gateway = PorticoServer.start(Gateway.builder().requestIds(RequestIds.header("X-Correlation-Id"))
+                .route(Route.get("/open").handler(aggregator)).build(), "127.0.0.1", 0);
+
+        RawHttp.Reply kept = send("/open", "X-Correlation-Id: corr-1", "X-Request-Id: other");
+        RawHttp.Reply replaced = send("/open", "X-Correlation-Id: <script>");
+
+        List<Received> received = backend.received("/orders");
+        assertThat(received.get(0).header("X-Correlation-Id")).isEqualTo("corr-1");
+        assertThat(received.get(0).headers()).doesNotContainKey("x-request-id");
+        assertThat(received.get(1).header("X-Correlation-Id")).isEqualTo(replaced.header("X-Correlation-Id"))
+                .matches(RequestIds::sane);
+        assertThat(kept.header("X-Correlation-Id")).isEqualTo("corr-1");
     }
 
     @Test

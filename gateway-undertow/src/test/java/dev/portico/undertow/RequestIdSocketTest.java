@@ -96,6 +96,20 @@ class RequestIdSocketTest {
     }
 
     @Test
+    void aRepeatedIdHeaderReachesTheUpstreamAsOneValueTheOneOnTheResponse() throws Exception {
+        PorticoServer server = start(echoGateway(RequestIds.defaults()));
+        for (String second : List.of("<script>", "also-sane")) {
+            RawHttp.Reply reply = get(server, "/echo/a", "X-Request-Id: sane-1", "X-Request-Id: " + second);
+            JsonObject headers = JsonParser.parseString(reply.body()).getAsJsonObject().getAsJsonObject("headers");
+
+            assertThat(headers.getAsJsonArray("x-request-id")).hasSize(1);
+            assertThat(upstreamSaw(reply, "x-request-id")).isEqualTo(reply.header("X-Request-Id"))
+                    .matches(RequestIds::sane);
+            assertThat(reply.body()).doesNotContain(second);
+        }
+    }
+
+    @Test
     void everyJsonErrorTheGatewayAnswersCarriesTheRequestIdOfItsResponse() throws Exception {
         PorticoServer server = start(echoGateway(RequestIds.defaults()).maxBodySize(10).maxHeaderCount(20));
         List<RawHttp.Reply> errors = new ArrayList<>();

@@ -8,7 +8,9 @@ import dev.portico.core.observe.Telemetry;
 import dev.portico.core.ratelimit.RateLimit;
 import dev.portico.core.resilience.CircuitBreaker;
 import dev.portico.core.resilience.RetryPolicy;
+import dev.portico.core.upstream.OutlierDetection;
 import dev.portico.core.upstream.Upstream;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -538,11 +540,46 @@ class TelemetrySocketTest {
         }
         List<SpanData> finished = ended(5);
         assertThat(finished).allSatisfy(span -> {
+            assertThat(span.getName()).isEqualTo("HTTP /m"); // the conventions' name for an unknown method
             assertThat(span.getAttributes().get(METHOD)).isEqualTo("_OTHER");
             assertThat(span.getAttributes().get(AttributeKey.stringKey("http.request.method_original"))).startsWith("X");
         });
         assertThat(metric("http.server.request.duration").getHistogramData().getPoints())
                 .extracting(p -> p.getAttributes().get(METHOD)).containsOnly("_OTHER");
+    }
+
+    @Test
+    void aProxiedUnknownMethodNamesBothSpansHttp() throws Exception {
+        PorticoServer server = serve(Gateway.builder().route(Route.any("/p").to(Upstream.of("app", backend().url()))));
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                        + "/p")).method("PURGE", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<SpanData> finished = ended(2);
+        assertThat(of(finished, SpanKind.SERVER)).extracting(SpanData::getName).containsExactly("HTTP /p");
+        assertThat(of(finished, SpanKind.CLIENT)).extracting(SpanData::getName).containsExactly("HTTP");
+    }
+
+    @Test
+    void withoutAnSdkNothingIsRecordedAndTheClientsTraceparentReachesUpstreamsUnchanged() throws Exception {
+        Upstream app = Upstream.of("app", backend().url());
+        OpenTelemetry propagating = OpenTelemetry.propagating(
+                ContextPropagators.create(W3CTraceContextPropagator.getInstance()));
+        PorticoServer server = PorticoServer.builder(Gateway.builder()
+                        .route(Route.get("/p").to(app))
+                        .route(Route.get("/agg").handler(Aggregator.builder().part("a", Part.get(app, "/a")).build()))
+                        .telemetry(Telemetry.of(propagating)).build())
+                .port(0).drainTimeout(Duration.ZERO).start();
+        resources.add(server);
+        String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+        assertThat(get(server, "/p", "traceparent", parent).statusCode()).isEqualTo(200);
+        assertThat(get(server, "/agg", "traceparent", parent).statusCode()).isEqualTo(200);
+
+        assertThat(received).extracting(headers -> headers.get("traceparent")).containsExactly(parent, parent);
+        assertThat(spans.getFinishedSpanItems()).isEmpty();
+        assertThat(metrics.collectAllMetrics()).isEmpty();
     }
 
     @Test
@@ -562,6 +599,26 @@ class TelemetrySocketTest {
         MetricData instances = all.stream().filter(m -> m.getName().equals("portico.upstream.instances")).findFirst().orElseThrow();
         assertThat(instances.getLongGaugeData().getPoints()).extracting(p -> p.getAttributes().get(
                 AttributeKey.stringKey("portico.instance.state")) + "=" + p.getValue())
-                .containsExactlyInAnyOrder("available=2", "unavailable=0");
+                .containsExactlyInAnyOrder("available=2", "ejected=0", "unhealthy=0");
+    }
+
+    @Test
+    void theInstancesGaugeCountsEjectedInstancesEvenWhenEveryOneIsOut() throws Exception {
+        Backend failing = backend(new AtomicInteger(500), new AtomicInteger(500), new AtomicInteger(500));
+        Upstream app = Upstream.builder("app").instance(failing.url())
+                .instance("http://127.0.0.1:" + failing.port() + "/other")
+                .outlierDetection(OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(1.0)
+                        .baseEjectionTime(Duration.ofMinutes(5)).build())
+                .build();
+        PorticoServer server = serve(Gateway.builder().route(Route.get("/g").to(app)));
+
+        assertThat(get(server, "/g").statusCode()).isEqualTo(500);
+        assertThat(get(server, "/g").statusCode()).isEqualTo(500);
+        assertThat(app.ejectedEndpoints()).hasSize(2); // every instance out: calls go on to all of them (panic)
+
+        MetricData instances = metric("portico.upstream.instances");
+        assertThat(instances.getLongGaugeData().getPoints()).extracting(p -> p.getAttributes().get(
+                AttributeKey.stringKey("portico.instance.state")) + "=" + p.getValue())
+                .containsExactlyInAnyOrder("available=0", "ejected=2", "unhealthy=0");
     }
 }

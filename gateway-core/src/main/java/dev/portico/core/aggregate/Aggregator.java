@@ -33,9 +33,11 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Aggregator implements Handler {
 
-    /** The caller's headers that reach every part unless {@link Builder#forwardHeaders} says otherwise. */
-    public static final List<String> DEFAULT_FORWARDED_HEADERS =
-            List.of("Authorization", "traceparent", "tracestate", "X-Request-Id");
+    /**
+     * The caller's headers that reach every part unless {@link Builder#forwardHeaders} says otherwise; the request id
+     * reaches every part in any case, in the gateway's request-id header.
+     */
+    public static final List<String> DEFAULT_FORWARDED_HEADERS = List.of("Authorization", "traceparent", "tracestate");
 
     /** The header that marks a response some optional part is missing from. */
     public static final String PARTIAL_HEADER = "X-Gateway-Partial";
@@ -219,7 +221,7 @@ public final class Aggregator implements Handler {
 
         /**
          * Sets which of the caller's headers every part receives, replacing the default {@code Authorization},
-         * {@code traceparent}, {@code tracestate} and {@code X-Request-Id}; none for no header.
+         * {@code traceparent} and {@code tracestate}; none for no header. The request id is sent whatever this says.
          */
         public Builder forwardHeaders(String... names) {
             forwardHeaders.clear();

@@ -39,7 +39,8 @@ public final class ClientSpan implements CallListener {
         this.instruments = instruments;
         String method = Semconv.method(requestMethod);
         this.base = instruments.client(upstream, endpoint, method);
-        SpanBuilder builder = instruments.tracer.spanBuilder(method).setSpanKind(SpanKind.CLIENT).setParent(parent)
+        SpanBuilder builder = instruments.tracer.spanBuilder(Semconv.spanName(method)).setSpanKind(SpanKind.CLIENT)
+                .setParent(parent)
                 .setAllAttributes(base);
         if (!method.equals(requestMethod)) {
             builder.setAttribute(Semconv.HTTP_REQUEST_METHOD_ORIGINAL, requestMethod);

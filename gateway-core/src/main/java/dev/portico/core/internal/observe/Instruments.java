@@ -18,6 +18,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -201,14 +202,33 @@ public final class Instruments {
         }
     }
 
+    /**
+     * Records each upstream's instances by state: {@code ejected} by outlier detection, else {@code unhealthy} when
+     * failing the health check, else {@code available}; the three add up to the instances known, and during a panic
+     * (every instance out, so all balanced over again) {@code available} still reads 0.
+     */
     private void observeInstances(ObservableLongMeasurement measurement) {
         for (Upstream upstream : upstreams()) {
-            int all = upstream.endpoints().size();
-            int available = Math.min(all, upstream.availableEndpoints().size());
+            Set<Endpoint> out = new HashSet<>(upstream.ejectedEndpoints());
+            Set<Endpoint> failing = new HashSet<>(upstream.unhealthyEndpoints());
+            int available = 0;
+            int ejected = 0;
+            int unhealthy = 0;
+            for (Endpoint endpoint : upstream.endpoints()) {
+                if (out.contains(endpoint)) {
+                    ejected++;
+                } else if (failing.contains(endpoint)) {
+                    unhealthy++;
+                } else {
+                    available++;
+                }
+            }
             measurement.record(available, Attributes.of(Semconv.UPSTREAM, upstream.name(),
                     Semconv.INSTANCE_STATE, "available"));
-            measurement.record(all - available, Attributes.of(Semconv.UPSTREAM, upstream.name(),
-                    Semconv.INSTANCE_STATE, "unavailable"));
+            measurement.record(ejected, Attributes.of(Semconv.UPSTREAM, upstream.name(),
+                    Semconv.INSTANCE_STATE, "ejected"));
+            measurement.record(unhealthy, Attributes.of(Semconv.UPSTREAM, upstream.name(),
+                    Semconv.INSTANCE_STATE, "unhealthy"));
         }
     }
 }

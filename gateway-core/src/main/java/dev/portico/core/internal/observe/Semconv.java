@@ -8,6 +8,8 @@ import java.util.Set;
 /** The attribute keys Portico records: the stable HTTP semantic conventions' and its own {@code portico.*}. */
 final class Semconv {
 
+    private static final String OTHER = "_OTHER";
+
     static final AttributeKey<String> HTTP_REQUEST_METHOD = AttributeKey.stringKey("http.request.method");
     static final AttributeKey<String> HTTP_REQUEST_METHOD_ORIGINAL = AttributeKey.stringKey("http.request.method_original");
     static final AttributeKey<String> HTTP_ROUTE = AttributeKey.stringKey("http.route");
@@ -35,7 +37,12 @@ final class Semconv {
 
     /** Returns the method as the conventions record it: a known method as it is, any other as {@code _OTHER}. */
     static String method(String method) {
-        return KNOWN_METHODS.contains(method) ? method : "_OTHER";
+        return KNOWN_METHODS.contains(method) ? method : OTHER;
+    }
+
+    /** Returns how a span name starts for a method as {@link #method} records it: {@code HTTP} for {@code _OTHER}. */
+    static String spanName(String method) {
+        return method.equals(OTHER) ? "HTTP" : method;
     }
 
     /** Returns an {@code error.type} for this status: the status itself from 500 on, else {@code null}. */

@@ -54,7 +54,8 @@ public final class ServerSpan implements Consumer<Completion> {
                 request, HEADERS);
         this.scheme = request.scheme();
         // set one by one on the builder: an Attributes built first would be sorted, then copied into the span's
-        SpanBuilder builder = instruments.tracer.spanBuilder(method).setSpanKind(SpanKind.SERVER).setParent(parent)
+        SpanBuilder builder = instruments.tracer.spanBuilder(Semconv.spanName(method)).setSpanKind(SpanKind.SERVER)
+                .setParent(parent)
                 .setAttribute(Semconv.HTTP_REQUEST_METHOD, method)
                 .setAttribute(Semconv.URL_SCHEME, scheme)
                 .setAttribute(Semconv.NETWORK_PROTOCOL_VERSION, request.httpVersion());
@@ -131,7 +132,7 @@ public final class ServerSpan implements Consumer<Completion> {
             errorType = Semconv.errorType(status);
         }
         if (route != null) {
-            span.updateName(method + " " + route.pattern());
+            span.updateName(Semconv.spanName(method) + " " + route.pattern());
             span.setAttribute(Semconv.HTTP_ROUTE, route.pattern());
             span.setAttribute(Semconv.ROUTE_ID, route.id());
         }

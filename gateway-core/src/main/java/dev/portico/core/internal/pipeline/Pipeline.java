@@ -117,7 +117,7 @@ public final class Pipeline implements Context, GatewayExchange {
             String id = ids.resolve(given);
             if (given == null) { // generated: the filters and the upstreams see it as if the client had sent it
                 request = request.toBuilder().addHeader(ids.headerName(), id).build();
-            } else if (!id.equals(given)) { // replaced
+            } else if (!id.equals(given) || repeated(request.headers(), ids.headerName())) { // replaced, or made one
                 request = request.toBuilder().header(ids.headerName(), id).build();
             }
             requestId = id;
@@ -129,6 +129,20 @@ public final class Pipeline implements Context, GatewayExchange {
                 : new Link(edge, 0, r -> answer(r, refusal, this::respond)).proceed(request)
                         .handle(this::respondIdentified);
         return this;
+    }
+
+    /** Returns whether the named field occurs more than once: only the first value was checked for sanity. */
+    private static boolean repeated(Headers headers, String name) {
+        boolean seen = false;
+        for (int i = 0; i < headers.size(); i++) {
+            if (headers.name(i).equalsIgnoreCase(name)) {
+                if (seen) {
+                    return true;
+                }
+                seen = true;
+            }
+        }
+        return false;
     }
 
     @Override
