@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.portico.core.Gateway;
 import dev.portico.core.GatewayException;
+import dev.portico.core.Request;
 import dev.portico.core.Route;
 import dev.portico.core.observe.RequestIds;
 import dev.portico.core.upstream.Upstream;
@@ -107,6 +108,23 @@ class RequestIdSocketTest {
                     .matches(RequestIds::sane);
             assertThat(reply.body()).doesNotContain(second);
         }
+    }
+
+    @Test
+    void aCallAHandlerMakesWithARequestOfItsOwnCarriesTheRequestId() throws Exception {
+        Backend backend = Backend.start(new EchoHandler());
+        resources.add(backend);
+        Upstream echo = Upstream.of("echo", backend.url());
+        PorticoServer server = start(Gateway.builder().requestIds(RequestIds.header("X-Correlation-Id"))
+                .route(Route.get("/own").handler((request, context) ->
+                        context.send(echo, Request.builder("GET", "/echo/own").build()))));
+
+        RawHttp.Reply kept = get(server, "/own", "X-Correlation-Id: corr-7");
+        RawHttp.Reply generated = get(server, "/own");
+
+        assertThat(upstreamSaw(kept, "x-correlation-id")).isEqualTo("corr-7");
+        assertThat(upstreamSaw(generated, "x-correlation-id")).isEqualTo(generated.header("X-Correlation-Id"))
+                .matches(RequestIds::sane);
     }
 
     @Test

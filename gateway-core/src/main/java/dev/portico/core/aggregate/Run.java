@@ -94,14 +94,9 @@ final class Run {
         for (String name : aggregator.forwardHeaders()) {
             request.headers().getAll(name).forEach(value -> headers.add(name, value));
         }
-        if (context instanceof Pipeline pipeline) {
-            if (aggregator.forwardIdentityHeaders()) {
-                for (String name : pipeline.gateway().identityHeaders()) {
-                    request.headers().getAll(name).forEach(value -> headers.add(name, value));
-                }
-            }
-            if (pipeline.requestId() != null) { // every upstream call carries the request id, parts included
-                headers.set(pipeline.gateway().requestIds().headerName(), pipeline.requestId());
+        if (aggregator.forwardIdentityHeaders() && context instanceof Pipeline pipeline) {
+            for (String name : pipeline.gateway().identityHeaders()) {
+                request.headers().getAll(name).forEach(value -> headers.add(name, value));
             }
         }
         return headers.build();

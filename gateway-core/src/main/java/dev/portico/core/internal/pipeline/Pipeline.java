@@ -480,6 +480,23 @@ public final class Pipeline implements Context, GatewayExchange {
     }
 
     /**
+     * Returns the header edits an outgoing request needs, or {@code null} for none: the request id when the request
+     * lacks it (a request a handler or an aggregation part built) and the client span's trace context.
+     */
+    private Consumer<Headers.Builder> edits(Request request, ClientSpan traced) {
+        String name = requestId == null ? null : gateway.requestIds().headerName();
+        if (name == null || requestId.equals(request.header(name))) {
+            return traced == null ? null : traced::inject;
+        }
+        return headers -> {
+            headers.set(name, requestId);
+            if (traced != null) {
+                traced.inject(headers);
+            }
+        };
+    }
+
+    /**
      * Sends one attempt of a call to this instance, with these timeouts; the transport's stage, as it is. Should the
      * attempt fail to start (a bug of the gateway or of the transport), its listeners still hear a final outcome,
      * {@code CANCELLED} (no verdict on the instance), so that a balancer counting attempts in flight does not drift.
@@ -496,14 +513,14 @@ public final class Pipeline implements Context, GatewayExchange {
                 listeners = traced.with(listeners); // from here on, unstarted() ends the span too
             }
             Route r = route;
-            Consumer<Headers.Builder> traceContext = traced == null ? null : traced::inject;
+            Consumer<Headers.Builder> edits = edits(request, traced);
             Request outgoing = options.proxyHeaders()
                     ? ProxyHeaders.forRequest(request, endpoint, peer, local, trustedProxies.trusts(peer),
-                            Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), original.header("Host"), traceContext)
+                            Boolean.TRUE.equals(get(ProxyHeaders.PRESERVE_HOST)), original.header("Host"), edits)
                     : request.toBuilder().headers(h -> {
                         h.set("Host", endpoint.authority());
-                        if (traceContext != null) {
-                            traceContext.accept(h);
+                        if (edits != null) {
+                            edits.accept(h);
                         }
                     }).build();
             CallOptions call = new CallOptions(upstream.name(), connectTimeout, timeout,
