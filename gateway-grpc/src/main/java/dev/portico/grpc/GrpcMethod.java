@@ -10,9 +10,12 @@ import dev.portico.core.Handler;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
+import dev.portico.core.observe.Telemetry;
 import dev.portico.grpc.internal.DynamicMarshaller;
 import dev.portico.grpc.internal.FieldPath;
 import dev.portico.grpc.internal.QueryString;
+import dev.portico.grpc.internal.RpcInstruments;
+import dev.portico.grpc.internal.RpcSpan;
 import dev.portico.grpc.internal.StreamingCall;
 import dev.portico.grpc.internal.UnaryCall;
 import io.grpc.CallOptions;
@@ -60,6 +63,7 @@ public final class GrpcMethod implements Handler {
     private final StreamFormat format;
     private final boolean negotiate;
     private final Function<DynamicMessage, String> printer;
+    private final RpcInstruments.Method instruments; // null without telemetry
     private final Map<String, Optional<FieldPath>> paths = new ConcurrentHashMap<>();
 
     private GrpcMethod(Builder b) {
@@ -91,6 +95,8 @@ public final class GrpcMethod implements Handler {
         }
         FieldDescriptor response = responseField;
         this.printer = response == null ? transcoder.json()::print : message -> transcoder.json().print(message, response);
+        this.instruments = transcoder.instruments() == null ? null
+                : transcoder.instruments().method(b.method.getService().getFullName(), b.method.getName());
     }
 
     private static FieldDescriptor topLevel(Descriptor type, String name, String what) {
@@ -112,7 +118,11 @@ public final class GrpcMethod implements Handler {
         return streaming;
     }
 
-    /** Calls the method for this request; see the class's contract. */
+    /**
+     * Calls the method for this request; see the class's contract. A status the service chose (such as NOT_FOUND or
+     * RESOURCE_EXHAUSTED) completes the stage with its JSON error response, as an HTTP upstream's 4xx would; a failed
+     * call (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL...) fails it with a {@link GatewayException}.
+     */
     @Override
     public CompletionStage<Response> handle(Request request, Context context) {
         long start = System.nanoTime();
@@ -139,20 +149,22 @@ public final class GrpcMethod implements Handler {
         if (remaining <= 0) {
             return CompletableFuture.failedFuture(GatewayException.gatewayTimeout("the route's deadline passed"));
         }
+        RpcSpan span = instruments == null ? null : instruments.start(parent(context));
         ClientCall<DynamicMessage, DynamicMessage> call = transcoder.channel()
                 .newCall(method, CallOptions.DEFAULT.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS));
-        Metadata metadata = transcoder.metadata().requestMetadata(request, context);
+        Metadata metadata = transcoder.metadata().requestMetadata(request, context, span);
+        String requestId = context.requestId();
         CompletableFuture<Response> response;
         BooleanSupplier closed;
         if (streaming) {
             StreamFormat chosen = negotiate ? negotiate(request.header("Accept")) : format;
-            StreamingCall listener = new StreamingCall(status, chosen, printer, transcoder.metadata());
+            StreamingCall listener = new StreamingCall(status, chosen, printer, transcoder.metadata(), requestId, span);
             listener.bind(call);
             response = listener.response();
             closed = listener::isClosed;
             call.start(listener, metadata);
         } else {
-            UnaryCall listener = new UnaryCall(status, printer, transcoder.metadata());
+            UnaryCall listener = new UnaryCall(status, printer, transcoder.metadata(), requestId, span);
             response = listener.response();
             closed = listener::isClosed;
             call.start(listener, metadata);
@@ -162,15 +174,29 @@ public final class GrpcMethod implements Handler {
         call.halfClose();
         context.onComplete(completion -> {
             if (!closed.getAsBoolean()) { // the client went away first
+                abandon(span);
                 call.cancel("the request is over", null);
             }
         });
         response.whenComplete((answer, failure) -> {
             if (failure instanceof CancellationException) {
+                abandon(span);
                 call.cancel("the gateway cancelled the request", null);
             }
         });
         return response;
+    }
+
+    /** Returns the parent of a call's span: the request's server span, or a new trace's root when it has none. */
+    private static io.opentelemetry.context.Context parent(Context context) {
+        io.opentelemetry.context.Context server = context.get(Telemetry.CONTEXT);
+        return server != null ? server : io.opentelemetry.context.Context.root();
+    }
+
+    private static void abandon(RpcSpan span) {
+        if (span != null) {
+            span.abandon();
+        }
     }
 
     private StreamFormat negotiate(String accept) {

@@ -11,6 +11,7 @@ import dev.portico.grpc.internal.DescriptorPool;
 import dev.portico.grpc.internal.JsonBodies;
 import dev.portico.grpc.internal.MetadataMapping;
 import dev.portico.grpc.internal.PathTemplate;
+import dev.portico.grpc.internal.RpcInstruments;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -65,6 +66,7 @@ public final class GrpcTranscoder implements AutoCloseable {
     private final ManagedChannel channel;
     private final JsonBodies json;
     private final MetadataMapping metadata;
+    private final RpcInstruments instruments;
     private final Duration deadline;
     private final long maxBodySize;
     private final boolean ignoreUnknownQueryParameters;
@@ -76,6 +78,7 @@ public final class GrpcTranscoder implements AutoCloseable {
         this.json = new JsonBodies(descriptors.types(), b.ignoreUnknownFields, b.preserveProtoFieldNames,
                 b.includeDefaultValues);
         this.metadata = new MetadataMapping(List.copyOf(b.forwardHeaders), List.copyOf(b.responseHeaders), b.telemetry);
+        this.instruments = RpcInstruments.of(b.telemetry, target);
         this.deadline = b.deadline;
         this.maxBodySize = b.maxBodySize;
         this.ignoreUnknownQueryParameters = b.ignoreUnknownQueryParameters;
@@ -206,6 +209,11 @@ public final class GrpcTranscoder implements AutoCloseable {
         return metadata;
     }
 
+    /** Returns the instruments of the calls, or {@code null} without telemetry. */
+    RpcInstruments instruments() {
+        return instruments;
+    }
+
     Duration deadline() {
         return deadline;
     }
@@ -288,8 +296,8 @@ public final class GrpcTranscoder implements AutoCloseable {
 
         /**
          * Adds request headers that become call metadata (lower-cased), such as identity headers ({@code X-User-Id});
-         * {@code traceparent} and {@code tracestate} are forwarded by default, and the request id always goes as
-         * {@code x-request-id} when request ids are on.
+         * {@code traceparent} and {@code tracestate} are forwarded by default, and the request id always goes under
+         * the gateway's request id header, lower-cased ({@code x-request-id} by default), when request ids are on.
          */
         public Builder forwardHeaders(String... names) {
             for (String name : names) {
@@ -307,8 +315,9 @@ public final class GrpcTranscoder implements AutoCloseable {
         }
 
         /**
-         * Propagates the request's server span to the calls through this telemetry's propagators (use the
-         * gateway's), replacing any forwarded {@code traceparent}.
+         * Traces each call with a client span, a child of the request's server span, and records its duration
+         * ({@code rpc.client.call.duration}), through this telemetry (use the gateway's); the call's metadata carries
+         * the client span's context through its propagators, replacing any forwarded {@code traceparent}.
          */
         public Builder telemetry(Telemetry telemetry) {
             this.telemetry = Objects.requireNonNull(telemetry, "telemetry");

@@ -3,6 +3,7 @@ package dev.portico.grpc;
 import com.google.gson.JsonObject;
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
+import dev.portico.core.observe.RequestIds;
 import dev.portico.core.observe.Telemetry;
 import dev.portico.undertow.PorticoServer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -32,6 +33,7 @@ class GrpcMetadataTest {
     private static OpenTelemetrySdk otel;
     private static PorticoServer gateway;
     private static PorticoServer tracedGateway;
+    private static PorticoServer correlatedGateway;
 
     @BeforeAll
     static void start() {
@@ -41,6 +43,9 @@ class GrpcMetadataTest {
         gateway = PorticoServer.start(Gateway.builder()
                 .route(Route.post("/echo").handler(plain.method(Shops.SHOP + "/Echo").body("*").build()))
                 .route(Route.post("/fail").handler(plain.method(Shops.SHOP + "/Fail").body("*").build()))
+                .build(), "127.0.0.1", 0);
+        correlatedGateway = PorticoServer.start(Gateway.builder().requestIds(RequestIds.header("X-Correlation-Id"))
+                .route(Route.post("/echo").handler(plain.method(Shops.SHOP + "/Echo").body("*").build()))
                 .build(), "127.0.0.1", 0);
         otel = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder().build())
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build();
@@ -55,6 +60,7 @@ class GrpcMetadataTest {
     static void stop() {
         gateway.close();
         tracedGateway.close();
+        correlatedGateway.close();
         plain.close();
         traced.close();
         otel.close();
@@ -83,7 +89,18 @@ class GrpcMetadataTest {
     }
 
     @Test
-    void propagatesTheServerSpanWithTelemetry() throws Exception {
+    void sendsTheRequestIdUnderTheGatewaysOwnHeaderName() throws Exception {
+        HttpResponse<String> response = new Http(correlatedGateway.port()).post("/echo",
+                "{\"text\":\"x\",\"headerNames\":[\"x-correlation-id\",\"x-request-id\"]}",
+                "X-Correlation-Id", "corr-7", "X-Request-Id", "not-the-id");
+
+        JsonObject metadata = json(response).getAsJsonObject().getAsJsonObject("metadata");
+        assertThat(metadata.get("x-correlation-id").getAsString()).isEqualTo("corr-7");
+        assertThat(metadata.has("x-request-id")).as("not the gateway's request id header").isFalse();
+    }
+
+    @Test
+    void propagatesTheRequestsTraceWithTelemetry() throws Exception {
         HttpResponse<String> response = new Http(tracedGateway.port()).post("/echo", ASK, "traceparent", TRACEPARENT);
 
         String sent = json(response).getAsJsonObject().getAsJsonObject("metadata").get("traceparent").getAsString();

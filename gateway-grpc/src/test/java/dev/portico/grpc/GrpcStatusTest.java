@@ -2,6 +2,7 @@ package dev.portico.grpc;
 
 import dev.portico.core.Gateway;
 import dev.portico.core.Route;
+import dev.portico.core.observe.RequestIds;
 import dev.portico.undertow.PorticoServer;
 import io.grpc.Status;
 import org.junit.jupiter.api.AfterAll;
@@ -77,6 +78,35 @@ class GrpcStatusTest {
             assertThat(message).isEqualTo("told by the service");
         } else {
             assertThat(message).startsWith("the gRPC upstream").doesNotContain("told by the service");
+        }
+    }
+
+    @Test
+    void theJsonErrorIsTheOneTheGatewayWritesWithTheRequestIdWhetherTheServiceAnsweredOrTheCallFailed() throws Exception {
+        HttpResponse<String> answered = http.post("/fail", "{\"code\":\"PERMISSION_DENIED\",\"message\":\"not \\\"yours\\\"\"}",
+                "X-Request-Id", "req-403");
+        HttpResponse<String> failed = http.post("/fail", "{\"code\":\"INTERNAL\",\"message\":\"stack trace\"}",
+                "X-Request-Id", "req-502");
+
+        assertThat(answered.statusCode()).isEqualTo(403);
+        assertThat(answered.body())
+                .isEqualTo("{\"error\":\"forbidden\",\"message\":\"not \\\"yours\\\"\",\"requestId\":\"req-403\"}");
+        assertThat(answered.headers().firstValue("X-Request-Id")).hasValue("req-403");
+        assertThat(failed.statusCode()).isEqualTo(502);
+        assertThat(failed.body()).isEqualTo(
+                "{\"error\":\"bad_gateway\",\"message\":\"the gRPC upstream failed (INTERNAL)\",\"requestId\":\"req-502\"}");
+    }
+
+    @Test
+    void withoutRequestIdsTheJsonErrorHasNone() throws Exception {
+        try (PorticoServer plain = PorticoServer.start(Gateway.builder().requestIds(RequestIds.disabled())
+                .route(Route.post("/fail").handler(transcoder.method(Shops.SHOP + "/Fail").body("*").build()))
+                .build(), "127.0.0.1", 0)) {
+            HttpResponse<String> response = new Http(plain.port()).post("/fail",
+                    "{\"code\":\"NOT_FOUND\",\"message\":\"gone\"}", "X-Request-Id", "req-1");
+
+            assertThat(response.statusCode()).isEqualTo(404);
+            assertThat(response.body()).isEqualTo("{\"error\":\"not_found\",\"message\":\"gone\"}");
         }
     }
 

@@ -77,15 +77,18 @@ class GrpcStreamingTest {
     }
 
     @Test
-    void endsNdjsonAndSseWithTheErrorOfAStreamThatFailsMidway() throws Exception {
-        HttpResponse<String> ndjson = http.get("/v1/shelves/broken/items?count=1", "Accept", "application/x-ndjson");
-        HttpResponse<String> sse = http.get("/v1/shelves/broken/items?count=1", "Accept", "text/event-stream");
+    void endsNdjsonAndSseWithTheErrorOfAStreamThatFailsMidwayCarryingTheRequestId() throws Exception {
+        HttpResponse<String> ndjson = http.get("/v1/shelves/broken/items?count=1", "Accept", "application/x-ndjson",
+                "X-Request-Id", "req-nd");
+        HttpResponse<String> sse = http.get("/v1/shelves/broken/items?count=1", "Accept", "text/event-stream",
+                "X-Request-Id", "req-sse");
 
         assertThat(ndjson.statusCode()).isEqualTo(200);
         assertThat(ndjson.body().split("\n")).hasSize(2);
-        assertThat(ndjson.body()).endsWith("{\"error\":\"bad_gateway\",\"message\":\"the gRPC upstream failed (DATA_LOSS)\"}\n");
+        assertThat(ndjson.body()).endsWith("{\"error\":\"bad_gateway\",\"message\":\"the gRPC upstream failed (DATA_LOSS)\","
+                + "\"requestId\":\"req-nd\"}\n");
         assertThat(sse.body()).endsWith("event: error\ndata: {\"error\":\"bad_gateway\","
-                + "\"message\":\"the gRPC upstream failed (DATA_LOSS)\"}\n\n");
+                + "\"message\":\"the gRPC upstream failed (DATA_LOSS)\",\"requestId\":\"req-sse\"}\n\n");
     }
 
     @Test

@@ -26,7 +26,7 @@ public final class GrpcExamples {
                 .descriptorSet(Path.of("shop.pb"))      // protoc --descriptor_set_out=shop.pb --include_imports
                 .forwardHeaders("X-User-Id")            // identity headers become metadata
                 .responseHeaders("X-Trace-Id")          // and this metadata comes back as a header
-                .telemetry(telemetry)                   // the server span propagates to the calls
+                .telemetry(telemetry)                   // a client span per call, propagated to it
                 .status("shop.v1.Shop/CreateItem", 201)
                 .build();
         Gateway.Builder gateway = Gateway.builder().telemetry(telemetry).resource(shop);   // closed with the gateway

@@ -3,6 +3,7 @@ package dev.portico.grpc.internal;
 import dev.portico.core.Context;
 import dev.portico.core.Headers;
 import dev.portico.core.Request;
+import dev.portico.core.internal.pipeline.Pipeline;
 import dev.portico.core.observe.Telemetry;
 import io.grpc.Metadata;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -14,12 +15,13 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Which request headers become call metadata (with the request id and, with telemetry, the server span's context),
- * and which response metadata (headers and trailers) becomes response headers.
+ * Which request headers become call metadata (with the request id under its gateway's header name and, with
+ * telemetry, the call's span context), and which response metadata (headers and trailers) becomes response headers.
  */
 public final class MetadataMapping {
 
     private static final Metadata.Key<String> REQUEST_ID = key("x-request-id");
+    private static final RequestIdKey DEFAULT_REQUEST_ID = new RequestIdKey("X-Request-Id", REQUEST_ID);
 
     private static final Set<String> RESERVED = Set.of("content-type", "te", "host", "connection", "user-agent",
             "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "content-length");
@@ -35,6 +37,12 @@ public final class MetadataMapping {
     private final List<Metadata.Key<String>> forwarded;
     private final List<Metadata.Key<String>> exposed;
     private final TextMapPropagator propagator;
+    /** The key of the last request id header name seen: one gateway's, so nearly always the same. */
+    private volatile RequestIdKey requestIdKey = DEFAULT_REQUEST_ID;
+
+    /** A request id header's name and the metadata key of its value. */
+    private record RequestIdKey(String header, Metadata.Key<String> key) {
+    }
 
     /**
      * Creates the mapping.
@@ -78,8 +86,11 @@ public final class MetadataMapping {
         return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
     }
 
-    /** Returns the metadata of a call made for this request. */
-    public Metadata requestMetadata(Request request, Context context) {
+    /**
+     * Returns the metadata of a call made for this request: the forwarded headers, the request id, and the trace
+     * context of the call's span (or, without one, the request's server span).
+     */
+    public Metadata requestMetadata(Request request, Context context, RpcSpan span) {
         Metadata metadata = new Metadata();
         Headers headers = request.headers();
         for (Metadata.Key<String> key : forwarded) {
@@ -91,16 +102,40 @@ public final class MetadataMapping {
         }
         String requestId = context.requestId();
         if (requestId != null) {
-            metadata.removeAll(REQUEST_ID);
-            metadata.put(REQUEST_ID, requestId);
+            Metadata.Key<String> key = requestIdKey(context);
+            metadata.removeAll(key);
+            metadata.put(key, requestId);
         }
         if (propagator != null) {
-            io.opentelemetry.context.Context span = context.get(Telemetry.CONTEXT);
-            if (span != null) {
-                propagator.inject(span, metadata, SETTER);
+            io.opentelemetry.context.Context trace = span != null ? span.context() : context.get(Telemetry.CONTEXT);
+            if (trace != null) {
+                propagator.inject(trace, metadata, SETTER);
             }
         }
         return metadata;
+    }
+
+    /**
+     * Returns the metadata key of the request id: the gateway's request id header, lower-cased, or
+     * {@code x-request-id} when the context does not tell it or the name cannot be a metadata key.
+     */
+    private Metadata.Key<String> requestIdKey(Context context) {
+        String header = context instanceof Pipeline pipeline ? pipeline.gateway().requestIds().headerName() : null;
+        if (header == null) {
+            return REQUEST_ID;
+        }
+        RequestIdKey last = requestIdKey;
+        if (!last.header().equals(header)) {
+            Metadata.Key<String> key;
+            try {
+                key = key(check(header, "request id header"));
+            } catch (IllegalArgumentException e) {
+                key = REQUEST_ID;
+            }
+            last = new RequestIdKey(header, key);
+            requestIdKey = last;
+        }
+        return last.key();
     }
 
     /** Adds the exposed entries of these metadata (headers, then trailers; either may be {@code null}). */

@@ -6,7 +6,7 @@ import io.grpc.Status;
 /**
  * The HTTP status and error code of each gRPC status: the standard mapping (google.rpc.Code), except that the
  * codes meaning the upstream failed (CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS) answer 502 as any upstream failure
- * of the gateway does.
+ * of the gateway does; and which statuses are the service's answer rather than a failure of the call.
  */
 public final class StatusMapping {
 
@@ -45,6 +45,19 @@ public final class StatusMapping {
             case UNAVAILABLE -> "service_unavailable";
             case DEADLINE_EXCEEDED -> "gateway_timeout";
             case OK, CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS -> "bad_gateway";
+        };
+    }
+
+    /**
+     * Returns whether this status is the service's answer, one it chose to tell its caller (the 4xx codes and
+     * UNIMPLEMENTED), which passes to the client as a response, as an HTTP upstream's 4xx does; the others (and OK)
+     * are failures of the call (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS).
+     */
+    public static boolean isAnswer(Status.Code code) {
+        return switch (code) {
+            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE, UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND,
+                 ALREADY_EXISTS, ABORTED, RESOURCE_EXHAUSTED, UNIMPLEMENTED -> true;
+            case OK, UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS -> false;
         };
     }
 

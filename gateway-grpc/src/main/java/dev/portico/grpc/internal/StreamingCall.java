@@ -27,9 +27,10 @@ import java.util.function.Function;
  * arrives; the call is asked for one message at a time, only while the subscriber wants more, so a slow client
  * slows the upstream instead of filling memory.
  *
- * <p>A call that fails before its first message answers the gateway error of its status; one that fails after it
- * ends an array body abruptly (the connection closes, so the client cannot take a cut array for a whole one), and
- * ends an NDJSON or SSE body with an error line or {@code error} event.
+ * <p>A call that fails before its first message answers the JSON error or the gateway error of its status; one that
+ * fails after it ends an array body abruptly (the connection closes, so the client cannot take a cut array for a
+ * whole one), and ends an NDJSON or SSE body with an error line or {@code error} event carrying the request id. The
+ * call's span, if any, ends when the call closes.
  */
 public final class StreamingCall extends ClientCall.Listener<DynamicMessage>
         implements Flow.Publisher<ByteBuffer>, Flow.Subscription {
@@ -39,6 +40,8 @@ public final class StreamingCall extends ClientCall.Listener<DynamicMessage>
     private final StreamFormat format;
     private final Function<DynamicMessage, String> printer;
     private final MetadataMapping metadata;
+    private final String requestId;
+    private final RpcSpan span;
     private final Queue<ByteBuffer> chunks = new ConcurrentLinkedQueue<>();
     private final AtomicLong demand = new AtomicLong();
     private final AtomicInteger work = new AtomicInteger();
@@ -54,12 +57,18 @@ public final class StreamingCall extends ClientCall.Listener<DynamicMessage>
     private volatile boolean ended;
     private int messages;
 
+    /**
+     * Creates the listener of a call made for the request with this id ({@code null} when ids are off), traced by
+     * this span ({@code null} without telemetry).
+     */
     public StreamingCall(int successStatus, StreamFormat format, Function<DynamicMessage, String> printer,
-                         MetadataMapping metadata) {
+                         MetadataMapping metadata, String requestId, RpcSpan span) {
         this.successStatus = successStatus;
         this.format = format;
         this.printer = printer;
         this.metadata = metadata;
+        this.requestId = requestId;
+        this.span = span;
     }
 
     /** Binds the call this listener listens to, before it starts. */
@@ -108,11 +117,14 @@ public final class StreamingCall extends ClientCall.Listener<DynamicMessage>
     @Override
     public void onClose(Status status, Metadata trailers) {
         ended = true;
+        if (span != null) {
+            span.end(status);
+        }
         if (messages == 0) {
             if (status.isOk()) {
                 response.complete(start(Body.of(format == StreamFormat.JSON_ARRAY ? "[]" : "")));
             } else {
-                response.completeExceptionally(Errors.of(status, metadata, headers, trailers));
+                Errors.complete(response, status, metadata, headers, trailers, requestId);
             }
             return;
         }
@@ -123,7 +135,7 @@ public final class StreamingCall extends ClientCall.Listener<DynamicMessage>
         } else if (format == StreamFormat.JSON_ARRAY) {
             failure = new IOException("the gRPC upstream failed mid-stream: " + status.getCode());
         } else {
-            String error = Errors.json(status);
+            String error = Errors.json(status, requestId);
             String framed = format == StreamFormat.NDJSON ? error + '\n' : "event: error\ndata: " + error + "\n\n";
             chunks.add(ByteBuffer.wrap(framed.getBytes(StandardCharsets.UTF_8)));
         }
@@ -178,6 +190,9 @@ public final class StreamingCall extends ClientCall.Listener<DynamicMessage>
         if (!cancelled) {
             cancelled = true;
             chunks.clear();
+            if (span != null) {
+                span.abandon();
+            }
             call.cancel("the client went away", null);
         }
     }

@@ -14,7 +14,8 @@ import java.util.function.Function;
 
 /**
  * The listener of a unary call: completes its response once the call closes, with the message as JSON and the
- * exposed headers and trailers, or with the gateway error of the call's status.
+ * exposed headers and trailers, or with the JSON error or the gateway error of the call's status, and ends the call's
+ * span, if any.
  */
 public final class UnaryCall extends ClientCall.Listener<DynamicMessage> {
 
@@ -22,14 +23,23 @@ public final class UnaryCall extends ClientCall.Listener<DynamicMessage> {
     private final int successStatus;
     private final Function<DynamicMessage, String> printer;
     private final MetadataMapping metadata;
+    private final String requestId;
+    private final RpcSpan span;
     private Metadata headers;
     private volatile boolean ended;
     private DynamicMessage message;
 
-    public UnaryCall(int successStatus, Function<DynamicMessage, String> printer, MetadataMapping metadata) {
+    /**
+     * Creates the listener of a call made for the request with this id ({@code null} when ids are off), traced by
+     * this span ({@code null} without telemetry).
+     */
+    public UnaryCall(int successStatus, Function<DynamicMessage, String> printer, MetadataMapping metadata,
+                     String requestId, RpcSpan span) {
         this.successStatus = successStatus;
         this.printer = printer;
         this.metadata = metadata;
+        this.requestId = requestId;
+        this.span = span;
     }
 
     /** Returns the stage that completes when the call closes. */
@@ -55,9 +65,12 @@ public final class UnaryCall extends ClientCall.Listener<DynamicMessage> {
     @Override
     public void onClose(Status status, Metadata trailers) {
         ended = true;
+        if (span != null) {
+            span.end(status);
+        }
         try {
             if (!status.isOk()) {
-                response.completeExceptionally(Errors.of(status, metadata, headers, trailers));
+                Errors.complete(response, status, metadata, headers, trailers, requestId);
             } else if (message == null) {
                 response.completeExceptionally(GatewayException.badGateway("the gRPC upstream sent no message"));
             } else {
