@@ -329,6 +329,7 @@ class TelemetrySocketTest {
         assertThat(received).extracting(m -> m.get("traceparent")).allMatch(t -> t.contains(CLIENT_TRACE));
 
         MetricData partial = metric("portico.aggregation.partial_responses");
+        assertThat(partial.getUnit()).isEqualTo("{response}");
         assertThat(partial.getLongSumData().getPoints()).singleElement().satisfies(point -> {
             assertThat(point.getValue()).isEqualTo(1);
             assertThat(point.getAttributes()).isEqualTo(attributes("", "http.route", "/agg/{id}"));
@@ -379,6 +380,7 @@ class TelemetrySocketTest {
         assertThat(rejected.getAttributes().get(AttributeKey.stringKey("portico.error"))).isNotBlank();
         assertThat(rejected.getEvents()).extracting(e -> e.getName()).contains("portico.rejected");
         MetricData rejections = metric("portico.rate_limit.rejections");
+        assertThat(rejections.getUnit()).isEqualTo("{request}");
         assertThat(rejections.getLongSumData().getPoints()).singleElement().satisfies(point -> {
             assertThat(point.getValue()).isEqualTo(1);
             assertThat(point.getAttributes()).isEqualTo(attributes("", "http.route", "/limited/{id}"));
@@ -446,6 +448,7 @@ class TelemetrySocketTest {
                 .filter(s -> s.getAttributes().get(STATUS) == 503L).findFirst().orElseThrow();
         assertThat(refused.getAttributes().get(ERROR_TYPE)).isEqualTo("service_unavailable");
         MetricData breaker = metric("portico.upstream.circuit_breaker.state");
+        assertThat(breaker.getUnit()).isEqualTo("{state}");
         assertThat(breaker.getLongGaugeData().getPoints()).filteredOn(p -> p.getValue() == 1)
                 .extracting(p -> p.getAttributes().get(AttributeKey.stringKey("portico.circuit_breaker.state")))
                 .containsExactly("open");
@@ -593,10 +596,12 @@ class TelemetrySocketTest {
 
         Collection<MetricData> all = metrics.collectAllMetrics();
         MetricData breaker = all.stream().filter(m -> m.getName().equals("portico.upstream.circuit_breaker.state")).findFirst().orElseThrow();
+        assertThat(breaker.getUnit()).isEqualTo("{state}");
         assertThat(breaker.getLongGaugeData().getPoints()).extracting(p -> p.getAttributes().get(
                 AttributeKey.stringKey("portico.circuit_breaker.state")) + "=" + p.getValue())
                 .containsExactlyInAnyOrder("closed=1", "open=0", "half_open=0");
         MetricData instances = all.stream().filter(m -> m.getName().equals("portico.upstream.instances")).findFirst().orElseThrow();
+        assertThat(instances.getUnit()).isEqualTo("{instance}");
         assertThat(instances.getLongGaugeData().getPoints()).extracting(p -> p.getAttributes().get(
                 AttributeKey.stringKey("portico.instance.state")) + "=" + p.getValue())
                 .containsExactlyInAnyOrder("available=2", "ejected=0", "unhealthy=0");
@@ -617,6 +622,7 @@ class TelemetrySocketTest {
         assertThat(app.ejectedEndpoints()).hasSize(2); // every instance out: calls go on to all of them (panic)
 
         MetricData instances = metric("portico.upstream.instances");
+        assertThat(instances.getUnit()).isEqualTo("{instance}");
         assertThat(instances.getLongGaugeData().getPoints()).extracting(p -> p.getAttributes().get(
                 AttributeKey.stringKey("portico.instance.state")) + "=" + p.getValue())
                 .containsExactlyInAnyOrder("available=0", "ejected=2", "unhealthy=0");
