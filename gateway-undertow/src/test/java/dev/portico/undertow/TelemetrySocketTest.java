@@ -1,6 +1,7 @@
 package dev.portico.undertow;
 
 import dev.portico.core.Gateway;
+import dev.portico.core.Response;
 import dev.portico.core.Route;
 import dev.portico.core.aggregate.Aggregator;
 import dev.portico.core.aggregate.Part;
@@ -45,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -564,25 +566,47 @@ class TelemetrySocketTest {
         assertThat(of(finished, SpanKind.CLIENT)).extracting(SpanData::getName).containsExactly("HTTP");
     }
 
-    @Test
-    void withoutAnSdkNothingIsRecordedAndTheClientsTraceparentReachesUpstreamsUnchanged() throws Exception {
+    /** A gateway with this telemetry: a proxied route, and an aggregation whose part is sent no caller header. */
+    private PorticoServer propagationGateway(Telemetry telemetry) {
         Upstream app = Upstream.of("app", backend().url());
-        OpenTelemetry propagating = OpenTelemetry.propagating(
-                ContextPropagators.create(W3CTraceContextPropagator.getInstance()));
         PorticoServer server = PorticoServer.builder(Gateway.builder()
                         .route(Route.get("/p").to(app))
-                        .route(Route.get("/agg").handler(Aggregator.builder().part("a", Part.get(app, "/a")).build()))
-                        .telemetry(Telemetry.of(propagating)).build())
+                        .route(Route.get("/agg").handler(Aggregator.builder().part("a", Part.get(app, "/a"))
+                                .forwardHeaders().build()))
+                        .route(Route.get("/context").handler((request, context) -> CompletableFuture.completedFuture(
+                                Response.text(200, String.valueOf(context.get(Telemetry.CONTEXT) != null)))))
+                        .telemetry(telemetry).build())
                 .port(0).drainTimeout(Duration.ZERO).start();
         resources.add(server);
+        return server;
+    }
+
+    @Test
+    void withPropagatorsAloneNothingIsRecordedButEveryUpstreamCallContinuesTheClientsTrace() throws Exception {
+        PorticoServer server = propagationGateway(Telemetry.of(OpenTelemetry.propagating(
+                ContextPropagators.create(W3CTraceContextPropagator.getInstance()))));
         String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
         assertThat(get(server, "/p", "traceparent", parent).statusCode()).isEqualTo(200);
         assertThat(get(server, "/agg", "traceparent", parent).statusCode()).isEqualTo(200);
+        assertThat(get(server, "/context", "traceparent", parent).body()).isEqualTo("true");
 
         assertThat(received).extracting(headers -> headers.get("traceparent")).containsExactly(parent, parent);
         assertThat(spans.getFinishedSpanItems()).isEmpty();
         assertThat(metrics.collectAllMetrics()).isEmpty();
+    }
+
+    @Test
+    void withTheApiAloneTheGatewayDoesNothingForTelemetry() throws Exception {
+        PorticoServer server = propagationGateway(Telemetry.of(OpenTelemetry.noop()));
+        String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+        assertThat(get(server, "/p", "traceparent", parent).statusCode()).isEqualTo(200);
+        assertThat(get(server, "/agg", "traceparent", parent).statusCode()).isEqualTo(200);
+        assertThat(get(server, "/context", "traceparent", parent).body()).isEqualTo("false");
+
+        // the proxied request carries the client's header as it carries every header; the part is sent none
+        assertThat(received).extracting(headers -> headers.get("traceparent")).containsExactly(parent, "");
     }
 
     @Test

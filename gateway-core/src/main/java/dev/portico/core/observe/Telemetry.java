@@ -6,13 +6,16 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 
 import java.util.Objects;
 
 /**
  * The OpenTelemetry a gateway reports to: a server span per request, a client span per upstream attempt, the
  * propagation of the trace context to upstreams through the instance's propagators, and the HTTP and gateway metrics.
- * A gateway without one records nothing and costs nothing, and so does one whose OpenTelemetry has no SDK behind it.
+ * A gateway without one records nothing and costs nothing, and so does one whose OpenTelemetry has neither an SDK nor
+ * propagators behind it; with propagators alone ({@code OpenTelemetry.propagating}) it records nothing but passes the
+ * client's trace context on to every upstream call.
  */
 public final class Telemetry {
 
@@ -32,10 +35,12 @@ public final class Telemetry {
 
     private Telemetry(OpenTelemetry openTelemetry) {
         this.openTelemetry = openTelemetry;
-        // the API without an SDK (OpenTelemetry.noop(), or GlobalOpenTelemetry before one is installed) records
-        // nothing whatever the gateway does, so the gateway does nothing for it
+        // the API without an SDK or propagators (OpenTelemetry.noop(), or GlobalOpenTelemetry before one is
+        // installed) neither records nor propagates whatever the gateway does, so the gateway does nothing for it;
+        // with propagators alone (OpenTelemetry.propagating) it passes the client's context on, recording nothing
         boolean noop = openTelemetry.getTracerProvider() == TracerProvider.noop()
-                && openTelemetry.getMeterProvider() == MeterProvider.noop();
+                && openTelemetry.getMeterProvider() == MeterProvider.noop()
+                && openTelemetry.getPropagators().getTextMapPropagator() == TextMapPropagator.noop();
         this.instruments = noop ? null : new Instruments(openTelemetry);
     }
 

@@ -59,6 +59,16 @@ public final class ObservabilityOtelExamples {
                 .build();
     }
 
+    static Gateway propagateOnly() {
+        // no SDK: nothing is recorded, but every upstream call continues the client's trace
+        OpenTelemetry propagating = OpenTelemetry.propagating(
+                ContextPropagators.create(W3CTraceContextPropagator.getInstance()));
+        return Gateway.builder()
+                .route(Route.get("/api/users/{id}").to(Upstream.of("users", "http://10.0.0.7:8080")))
+                .telemetry(Telemetry.of(propagating))
+                .build();
+    }
+
     static Filter tagTenant() {
         return (request, chain) -> {
             Span server = Span.fromContext(chain.context().get(Telemetry.CONTEXT));  // the request's server span
