@@ -5,9 +5,10 @@
 #   gateway-benchmarks/harness/configs.sh JAR [ROUNDS]            # ROUNDS defaults to 3
 #   CONFIGS="plain token full" gateway-benchmarks/harness/configs.sh JAR 3
 #
-# The configurations: plain (the defaults), token (plain, sent an HS256 bearer token it forwards untouched), sdk
-# (BENCH_OTEL=sdk), jwt (the token, verified), limit (a local rate limit that never rejects), log (the access log to a
-# file) and full (jwt + limit + sdk + log: issue 12's full stack).
+# The configurations: plain (the defaults: no telemetry, request ids on), api (the OpenTelemetry API with no SDK),
+# noids (request ids off), token (plain, sent an HS256 bearer token it forwards untouched), sdk (BENCH_OTEL=sdk), jwt
+# (the token, verified), limit (a local rate limit that never rejects), log (the access log to a file) and full
+# (jwt + limit + sdk + log: issue 12's full stack).
 set -euo pipefail
 jar=$1
 rounds=${2:-3}
@@ -20,6 +21,8 @@ for round in $(seq 1 "$rounds"); do
     for config in ${CONFIGS:-plain token sdk jwt limit log full}; do
         case $config in
             plain) vars=() ;;
+            api) vars=(BENCH_OTEL=api) ;;
+            noids) vars=(BENCH_REQUEST_IDS=off) ;;
             token) vars=(AB_HEADER="$bearer") ;;
             sdk) vars=(BENCH_OTEL=sdk) ;;
             jwt) vars=(AB_HEADER="$bearer" BENCH_JWT_SECRET=$secret) ;;

@@ -4,6 +4,7 @@ import dev.portico.core.Gateway;
 import dev.portico.core.Route;
 import dev.portico.core.auth.JwtAuth;
 import dev.portico.core.observe.AccessLog;
+import dev.portico.core.observe.RequestIds;
 import dev.portico.core.observe.Telemetry;
 import dev.portico.core.ratelimit.LocalRateLimiter;
 import dev.portico.core.ratelimit.RateLimit;
@@ -15,6 +16,7 @@ import dev.portico.core.upstream.OutlierDetection;
 import dev.portico.core.upstream.Upstream;
 import dev.portico.redis.RedisRateLimiter;
 import dev.portico.undertow.PorticoServer;
+import io.opentelemetry.api.OpenTelemetry;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,8 +30,10 @@ import java.util.Map;
  * {@code BENCH_JWT_KEY} (a PEM public key file, see {@link BenchKeys}) an RS256 or ES256 one; {@code BENCH_JWT_CACHE=0}
  * verifies every request's token anew, to measure each algorithm's own cost; {@code BENCH_RATE_LIMIT} applies that
  * many requests a minute per client IP, in local buckets, or in Redis when {@code REDIS_URL} is set too;
- * {@code BENCH_OTEL=sdk} installs the OpenTelemetry SDK (every span recorded, none exported; metrics kept in memory),
- * and {@code BENCH_ACCESS_LOG=FILE} writes the access log's lines to that file (its buffered file writer).
+ * {@code BENCH_OTEL=sdk} installs the OpenTelemetry SDK (every span recorded, none exported; metrics kept in memory)
+ * and {@code BENCH_OTEL=api} gives the gateway the API with no SDK behind it ({@code OpenTelemetry.noop()}),
+ * {@code BENCH_ACCESS_LOG=FILE} writes the access log's lines to that file (its buffered file writer), and
+ * {@code BENCH_REQUEST_IDS=off} turns request ids off, to measure what they cost.
  */
 public final class BenchProxy {
 
@@ -148,6 +152,11 @@ public final class BenchProxy {
         Gateway.Builder gateway = Gateway.builder();
         if ("sdk".equals(env.get("BENCH_OTEL"))) {
             gateway.telemetry(Telemetry.of(BenchTelemetry.sdk()));
+        } else if ("api".equals(env.get("BENCH_OTEL"))) {
+            gateway.telemetry(Telemetry.of(OpenTelemetry.noop()));
+        }
+        if ("off".equals(env.get("BENCH_REQUEST_IDS"))) {
+            gateway.requestIds(RequestIds.disabled());
         }
         String accessLog = env.get("BENCH_ACCESS_LOG");
         if (accessLog != null && !accessLog.isBlank()) {

@@ -93,6 +93,27 @@ class BenchProxyTest {
     }
 
     @Test
+    void withTheApiAloneTheClientsTraceparentPassesUntouchedAndRequestIdsCanBeTurnedOff() throws Exception {
+        backend = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(exchange -> {
+            seen.set(exchange.getRequestHeaders().getFirst("traceparent") + " "
+                    + exchange.getRequestHeaders().getFirst("X-Request-Id"));
+            exchange.getResponseSender().send("ok");
+        }).build();
+        backend.start();
+        int backendPort = ((InetSocketAddress) backend.getListenerInfo().get(0).getAddress()).getPort();
+        String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        proxy = BenchProxy.fromEnvironment(Map.of("BENCH_PORT", "0", "BENCH_OTEL", "api", "BENCH_REQUEST_IDS", "off",
+                "BENCH_UPSTREAM", "http://127.0.0.1:" + backendPort));
+
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port()
+                + "/")).header("traceparent", traceparent).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Request-Id")).isEmpty();
+        assertThat(seen.get()).isEqualTo(traceparent + " null");
+    }
+
+    @Test
     void withTheSdkAndAnAccessLogFileEachRequestIsTracedAndLogged(@TempDir Path dir) throws Exception {
         backend = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(exchange -> {
             seen.set(exchange.getRequestHeaders().getFirst("traceparent"));
