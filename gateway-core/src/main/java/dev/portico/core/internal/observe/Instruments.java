@@ -77,7 +77,8 @@ public final class Instruments {
                 .setDescription("1 for the state each upstream's circuit breaker is in, 0 for the others.")
                 .buildWithCallback(this::observeBreakers);
         meter.gaugeBuilder("portico.upstream.instances").ofLongs().setUnit("{instance}")
-                .setDescription("Instances of each upstream by state: available, ejected, or unhealthy (failing its health check).")
+                .setDescription("Instances of each upstream by state: available, ejected, or unhealthy "
+                        + "(failing its health check).")
                 .buildWithCallback(this::observeInstances);
     }
 
