@@ -35,6 +35,7 @@ class GrpcStatusTest {
                 .route(Route.post("/fail").handler(transcoder.method(Shops.SHOP + "/Fail").body("*").build()))
                 .route(Route.post("/slow").timeout(Duration.ofMillis(300))
                         .handler(transcoder.method(Shops.SHOP + "/Echo").body("*").build()))
+                .route(Route.get("/shelves/{shelf}").handler(transcoder.method(Shops.SHOP + "/GetShelf").build()))
                 .route(Route.post("/echo").timeout(Duration.ofSeconds(5))
                         .handler(transcoder.method(Shops.SHOP + "/Echo").body("*").build()))
                 .build(), "127.0.0.1", 0);
@@ -46,6 +47,17 @@ class GrpcStatusTest {
         gateway.close();
         transcoder.close();
         shop.close();
+    }
+
+    @Test
+    void aReplyOverTheChannelsLimitIsABadGatewayNotTheServicesRateLimit() throws Exception {
+        HttpResponse<String> response = http.get("/shelves/huge");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(error(response)).isEqualTo("bad_gateway");
+        assertThat(json(response).getAsJsonObject().get("message").getAsString())
+                .isEqualTo("the gRPC upstream's reply is larger than the gateway accepts");
+        assertThat(http.get("/shelves/s1").statusCode()).isEqualTo(200);
     }
 
     @ParameterizedTest(name = "{0} -> {1}")

@@ -207,7 +207,9 @@ final class ShopServer implements AutoCloseable {
         @Override
         public void getShelf(GetItemRequest request, StreamObserver<Shelf> replies) {
             Shelf.Builder shelf = Shelf.newBuilder().setName(request.getShelf());
-            if (!request.getShelf().equals("empty")) {
+            if (request.getShelf().equals("huge")) { // over the 4 MiB a grpc-java channel takes by default
+                shelf.setFeatured(Item.newBuilder().setDisplayName("x".repeat(5 * 1024 * 1024)));
+            } else if (!request.getShelf().equals("empty")) {
                 shelf.addItems(Item.newBuilder().setId(1).setDisplayName("one").addTags("a").addTags("b"))
                         .addItems(Item.newBuilder().setId(2).setDisplayName("two"))
                         .setFeatured(Item.newBuilder().setId(1).setDisplayName("one"));

@@ -23,7 +23,7 @@ final class Errors {
     static void complete(CompletableFuture<Response> response, Status status, MetadataMapping mapping, Metadata headers,
                          Metadata trailers, String requestId) {
         GatewayException error = of(status, mapping, headers, trailers);
-        if (StatusMapping.isAnswer(status.getCode())) {
+        if (StatusMapping.isAnswer(status)) {
             response.complete(error.toResponse(requestId));
         } else {
             response.completeExceptionally(error);
@@ -47,8 +47,9 @@ final class Errors {
      */
     static String json(Status status, String requestId) {
         JsonObject error = new JsonObject();
-        error.addProperty("error", StatusMapping.error(status.getCode()));
-        error.addProperty("message", StatusMapping.message(status));
+        GatewayException failure = StatusMapping.toException(status);
+        error.addProperty("error", failure.error());
+        error.addProperty("message", failure.getMessage());
         if (requestId != null) {
             error.addProperty("requestId", requestId);
         }

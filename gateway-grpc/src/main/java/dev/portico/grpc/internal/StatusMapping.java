@@ -11,6 +11,8 @@ import io.grpc.Status;
 public final class StatusMapping {
 
     private static final int MAX_MESSAGE = 1024;
+    /** How grpc-java describes a reply over the channel's inbound limit, which it ends the call with itself. */
+    private static final String OVERSIZED = "gRPC message exceeds maximum size";
 
     private StatusMapping() {
     }
@@ -53,16 +55,32 @@ public final class StatusMapping {
      * UNIMPLEMENTED), which passes to the client as a response, as an HTTP upstream's 4xx does; the others (and OK)
      * are failures of the call (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS).
      */
-    public static boolean isAnswer(Status.Code code) {
-        return switch (code) {
+    public static boolean isAnswer(Status status) {
+        if (oversized(status)) {
+            return false;
+        }
+        return switch (status.getCode()) {
             case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE, UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND,
                  ALREADY_EXISTS, ABORTED, RESOURCE_EXHAUSTED, UNIMPLEMENTED -> true;
             case OK, UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS -> false;
         };
     }
 
+    /**
+     * Returns whether grpc-java ended the call itself because the reply was over the channel's inbound limit
+     * (4 MiB): a RESOURCE_EXHAUSTED that no service sent, which the client must not take for a rate limit.
+     */
+    static boolean oversized(Status status) {
+        String description = status.getDescription();
+        return status.getCode() == Status.Code.RESOURCE_EXHAUSTED && description != null
+                && description.startsWith(OVERSIZED);
+    }
+
     /** Returns the gateway error for a call that ended with this status: its HTTP status, code and description. */
     public static GatewayException toException(Status status) {
+        if (oversized(status)) {
+            return GatewayException.badGateway("the gRPC upstream's reply is larger than the gateway accepts");
+        }
         Status.Code code = status.getCode();
         return new GatewayException(httpStatus(code), error(code), message(status));
     }
