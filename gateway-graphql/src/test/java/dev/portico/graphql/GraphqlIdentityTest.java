@@ -59,6 +59,17 @@ class GraphqlIdentityTest {
     }
 
     @Test
+    void everyRestCallCarriesTheRequestIdWhateverTheHeaderList() throws Exception {
+        shop = new Shop(endpoint -> endpoint.forwardHeaders("X-User-Id"));
+
+        Client.Reply reply = shop.client.post("{ orders { id } }", "Authorization", "Bearer " + Shop.token("bob"),
+                "X-Request-Id", "gql-7");
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(shop.orders.received().get(0).header("X-Request-Id")).isEqualTo("gql-7");
+    }
+
+    @Test
     void theSubjectFillsATemplate() throws Exception {
         shop = new Shop(endpoint -> endpoint);
 
