@@ -56,7 +56,7 @@ class GrpcStatusTest {
         assertThat(response.statusCode()).isEqualTo(502);
         assertThat(error(response)).isEqualTo("bad_gateway");
         assertThat(json(response).getAsJsonObject().get("message").getAsString())
-                .isEqualTo("the gRPC upstream's reply is larger than the gateway accepts");
+                .isEqualTo("a gRPC message was larger than the gateway or the upstream accepts");
         assertThat(http.get("/shelves/s1").statusCode()).isEqualTo(200);
     }
 

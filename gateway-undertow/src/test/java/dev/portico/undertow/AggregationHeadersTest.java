@@ -3,6 +3,7 @@ package dev.portico.undertow;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import dev.portico.core.Gateway;
+import dev.portico.core.Response;
 import dev.portico.core.Route;
 import dev.portico.core.aggregate.Aggregator;
 import dev.portico.core.aggregate.Part;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static dev.portico.undertow.AggregationBackend.Answer.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -162,6 +164,20 @@ class AggregationHeadersTest {
         assertThat(user.header("Accept-Language")).isEqualTo("nb-NO");
         assertThat(user.headers()).doesNotContainKeys("authorization", "x-user-id");
         assertThat(user.header("X-Request-Id")).as("the request id, sent whatever the list").isEqualTo("r-1");
+    }
+
+    @Test
+    void aHandlerPartSeesTheRequestIdInItsRequest() throws Exception {
+        Aggregator aggregator = Aggregator.builder().part("local", Part.handler((request, context) ->
+                CompletableFuture.completedFuture(Response.json(200, "{\"id\":\""
+                        + request.header("X-Correlation-Id") + "\"}")), "/local")).build();
+        gateway = PorticoServer.start(Gateway.builder().requestIds(RequestIds.header("X-Correlation-Id"))
+                .route(Route.get("/open").handler(aggregator)).build(), "127.0.0.1", 0);
+
+        RawHttp.Reply reply = send("/open", "X-Correlation-Id: corr-9");
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.body()).contains("\"id\":\"corr-9\"");
     }
 
     @Test

@@ -94,9 +94,14 @@ final class Run {
         for (String name : aggregator.forwardHeaders()) {
             request.headers().getAll(name).forEach(value -> headers.add(name, value));
         }
-        if (aggregator.forwardIdentityHeaders() && context instanceof Pipeline pipeline) {
-            for (String name : pipeline.gateway().identityHeaders()) {
-                request.headers().getAll(name).forEach(value -> headers.add(name, value));
+        if (context instanceof Pipeline pipeline) {
+            if (aggregator.forwardIdentityHeaders()) {
+                for (String name : pipeline.gateway().identityHeaders()) {
+                    request.headers().getAll(name).forEach(value -> headers.add(name, value));
+                }
+            }
+            if (pipeline.requestId() != null) { // a handler part sees it too, not only a call that goes out
+                headers.set(pipeline.gateway().requestIds().headerName(), pipeline.requestId());
             }
         }
         return headers.build();

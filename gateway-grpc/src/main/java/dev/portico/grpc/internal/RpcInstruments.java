@@ -45,7 +45,8 @@ public final class RpcInstruments {
 
     /**
      * Returns the instruments of a transcoder with this telemetry and target, or {@code null}, having done nothing,
-     * when there is no telemetry or its OpenTelemetry has no SDK behind it.
+     * when there is no telemetry or its OpenTelemetry has neither an SDK nor propagators behind it (with propagators
+     * alone the calls' spans are the API's no-op ones, which carry the client's context on).
      */
     public static RpcInstruments of(Telemetry telemetry, String target) {
         return Instruments.of(telemetry) == null ? null : new RpcInstruments(telemetry.openTelemetry(), target);

@@ -11,7 +11,7 @@ import io.grpc.Status;
 public final class StatusMapping {
 
     private static final int MAX_MESSAGE = 1024;
-    /** How grpc-java describes a reply over the channel's inbound limit, which it ends the call with itself. */
+    /** How grpc-java describes a message over a limit: the gateway's on a reply, a service's on the request. */
     private static final String OVERSIZED = "gRPC message exceeds maximum size";
 
     private StatusMapping() {
@@ -67,19 +67,20 @@ public final class StatusMapping {
     }
 
     /**
-     * Returns whether grpc-java ended the call itself because the reply was over the channel's inbound limit
-     * (4 MiB): a RESOURCE_EXHAUSTED that no service sent, which the client must not take for a rate limit.
+     * Returns whether grpc-java ended the call because a message was over a limit: a reply over the channel's inbound
+     * limit (4 MiB, after decompression too), or the request over the service's. Either is a RESOURCE_EXHAUSTED that
+     * no service chose to send, which the client must not take for a rate limit.
      */
     static boolean oversized(Status status) {
         String description = status.getDescription();
         return status.getCode() == Status.Code.RESOURCE_EXHAUSTED && description != null
-                && description.startsWith(OVERSIZED);
+                && description.contains(OVERSIZED);
     }
 
     /** Returns the gateway error for a call that ended with this status: its HTTP status, code and description. */
     public static GatewayException toException(Status status) {
         if (oversized(status)) {
-            return GatewayException.badGateway("the gRPC upstream's reply is larger than the gateway accepts");
+            return GatewayException.badGateway("a gRPC message was larger than the gateway or the upstream accepts");
         }
         Status.Code code = status.getCode();
         return new GatewayException(httpStatus(code), error(code), message(status));
