@@ -74,6 +74,10 @@ class GrpcTelemetryTest {
                                 .query("id", "7"))
                         .part("missing", Part.handler(transcoder.method(Shops.SHOP + "/GetItem").build(), "/item")
                                 .query("id", "404").optional())
+                        .build()))
+                .route(Route.get("/maybe").handler(Aggregator.builder()
+                        .part("item", Part.handler(transcoder.method(Shops.SHOP + "/GetItem").build(), "/item")
+                                .query("id", "404").notFoundIsNull())
                         .build()));
         transcoder.routes().forEach(routes::route);
         gateway = PorticoServer.start(routes.build(), "127.0.0.1", 0);
@@ -193,6 +197,26 @@ class GrpcTelemetryTest {
         });
         assertThat(clients).extracting(client -> client.getAttributes().get(GRPC_STATUS))
                 .containsExactlyInAnyOrder(0L, 5L);
+    }
+
+    @Test
+    void aNotFoundFromTheServiceIsAPartsNullAsAnHttpUpstreams404Is() throws Exception {
+        HttpResponse<String> response = http.get("/maybe");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(json(response).getAsJsonObject().get("item").isJsonNull()).isTrue();
+        assertThat(response.headers().firstValue("X-Gateway-Partial")).isEmpty();
+    }
+
+    @Test
+    void anUnimplementedFromTheServiceIsAnUpstreams501OnTheServerSpan() throws Exception {
+        HttpResponse<String> response = http.post("/fail", "{\"code\":\"UNIMPLEMENTED\",\"message\":\"later\"}");
+
+        assertThat(response.statusCode()).isEqualTo(501);
+        SpanData server = ended(SpanKind.SERVER);
+        assertThat(server.getAttributes().get(ERROR_TYPE)).isEqualTo("501");
+        assertThat(server.getAttributes().get(PORTICO_ERROR)).isNull();
+        assertThat(server.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
     }
 
     /** Waits (30 s at most) until this many spans have ended, and returns them. */
