@@ -375,7 +375,6 @@ final class ResponseHead {
         return ((word - EACH * n) & ~word & EACH * 0x80) != 0;
     }
 
-
     /** Returns {@code bytes[from, to)} as Latin-1 text. */
     private static String text(byte[] bytes, int from, int to) {
         return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
