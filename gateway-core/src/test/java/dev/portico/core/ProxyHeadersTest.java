@@ -180,6 +180,39 @@ class ProxyHeadersTest {
         assertThat(sent.headers().contains("X-Forwarded-Prefix")).isFalse();
     }
 
+    /** CGI-style servers (WSGI, PHP, Rack) read {@code X_Forwarded_For} as {@code HTTP_X_FORWARDED_FOR}. */
+    @Test
+    void underscoreSpellingsOfForwardingAndClientIpHeadersNeverPass() {
+        Request claiming = request("GET", "/a")
+                .header("X_Forwarded_For", "6.6.6.6")
+                .header("x_forwarded-host", "evil.example")
+                .header("X_Real_IP", "6.6.6.6")
+                .header("True_Client_Ip", "6.6.6.6")
+                .header("X_Custom_Name", "kept")
+                .build();
+
+        Request direct = sent(behindProxies, claiming, Http.CLIENT);
+        Request proxied = sent(behindProxies, claiming, PROXY);
+
+        assertThat(direct.headers().names()).doesNotContain("X_Forwarded_For", "x_forwarded-host", "X_Real_IP",
+                "True_Client_Ip");
+        assertThat(direct.headers().getAll("X-Forwarded-For")).containsExactly("203.0.113.7");
+        assertThat(direct.header("X_Custom_Name")).isEqualTo("kept");
+        // a trusted proxy's look-alike is not believed either: no proxy sends one, and the backend would read it
+        assertThat(proxied.headers().names()).doesNotContain("X_Forwarded_For", "x_forwarded-host");
+        assertThat(proxied.headers().getAll("X-Forwarded-For")).containsExactly("10.0.0.5");
+    }
+
+    /** "httpoxy": a CGI-style server takes a {@code Proxy} header for its {@code HTTP_PROXY} setting. */
+    @Test
+    void proxyHeaderIsNeverForwarded() {
+        Request sent = sent(request("GET", "/a").header("Proxy", "http://evil.example:8080")
+                .header("Proxy_Authorization", "Basic eA==").header("Proxyish", "kept").build());
+
+        assertThat(sent.headers().names()).doesNotContain("Proxy", "Proxy_Authorization");
+        assertThat(sent.header("Proxyish")).isEqualTo("kept");
+    }
+
     private static Request claimingAClientAddress() {
         return request("GET", "/a")
                 .header("X-Real-IP", "6.6.6.6")

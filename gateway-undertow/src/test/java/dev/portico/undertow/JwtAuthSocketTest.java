@@ -35,7 +35,9 @@ class JwtAuthSocketTest {
         backend = Backend.start(exchange -> {
             reached.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
             exchange.getResponseSender().send("user=" + values(exchange.getRequestHeaders().get("X-User-Id"))
-                    + "\nauth=" + values(exchange.getRequestHeaders().get("Authorization")));
+                    + "\nauth=" + values(exchange.getRequestHeaders().get("Authorization"))
+                    + "\nunderscored=" + exchange.getRequestHeaders().getHeaderNames().stream()
+                            .map(Object::toString).filter(name -> name.indexOf('_') >= 0).toList());
         });
         Upstream app = Upstream.of("app", backend.url());
         JwtAuth jwt = JwtAuth.builder().hs256(SECRET).realm("shop").claimHeader("sub", "X-User-Id").build();
@@ -89,6 +91,28 @@ class JwtAuthSocketTest {
                 .contains("user=[alice]");
         assertThat(send("GET /public/x HTTP/1.1", "X-User-Id: mallory", "x-user-id: root").body())
                 .contains("user=[]");
+    }
+
+    @Test
+    void underscoreSpellingsOfTheIdentityHeaderNeverReachTheBackend() throws Exception {
+        String auth = "Authorization: Bearer " + token("alice");
+
+        assertThat(send("GET /api/orders HTTP/1.1", "X_User_Id: mallory", "x_user-id: root", auth).body())
+                .contains("user=[alice]").contains("underscored=[]");
+        assertThat(send("GET /public/x HTTP/1.1", "X_USER_ID: mallory").body()).contains("underscored=[]");
+    }
+
+    /** The writer sends a char's low byte: text beyond Latin-1 must go as UTF-8 octets, or "Иван" and "Петр" meet. */
+    @Test
+    void subjectsBeyondAsciiReachTheBackendAsDistinctUtf8() throws Exception {
+        for (String subject : List.of("Иван", "Петр", "José", "雪")) {
+            String body = send("GET /api/orders HTTP/1.1", "Authorization: Bearer " + token(subject)).body();
+            String received = body.substring(body.indexOf("user=[") + 6, body.indexOf(']'));
+
+            // Undertow reads a field's octets as ISO-8859-1 chars: turned back into bytes, they are the UTF-8 text
+            assertThat(new String(received.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8))
+                    .isEqualTo(subject);
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.portico.core.aggregate;
 
+import dev.portico.core.internal.http.FieldValues;
 import dev.portico.core.internal.http.Paths;
 import dev.portico.core.internal.json.JsonPath;
 
@@ -154,7 +155,7 @@ final class Template {
             out.append(switch (encoding) {
                 case SEGMENT -> Paths.encodeSegment(value);
                 case QUERY -> java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
-                case NONE -> value;
+                case NONE -> piece.kind == Kind.HEADER ? value : FieldValues.utf8(value); // a header's is octets already
             });
         }
         return out.toString();

@@ -14,6 +14,7 @@ import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.TimeSource;
+import dev.portico.core.internal.http.FieldValues;
 
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -375,10 +376,13 @@ public final class JwtAuth implements Filter, IdentityHeaders {
         return scopes;
     }
 
-    /** Returns a claim as a header value: scalars as text, lists of scalars joined by commas; else {@code null}. */
+    /**
+     * Returns a claim as a header value: scalars as text, lists of scalars joined by commas, beyond ASCII as UTF-8
+     * octets; else {@code null}.
+     */
     private static String headerValue(Object value) {
         if (value instanceof String || value instanceof Number || value instanceof Boolean) {
-            return value.toString();
+            return FieldValues.utf8(value.toString());
         }
         if (value instanceof List<?> list) {
             List<String> parts = new ArrayList<>();
@@ -387,7 +391,7 @@ public final class JwtAuth implements Filter, IdentityHeaders {
                     parts.add(element.toString());
                 }
             }
-            return parts.isEmpty() ? null : String.join(",", parts);
+            return parts.isEmpty() ? null : FieldValues.utf8(String.join(",", parts));
         }
         return null;
     }

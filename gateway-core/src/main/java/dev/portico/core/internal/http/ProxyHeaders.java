@@ -24,9 +24,13 @@ public final class ProxyHeaders {
     private ProxyHeaders() {
     }
 
-    /** Returns whether a header is hop-by-hop on its own, whatever {@code Connection} lists. */
+    /**
+     * Returns whether a header is hop-by-hop on its own, whatever {@code Connection} lists, or is {@code Proxy}, which
+     * a CGI-style server would take for its {@code HTTP_PROXY} setting ("httpoxy").
+     */
     static boolean isHopByHop(String name) {
-        if (name.length() > 6 && lowerFirst(name) == 'p' && name.regionMatches(true, 0, "Proxy-", 0, 6)) {
+        if (name.length() >= 5 && lowerFirst(name) == 'p' && matches(name, 0, "proxy")
+                && (name.length() == 5 || name.length() > 6 && matches(name, 5, "-"))) {
             return true;
         }
         switch (name.length()) {
@@ -35,12 +39,49 @@ public final class ProxyHeaders {
             case 7:
                 return name.equalsIgnoreCase("Trailer") || name.equalsIgnoreCase("Upgrade");
             case 10:
-                return name.equalsIgnoreCase("Connection") || name.equalsIgnoreCase("Keep-Alive");
+                return name.equalsIgnoreCase("Connection") || matches(name, 0, "keep-alive");
             case 17:
-                return name.equalsIgnoreCase("Transfer-Encoding");
+                return matches(name, 0, "transfer-encoding");
             default:
                 return false;
         }
+    }
+
+    /**
+     * Returns whether a name holds {@code lower} (lower case) at {@code from}, ignoring ASCII case and taking
+     * {@code _} for {@code -}: CGI-style servers (WSGI, PHP, Rack) read {@code X_User_Id} as {@code X-User-Id}, so a
+     * field the gateway removes must go in either spelling.
+     */
+    private static boolean matches(String name, int from, String lower) {
+        if (name.length() - from < lower.length()) {
+            return false;
+        }
+        for (int i = 0; i < lower.length(); i++) {
+            char c = name.charAt(from + i);
+            if (fold(c) != lower.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Returns whether a field name is {@code other}, ignoring ASCII case and taking {@code _} for {@code -}. */
+    static boolean sameName(String name, String other) {
+        if (name.length() != other.length()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char a = name.charAt(i);
+            char b = other.charAt(i);
+            if (a != b && fold(a) != fold(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static char fold(char c) {
+        return c == '_' ? '-' : c >= 'A' && c <= 'Z' ? (char) (c | 0x20) : c;
     }
 
     private static final int KEPT = 0;
@@ -51,6 +92,7 @@ public final class ProxyHeaders {
     private static final int FORWARDED_PROTO = 5;
     private static final int FORWARDED_HOST = 6;
     private static final int FORWARDED_PORT = 7;
+    private static final int LOOK_ALIKE = 8;
 
     /**
      * Returns which field {@link #forRequest} replaces a name is, or {@link #KEPT}: hop-by-hop ones (the fields a
@@ -67,6 +109,9 @@ public final class ProxyHeaders {
         if (!isForwarding(name)) {
             return KEPT;
         }
+        if (name.indexOf('_') >= 0) {
+            return LOOK_ALIKE; // X_Forwarded_For: no proxy sends it, and a CGI-style server would read it as the real one
+        }
         return switch (name.length()) {
             case 9 -> FORWARDED;
             case 15 -> name.regionMatches(true, 12, "For", 0, 3) ? FORWARDED_FOR : KEPT;
@@ -79,7 +124,7 @@ public final class ProxyHeaders {
 
     private static boolean isForwarding(String name) {
         char first = lowerFirst(name);
-        return first == 'x' ? name.regionMatches(true, 0, "X-Forwarded-", 0, 12)
+        return first == 'x' ? matches(name, 0, "x-forwarded-")
                 : first == 'f' && name.equalsIgnoreCase("Forwarded");
     }
 
@@ -113,7 +158,7 @@ public final class ProxyHeaders {
 
     private static boolean listed(List<String> options, String name) {
         for (int i = 0; i < options.size(); i++) {
-            if (options.get(i).equalsIgnoreCase(name)) {
+            if (sameName(options.get(i), name)) {
                 return true;
             }
         }
@@ -175,8 +220,8 @@ public final class ProxyHeaders {
 
     /**
      * Returns the request without the forwarding headers ({@code X-Forwarded-*}, {@code Forwarded}) and the
-     * {@code clientIpHeaders} (such as {@code X-Real-IP}) a client sent, unless its peer is a trusted proxy; the same
-     * instance when there is nothing to remove.
+     * {@code clientIpHeaders} (such as {@code X-Real-IP}) a client sent, also spelt with {@code _} for {@code -},
+     * unless its peer is a trusted proxy; the same instance when there is nothing to remove.
      */
     public static Request stripUntrusted(Request request, InetSocketAddress peer, TrustedProxies trusted,
                                          List<String> clientIpHeaders) {
@@ -190,7 +235,7 @@ public final class ProxyHeaders {
 
     /**
      * Returns the request without the identity headers the gateway itself sets (such as {@code X-User-Id}), in any
-     * case and any count, whoever the peer is; the same instance when there is none.
+     * case, any count and with {@code _} for {@code -}, whoever the peer is; the same instance when there is none.
      */
     public static Request stripIdentity(Request request, List<String> identityHeaders) {
         if (identityHeaders.isEmpty()) {
