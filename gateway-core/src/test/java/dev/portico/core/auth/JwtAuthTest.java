@@ -146,6 +146,48 @@ class JwtAuthTest {
         return body;
     }
 
+    /** Signs a header and claims given as JSON text, whatever they hold. */
+    private static String signed(String headerJson, String claimsJson) {
+        String header = b64(headerJson);
+        String claims = b64(claimsJson);
+        byte[] signature = Algorithm.HMAC256(SECRET).sign(header.getBytes(StandardCharsets.US_ASCII),
+                claims.getBytes(StandardCharsets.US_ASCII));
+        return header + "." + claims + "." + b64(signature);
+    }
+
+    @Test
+    void aSignatureHasOneSpelling() {
+        String valid = hs256(t -> t);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        int last = alphabet.indexOf(valid.charAt(valid.length() - 1));
+        assertThat(valid.length() - valid.lastIndexOf('.') - 1).as("43 chars: two bits unused").isEqualTo(43);
+
+        assertThat(bearer(hs(), valid).status()).isEqualTo(200);
+        upstream.takeCall();
+        seen.set(null);
+        for (int unused = 1; unused <= 3; unused++) { // the same 32 bytes to a lenient decoder
+            String respelt = valid.substring(0, valid.length() - 1) + alphabet.charAt(last ^ unused);
+            assertRefused(bearer(hs(), respelt), "base64url");
+        }
+    }
+
+    @Test
+    void refusesAHeaderOrClaimsThatNameAMemberTwice() {
+        long exp = Instant.now().getEpochSecond() + 300;
+        String hs256 = "{\"alg\":\"HS256\"}";
+        assertThat(bearer(hs(), signed(hs256, "{\"sub\":\"alice\",\"exp\":" + exp + "}")).status())
+                .as("signed by hand, once each").isEqualTo(200);
+        upstream.takeCall();
+        seen.set(null);
+
+        assertRefused(bearer(hs(), signed(hs256, "{\"sub\":\"alice\",\"exp\":" + exp + ",\"sub\":\"bob\"}")),
+                "member twice");
+        assertRefused(bearer(hs(), signed("{\"alg\":\"HS256\",\"alg\":\"none\"}", "{\"sub\":\"alice\",\"exp\":"
+                + exp + "}")), "member twice");
+        assertRefused(bearer(hs(), signed(hs256, "{\"sub\":\"alice\",\"exp\":" + exp
+                + ",\"realm\":[{\"roles\":[\"user\"],\"roles\":[\"admin\"]}]}")), "member twice");
+    }
+
     /** A key set that counts lookups, to prove a token was refused before any key was chosen. */
     private static final class CountingKeys implements JwtKeys {
         final AtomicInteger lookups = new AtomicInteger();
