@@ -89,7 +89,7 @@ class EdgeSecuritySocketTest {
         assertThat(response.statusCode()).isEqualTo(204);
         assertThat(response.headers().allValues("Access-Control-Allow-Origin")).containsExactly("https://app.example");
         assertThat(response.headers().firstValue("Access-Control-Allow-Methods")).hasValue("GET, PUT");
-        assertThat(response.headers().firstValue("Access-Control-Allow-Headers")).hasValue("authorization");
+        assertThat(response.headers().firstValue("Access-Control-Allow-Headers")).hasValue("Authorization");
         assertThat(response.headers().firstValue("Access-Control-Allow-Credentials")).hasValue("true");
         assertThat(response.headers().firstValue("Access-Control-Max-Age")).hasValue("300");
         assertThat(response.headers().firstValue("Vary")).hasValueSatisfying(vary -> assertThat(vary).startsWith("Origin"));

@@ -51,6 +51,7 @@ public final class Cors implements Filter {
     private final Set<String> methods;
     private final String allowMethods;
     private final Set<String> headers;
+    private final String allowHeaders;
     private final String exposeHeaders;
     private final boolean credentials;
     private final String maxAge;
@@ -63,6 +64,7 @@ public final class Cors implements Filter {
         Set<String> lower = new LinkedHashSet<>();
         b.headers.forEach(h -> lower.add(h.toLowerCase(Locale.ROOT)));
         this.headers = Set.copyOf(lower);
+        this.allowHeaders = b.headers.isEmpty() ? null : String.join(", ", b.headers);
         this.exposeHeaders = b.exposeHeaders.isEmpty() ? null : String.join(", ", b.exposeHeaders);
         this.credentials = b.credentials;
         this.maxAge = b.maxAge == null ? null : Long.toString(b.maxAge.getSeconds());
@@ -73,17 +75,19 @@ public final class Cors implements Filter {
         return new Builder();
     }
 
-    /** Returns whether this {@code Origin} value is allowed: one of the origins, or matched by an origin pattern. */
+    /**
+     * Returns whether this {@code Origin} value is allowed: exactly one of the origins, or matched by an origin
+     * pattern. Browsers send origins in lower case (RFC 6454), as the builder keeps them.
+     */
     boolean allowsOrigin(String origin) {
         if (origin == null) {
             return false;
         }
-        String lower = origin.toLowerCase(Locale.ROOT);
-        if (origins.contains(lower)) {
+        if (origins.contains(origin)) {
             return true;
         }
         for (Pattern pattern : originPatterns) {
-            if (pattern.matcher(lower).matches()) {
+            if (pattern.matcher(origin).matches()) {
                 return true;
             }
         }
@@ -124,8 +128,8 @@ public final class Cors implements Filter {
                 .header(ALLOW_ORIGIN, origin)
                 .header(ALLOW_METHODS, allowMethods)
                 .header("Vary", vary);
-        if (!requested.isEmpty()) {
-            answer.header(ALLOW_HEADERS, String.join(", ", new LinkedHashSet<>(requested)));
+        if (allowHeaders != null) {
+            answer.header(ALLOW_HEADERS, allowHeaders);
         }
         if (credentials) {
             answer.header(ALLOW_CREDENTIALS, "true");

@@ -68,7 +68,7 @@ class CorsTest {
         assertThat(response.status()).isEqualTo(204);
         assertThat(response.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
         assertThat(response.header("Access-Control-Allow-Methods")).isEqualTo("GET, PUT");
-        assertThat(response.header("Access-Control-Allow-Headers")).isEqualTo("authorization, content-type");
+        assertThat(response.header("Access-Control-Allow-Headers")).isEqualTo("Authorization, Content-Type");
         assertThat(response.header("Access-Control-Allow-Credentials")).isEqualTo("true");
         assertThat(response.header("Access-Control-Max-Age")).isEqualTo("600");
         assertThat(response.header("Vary"))
@@ -76,13 +76,34 @@ class CorsTest {
         assertThat(upstream.callCount()).isZero();
     }
 
+    /** The demo's contract: every allowed preflight lists the allowed headers, Authorization among them. */
     @Test
-    void answersAPreflightFromAPatternOriginWithThatExactOrigin() {
+    void answersAPreflightFromAPatternOriginWithThatExactOriginAndTheAllowedHeaders() {
         Response response = send(preflight("https://shop.example.com", "GET").build());
+        Response some = send(preflight("https://shop.example.com", "GET")
+                .header("Access-Control-Request-Headers", "content-type").build());
 
         assertThat(response.status()).isEqualTo(204);
         assertThat(response.header("Access-Control-Allow-Origin")).isEqualTo("https://shop.example.com");
-        assertThat(response.header("Access-Control-Allow-Headers")).isNull();
+        assertThat(response.header("Access-Control-Allow-Headers")).isEqualTo("Authorization, Content-Type");
+        assertThat(some.header("Access-Control-Allow-Headers")).isEqualTo("Authorization, Content-Type");
+        Response none = Http.send(gateway(Cors.builder().allowOrigin("https://app.example").build()),
+                preflight("https://app.example", "GET").build(), upstream);
+        assertThat(none.status()).isEqualTo(204);
+        assertThat(none.header("Access-Control-Allow-Headers")).isNull();
+    }
+
+    /** Browsers serialize an origin in lower case (RFC 6454); any other spelling is not from an allowed origin. */
+    @Test
+    void originsMatchExactly() {
+        Response upper = send(preflight("https://APP.example", "GET").build());
+        Response actual = send(Http.request("GET", "/api/items").header("Origin", "HTTPS://app.example")
+                .header("Authorization", "Bearer t").build());
+
+        Http.assertError(upper, 403, "forbidden");
+        assertNoCorsHeaders(upper);
+        assertNoCorsHeaders(actual);
+        assertThat(cors().allowsOrigin("https://Shop.example.com")).isFalse();
     }
 
     @Test
@@ -91,7 +112,7 @@ class CorsTest {
                 .allowOriginPattern("https://app-*.example.org").build();
 
         assertThat(cors.allowsOrigin("https://a.example.com")).isTrue();
-        assertThat(cors.allowsOrigin("https://A-1.Example.com")).isTrue();
+        assertThat(cors.allowsOrigin("https://a-1.example.com")).isTrue();
         assertThat(cors.allowsOrigin("https://app-eu.example.org")).isTrue();
         assertThat(cors.allowsOrigin("https://a.b.example.com")).isFalse();
         assertThat(cors.allowsOrigin("https://.example.com")).isFalse();
