@@ -74,26 +74,29 @@ public final class Principal {
 
     /**
      * Returns the claim at a dotted path such as {@code realm_access.roles}, or {@code null}; a top-level claim whose
-     * own name holds a dot is found too.
+     * own name holds a dot is found only when the path finds nothing.
      */
     public Object claim(String path) {
         return claimAt(claims, Objects.requireNonNull(path, "path"));
     }
 
-    /** Returns the value at a dotted path in claims, or {@code null}; a top-level name holding a dot is found too. */
+    /**
+     * Returns the value at a dotted path in claims, or {@code null}; a top-level name holding a dot is found only when
+     * the path finds nothing, so that a claim an identity provider lets users name cannot stand in for its own.
+     */
     static Object claimAt(Map<String, ?> claims, String path) {
-        Object direct = claims.get(path);
-        if (direct != null) {
-            return direct;
+        if (path.indexOf('.') < 0) {
+            return claims.get(path);
         }
         Object value = claims;
         for (String part : path.split("\\.", -1)) {
             if (!(value instanceof Map<?, ?> map)) {
-                return null;
+                value = null;
+                break;
             }
             value = map.get(part);
         }
-        return value;
+        return value != null ? value : claims.get(path);
     }
 
     /** Returns the strings at a dotted claim path: a list's string elements, or one string; empty otherwise. */

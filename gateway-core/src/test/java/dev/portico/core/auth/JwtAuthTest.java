@@ -581,6 +581,20 @@ class JwtAuthTest {
     }
 
     @Test
+    void aDottedPathFindsTheNestedClaimBeforeATopLevelNameHoldingTheDot() {
+        JwtAuth jwt = JwtAuth.builder().hs256(SECRET).build();
+        Map<String, Object> realm = Map.of("roles", List.of("user"));
+
+        assertThat(bearer(jwt, hs256(t -> t.withClaim("realm_access", realm)
+                .withClaim("realm_access.roles", List.of("admin")))).status()).isEqualTo(200);
+        assertThat(seen.get().claimStrings("realm_access.roles")).containsExactly("user");
+        assertThat(bearer(jwt, hs256(t -> t.withClaim("realm_access.roles", List.of("admin")))).status())
+                .isEqualTo(200);
+        assertThat(seen.get().claimStrings("realm_access.roles")).as("nothing nested: the dotted name")
+                .containsExactly("admin");
+    }
+
+    @Test
     void refusesATokenWithoutASubject() {
         assertRefused(bearer(hs(), JWT.create().withExpiresAt(Instant.now().plusSeconds(60))
                 .sign(Algorithm.HMAC256(SECRET))), "no subject (sub)");
