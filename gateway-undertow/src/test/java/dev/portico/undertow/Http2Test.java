@@ -23,9 +23,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +54,8 @@ class Http2Test {
     private final AtomicInteger concurrent = new AtomicInteger();
     private final AtomicInteger maxConcurrent = new AtomicInteger();
     private Backend backend;
+    /** Every request path the backend was asked for, smuggled ones included. */
+    private final List<String> paths = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void certificates() throws Exception {
@@ -64,6 +69,7 @@ class Http2Test {
 
     /** The backend: /stream holds its last bytes until released, /hold writes until its client is gone, /upload counts. */
     private void serve(HttpServerExchange exchange) throws IOException, InterruptedException {
+        paths.add(exchange.getRequestPath());
         exchange.startBlocking();
         int now = concurrent.incrementAndGet();
         maxConcurrent.accumulateAndGet(now, Math::max);
@@ -284,6 +290,31 @@ class Http2Test {
         assertThat(new String(first.payload())).isEqualTo("first\n"); // before the upstream may send its last bytes
         release.countDown();
         assertThat(h2.body(5)).isEqualTo("last\n");
+    }
+
+    /** H2.CL: HTTP/2 checks content-length at the stream's end, after the bytes past it could reach the upstream. */
+    @ParameterizedTest
+    @EnumSource(RawTransport.class)
+    void bytesPastAStreamsContentLengthNeverReachTheUpstream(RawTransport transport) throws Exception {
+        RawH2 h2 = raw(transport, serve(transport, gateway(), 100));
+        byte[] smuggling = ("hello" + "GET /smuggled HTTP/1.1\r\nHost: internal\r\nX-User-Id: admin\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+
+        h2.headers(1, false, ":method", "POST", ":scheme", "https", ":authority", "localhost", ":path", "/upload",
+                "content-length", "5");
+        h2.data(1, smuggling, true);
+        String answer;
+        try {
+            answer = h2.body(1);
+        } catch (IOException reset) {
+            answer = reset.getMessage();
+        }
+        h2.headers(3, true, get("/after", "https"));
+
+        assertThat(answer).satisfiesAnyOf(a -> assertThat(a).contains("\"error\":\"bad_request\""),
+                a -> assertThat(a).startsWith("stream reset"));
+        assertThat(h2.body(3)).isEqualTo("ok /after");
+        assertThat(paths).doesNotContain("/smuggled");
     }
 
     @ParameterizedTest

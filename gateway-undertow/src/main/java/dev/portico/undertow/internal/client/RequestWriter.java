@@ -341,6 +341,9 @@ final class RequestWriter {
             }
             ByteBuffer data = pumped.getBuffer();
             data.clear();
+            if (!chunkedUpload && uploadLeft < data.remaining()) {
+                data.limit((int) uploadLeft + 1); // one byte past the length is enough to see an overrun
+            }
             int read;
             try {
                 read = clientBody.read(data);
@@ -372,6 +375,12 @@ final class RequestWriter {
                     return;
                 }
                 requestSent();
+                return;
+            }
+            if (!chunkedUpload && read > uploadLeft) {
+                // HTTP/2 checks a stream's content-length only at its end: the bytes past it would reach the
+                // upstream as a request of the client's making (H2.CL smuggling), so none of them is written
+                call.requestFailed(GatewayException.badRequest("the request body is longer than its Content-Length"));
                 return;
             }
             data.flip();
