@@ -2,11 +2,13 @@ package dev.portico.graphql;
 
 import dev.portico.core.Context;
 import dev.portico.core.GatewayException;
+import dev.portico.core.Handler;
 import dev.portico.core.Headers;
 import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.auth.Principal;
 import dev.portico.core.upstream.Upstream;
+import dev.portico.graphql.internal.CallBudget;
 import dev.portico.graphql.internal.Json;
 import graphql.schema.DataFetchingEnvironment;
 
@@ -17,29 +19,39 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
- * One GraphQL request's way to its upstreams: every call goes through {@link Context#send}, so load balancing,
+ * One GraphQL request's way to its upstreams: every upstream call goes through {@link Context#send}, so load balancing,
  * pooling, the route's timeouts, call listeners and tracing apply, and carries the caller's forwarded headers
- * (identity headers the gateway's filters set included); once the query's deadline passes, calls in flight end with
- * 504 and no new call is made.
+ * (identity headers the gateway's filters set included); each call spends one of the request's budget of upstream
+ * calls, identical {@link #get}s share one call, and once the query's deadline passes, calls in flight end with 504 and
+ * no new call is made.
  */
 public final class Calls {
+
+    /** A GET of {@link #get}: within one request its headers are always the same, so this names the call. */
+    private record Get(Upstream upstream, String target) {
+    }
 
     private final Context context;
     private final Request caller;
     private final Headers forwarded;
     private final long maxResponseSize;
     private final Duration deadline;
+    private final CallBudget budget;
     private final Map<CompletableFuture<Response>, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
+    private final Map<Get, CompletableFuture<Object>> answers = new ConcurrentHashMap<>();
     private volatile boolean expired;
+    private volatile boolean sharing = true;
 
-    Calls(Context context, Request caller, Headers forwarded, long maxResponseSize, Duration deadline) {
+    Calls(Context context, Request caller, Headers forwarded, long maxResponseSize, Duration deadline, int maxCalls) {
         this.context = context;
         this.caller = caller;
         this.forwarded = forwarded;
         this.maxResponseSize = maxResponseSize;
         this.deadline = deadline;
+        this.budget = new CallBudget(maxCalls);
     }
 
     /** Returns the calls of the request a field is being resolved for. */
@@ -77,16 +89,40 @@ public final class Calls {
     }
 
     /**
-     * Sends a request to an upstream through the gateway ({@link Context#send}); once the query's deadline has
-     * passed, the call is aborted (or not made) and the stage fails with 504.
+     * Sends a request to an upstream through the gateway ({@link Context#send}), never shared with another call; once
+     * the request's budget of upstream calls is spent, the call is not made and the stage fails; once the query's
+     * deadline has passed, the call is aborted (or not made) and the stage fails with 504.
      */
     public CompletionStage<Response> send(Upstream upstream, Request request) {
         Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(request, "request");
+        return call(() -> context.send(upstream, request));
+    }
+
+    /**
+     * Sends a request to a handler of the gateway's own, such as a gRPC transcoder's method, as one of the request's
+     * upstream calls: it spends the budget and ends with 504 at the query's deadline, as
+     * {@link #send(Upstream, Request)} does.
+     */
+    public CompletionStage<Response> send(Handler handler, Request request) {
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(request, "request");
+        return call(() -> handler.handle(request, context));
+    }
+
+    private CompletionStage<Response> call(Supplier<CompletionStage<Response>> sender) {
         if (expired) {
             return CompletableFuture.failedFuture(deadlinePassed());
         }
-        CompletableFuture<Response> call = context.send(upstream, request).toCompletableFuture();
+        if (!budget.take()) {
+            return CompletableFuture.failedFuture(budget.spent());
+        }
+        CompletableFuture<Response> call;
+        try {
+            call = sender.get().toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         CompletableFuture<Response> result = new CompletableFuture<>();
         pending.put(result, call);
         call.whenComplete((response, failure) -> {
@@ -102,6 +138,11 @@ public final class Calls {
             call.cancel(false);
         }
         return result;
+    }
+
+    /** Stops sharing {@link #get}s: a mutation's fields run one after another, each changing what a GET answers. */
+    void stopSharing() {
+        sharing = false;
     }
 
     /** Ends the calls in flight with 504, and fails any later call at once; called once the query's deadline passed. */
@@ -122,10 +163,29 @@ public final class Calls {
 
     /**
      * GETs a target from an upstream and returns its JSON answer: {@code null} for a 404, and a 502
-     * {@link GatewayException} for any other status outside 2xx or a body that is not JSON.
+     * {@link GatewayException} for any other status outside 2xx or a body that is not JSON. Within one query (not a
+     * mutation), every {@code get} of the same target from the same upstream shares the first one's call, in flight or
+     * done, and its answer (which no caller may modify), so only the first spends the budget.
      */
     public CompletionStage<Object> get(Upstream upstream, String target) {
-        return send(upstream, request("GET", target).build()).thenCompose(response -> json(upstream, response));
+        Objects.requireNonNull(upstream, "upstream");
+        Request request = request("GET", target).build();
+        if (!sharing) {
+            return send(upstream, request).thenCompose(response -> json(upstream, response));
+        }
+        CompletableFuture<Object> answer = new CompletableFuture<>();
+        CompletableFuture<Object> earlier = answers.putIfAbsent(new Get(upstream, target), answer);
+        if (earlier != null) {
+            return earlier.copy();
+        }
+        send(upstream, request).thenCompose(response -> json(upstream, response)).whenComplete((value, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(value);
+            }
+        });
+        return answer.copy();
     }
 
     /**

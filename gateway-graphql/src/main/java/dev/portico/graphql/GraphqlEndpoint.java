@@ -22,6 +22,7 @@ import graphql.introspection.Introspection;
 import graphql.language.FieldDefinition;
 import graphql.language.ObjectTypeDefinition;
 import graphql.language.ObjectTypeExtensionDefinition;
+import graphql.language.OperationDefinition;
 import graphql.schema.DataFetcher;
 import graphql.schema.GraphQLSchema;
 import graphql.schema.idl.RuntimeWiring;
@@ -83,6 +84,7 @@ public final class GraphqlEndpoint implements Handler {
     private final int maxComplexity;
     private final DataLoaderOptions loaderOptions;
     private final Duration deadline;
+    private final int maxUpstreamCalls;
 
     private GraphqlEndpoint(Builder b, GraphQLSchema schema) {
         this.loaders = Map.copyOf(b.loaders);
@@ -95,6 +97,7 @@ public final class GraphqlEndpoint implements Handler {
         this.maxComplexity = b.maxComplexity;
         this.loaderOptions = DataLoaderOptions.newOptions().setMaxBatchSize(b.maxBatchSize).build();
         this.deadline = b.deadline;
+        this.maxUpstreamCalls = b.maxUpstreamCalls;
         GraphQL.Builder graphql = GraphQL.newGraphQL(schema)
                 .instrumentation(new ChainedInstrumentation(List.of(
                         new MaxQueryDepthInstrumentation(b.maxDepth),
@@ -130,6 +133,11 @@ public final class GraphqlEndpoint implements Handler {
     /** Returns the largest query document accepted, in UTF-8 bytes. */
     public int maxQuerySize() {
         return maxQuerySize;
+    }
+
+    /** Returns how many upstream calls one request may make. */
+    public int maxUpstreamCalls() {
+        return maxUpstreamCalls;
     }
 
     /** Returns whether introspection queries are answered. */
@@ -185,7 +193,7 @@ public final class GraphqlEndpoint implements Handler {
         DataLoaderRegistry registry = new DataLoaderRegistry();
         Duration limit = deadline != null ? deadline
                 : context.route() != null && context.route().timeout() != null ? context.route().timeout() : null;
-        Calls calls = new Calls(context, request, forwarded(request), maxResponseSize, limit);
+        Calls calls = new Calls(context, request, forwarded(request), maxResponseSize, limit, maxUpstreamCalls);
         loaders.forEach((name, loader) -> registry.register(name,
                 DataLoaderFactory.<String, Object>newMappedDataLoader(keys -> loader.load(keys, calls), loaderOptions)));
         ExecutionInput input = ExecutionInput.newExecutionInput()
@@ -259,6 +267,7 @@ public final class GraphqlEndpoint implements Handler {
         private boolean introspection = true;
         private int documentCache = 256;
         private int maxBatchSize = 100;
+        private int maxUpstreamCalls = 50;
         private Duration deadline;
         private List<String> forwardHeaders;
 
@@ -296,6 +305,17 @@ public final class GraphqlEndpoint implements Handler {
          */
         public Builder maxBatchSize(int keys) {
             this.maxBatchSize = atLeastOne(keys, "maxBatchSize");
+            return this;
+        }
+
+        /**
+         * Sets how many upstream calls one request may make (default 50): every call made through {@link Calls},
+         * a loader's batch included, counts one, except a {@link Calls#get} that shares an identical earlier one's
+         * call; a field whose call would exceed it fails with {@code upstream_call_budget_exceeded}, no call is made,
+         * and the response carries what had resolved.
+         */
+        public Builder maxUpstreamCalls(int calls) {
+            this.maxUpstreamCalls = atLeastOne(calls, "maxUpstreamCalls");
             return this;
         }
 
@@ -437,7 +457,11 @@ public final class GraphqlEndpoint implements Handler {
         private static DataFetcher<Object> fetcher(Resolver resolver) {
             return env -> {
                 try {
-                    CompletionStage<?> value = resolver.resolve(env, env.getGraphQlContext().get(Calls.class));
+                    Calls calls = env.getGraphQlContext().get(Calls.class);
+                    if (env.getOperationDefinition().getOperation() == OperationDefinition.Operation.MUTATION) {
+                        calls.stopSharing();
+                    }
+                    CompletionStage<?> value = resolver.resolve(env, calls);
                     return value == null ? CompletableFuture.completedFuture(null) : value.toCompletableFuture();
                 } catch (RuntimeException e) {
                     return CompletableFuture.failedFuture(e);

@@ -20,7 +20,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The demo's {@code POST /graphql} (and {@code GET} for queries): EXAMPLE.md's schema over the user, product and order
- * services, for the caller of a demo token; a query deeper than 8 field levels is refused, introspection is off.
+ * services, for the caller of a demo token; a query deeper than 8 field levels is refused, introspection is off, and
+ * a query makes at most the endpoint's default of 50 upstream calls, identical lookups (such as aliases of {@code me})
+ * once.
  */
 final class DemoGraphql {
 
@@ -76,10 +78,11 @@ final class DemoGraphql {
 
     /**
      * Returns the caller's orders as the JSON array {@code GET /api/orders} answers, from the order service's
-     * transcoded {@code ListOrders} (the caller's {@code X-User-Id} travels as metadata).
+     * transcoded {@code ListOrders} (the caller's {@code X-User-Id} travels as metadata), one of the query's upstream
+     * calls.
      */
     private static CompletionStage<Object> callersOrders(Handler listOrders, Calls calls) {
-        return listOrders.handle(calls.request("GET", "/orders").build(), calls.context())
+        return calls.send(listOrders, calls.request("GET", "/orders").build())
                 .thenCompose(response -> calls.json("orders", response));
     }
 

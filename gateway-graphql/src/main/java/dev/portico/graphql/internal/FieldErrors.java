@@ -15,8 +15,9 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Turns a field's failure into a GraphQL error at the field's path and location: a {@link GatewayException}'s
- * client-safe message and code (such as {@code bad_gateway}), or a generic message for anything else, whose detail
- * only goes to the log; never an exception's class name or stack trace.
+ * client-safe message and code (such as {@code bad_gateway}), {@code upstream_call_budget_exceeded} for a call the
+ * request's budget refused, or a generic message for anything else, whose detail only goes to the log; never an
+ * exception's class name or stack trace.
  */
 public final class FieldErrors implements DataFetcherExceptionHandler {
 
@@ -24,6 +25,7 @@ public final class FieldErrors implements DataFetcherExceptionHandler {
 
     private static final ErrorClassification UPSTREAM = ErrorClassification.errorClassification("UPSTREAM_ERROR");
     private static final ErrorClassification INTERNAL = ErrorClassification.errorClassification("INTERNAL_ERROR");
+    private static final ErrorClassification LIMIT = ErrorClassification.errorClassification("LIMIT_EXCEEDED");
 
     @Override
     public CompletableFuture<DataFetcherExceptionHandlerResult> handleException(DataFetcherExceptionHandlerParameters params) {
@@ -35,6 +37,10 @@ public final class FieldErrors implements DataFetcherExceptionHandler {
             error.message("%s", refused.getMessage())
                     .errorType(UPSTREAM)
                     .extensions(Map.of("code", refused.error(), "status", refused.status()));
+        } else if (cause instanceof CallBudget.Spent spent) {
+            error.message("%s", spent.getMessage())
+                    .errorType(LIMIT)
+                    .extensions(Map.of("code", "upstream_call_budget_exceeded"));
         } else if (cause instanceof UrlTemplate.Unusable bad) {
             error.message("%s", bad.getMessage()).errorType(INTERNAL);
         } else {
