@@ -144,6 +144,13 @@ class ProxyHeadersTest {
     }
 
     @Test
+    void anEmptyHostIsAQuotedEmptyStringInForwarded() {
+        Request sent = sent(request("GET", "/a").header("Host", "").build());
+
+        assertThat(sent.header("Forwarded")).isEqualTo("for=203.0.113.7;proto=http;host=\"\""); // RFC 7239 syntax
+    }
+
+    @Test
     void withoutAClientHostNoForwardedHostIsInvented() {
         Request sent = sent(request("GET", "/a").removeHeader("Host").build());
 

@@ -28,6 +28,23 @@ final class ExchangeBody implements Body {
     /** Undertow's 100-continue support; with a no-op next handler it only adds its request wrapper. */
     private static final HttpHandler CONTINUE_ON_FIRST_READ = new HttpContinueReadHandler(exchange -> { });
 
+    /**
+     * Returns whether the request's Content-Length is past what a {@code long} holds: Undertow's parser wraps such a
+     * length around (2^64 + 5 frames 5 bytes), and its exchange then fails to read it back.
+     */
+    static boolean lengthUnreadable(HttpServerExchange exchange) {
+        String length = exchange.getRequestHeaders().getFirst(Headers.CONTENT_LENGTH);
+        if (length == null || length.length() < 19) { // eighteen digits always fit
+            return false;
+        }
+        try {
+            Long.parseLong(length);
+            return false;
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
     /** The largest rest of a discarded body that is drained to keep the connection; beyond it the connection closes. */
     private static final long MAX_DRAIN = 64 * 1024;
 
@@ -37,7 +54,7 @@ final class ExchangeBody implements Body {
 
     ExchangeBody(HttpServerExchange exchange) {
         this.exchange = exchange;
-        long contentLength = exchange.getRequestContentLength();
+        long contentLength = lengthUnreadable(exchange) ? 0 : exchange.getRequestContentLength(); // 0: refused
         if (contentLength >= 0) {
             this.length = contentLength;
         } else {

@@ -245,7 +245,10 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         GatewayException refusal = versionRefused
                 || !version.equals(Protocols.HTTP_1_1) && !version.equals(Protocols.HTTP_1_0) && !version.equals(Protocols.HTTP_2_0)
                 ? new GatewayException(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are supported")
-                : transferEncoding == null ? null : TransferCoding.refusal(transferEncoding);
+                : transferEncoding != null ? TransferCoding.refusal(transferEncoding)
+                : ExchangeBody.lengthUnreadable(exchange) ? GatewayException.badRequest(
+                        "the request's Content-Length is larger than the gateway can read")
+                : version.equals(Protocols.HTTP_2_0) ? Http2Fields.refusal(exchange) : null;
         if (refusal != null) {
             // Undertow has framed the body its own way already (or under a version we do not speak): close after the
             // answer, so no byte of it, nor a request behind it, is ever read from this connection
@@ -397,10 +400,21 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             raw = below(raw, mount);
         }
         dev.portico.core.Headers.Builder headers = dev.portico.core.Headers.builder();
+        boolean http2 = exchange.getProtocol().equals(Protocols.HTTP_2_0);
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString();
+            if (http2 && values.size() > 1 && values.getHeaderName().equals(Headers.COOKIE)) {
+                String cookies = String.join("; ", values); // RFC 9113 8.2.3: one field again, for HTTP/1.1
+                if (Http2Fields.acceptable(name, cookies)) {
+                    headers.add(name, cookies);
+                }
+                continue;
+            }
             for (int i = 0; i < values.size(); i++) {
-                headers.add(name, values.get(i));
+                String value = values.get(i);
+                if (!http2 || Http2Fields.acceptable(name, value)) { // the others refused the stream already
+                    headers.add(name, value);
+                }
             }
         }
         return Requests.of(exchange.getRequestMethod().toString(), raw,

@@ -155,6 +155,8 @@ class AttackSurfaceTest {
                 arguments("hexadecimal Content-Length", "POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 0x5\r\n\r\nhello" + SMUGGLED),
                 arguments("overflowing Content-Length", "POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n"
                         + SMUGGLED),
+                arguments("Content-Length that wraps to 5 past 2^64", "POST /ok HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Length: 18446744073709551621\r\n\r\nhello" + SMUGGLED),
                 // paths
                 arguments("response splitting through the path", "GET /ok%0d%0aSet-Cookie:%20evil=1 HTTP/1.1\r\nHost: x\r\n"
                         + "Connection: close\r\n\r\n"),

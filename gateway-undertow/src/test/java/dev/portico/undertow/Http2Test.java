@@ -26,7 +26,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -315,6 +317,53 @@ class Http2Test {
                 a -> assertThat(a).startsWith("stream reset"));
         assertThat(h2.body(3)).isEqualTo("ok /after");
         assertThat(paths).doesNotContain("/smuggled");
+    }
+
+    /** HPACK carries any octet: a stream's fields are held to the rules Undertow's HTTP/1.1 parser applies. */
+    @ParameterizedTest
+    @EnumSource(RawTransport.class)
+    void fieldsAnHttp11HeadCouldNotCarryAreRefusedAndTheConnectionGoesOn(RawTransport transport) throws Exception {
+        RawH2 h2 = raw(transport, serve(transport, gateway(), 100));
+        String[][] attacks = {
+                {"x-a", "a\r\nX-Injected: 1"}, {"x-a", "a\nb"}, {"x-a", "a\u0000b"}, {"x-a", "a\u0001b"},
+                {"x-a", "a\u007fb"}, {"x-a", " padded"}, {"x-a", "padded\t"}, {"x-a:b", "1"}, {"x a", "1"},
+                {":authority", "u@evil.example"}, {":authority", "evil.example/x"}, {":authority", ""},
+                {":authority", "a b"}};
+        Map<String, String> outcomes = new LinkedHashMap<>();
+        int stream = 1;
+        for (String[] attack : attacks) {
+            boolean authority = attack[0].equals(":authority");
+            h2.headers(stream, true, ":method", "GET", ":scheme", "https", ":authority",
+                    authority ? attack[1] : "localhost", ":path", "/x", authority ? "x-ok" : attack[0], attack[1]);
+            String outcome;
+            try {
+                String body = h2.body(stream);
+                outcome = body.contains("\"error\":\"bad_request\"") ? "400" : body;
+            } catch (IOException reset) { // Undertow's HPACK decoder resets some streams itself
+                outcome = reset.getMessage().startsWith("stream reset") ? "reset" : reset.getMessage();
+            }
+            outcomes.put(attack[0] + ": " + attack[1], outcome);
+            stream += 2;
+        }
+        h2.headers(stream, true, get("/after", "https"));
+
+        assertThat(outcomes).allSatisfy((attack, outcome) -> assertThat(outcome).as(attack).isIn("400", "reset"));
+        assertThat(outcomes).containsEntry("x-a: a\u0001b", "400").containsEntry(":authority: u@evil.example", "400");
+        assertThat(h2.body(stream)).isEqualTo("ok /after");
+        assertThat(paths).containsOnly("/after");
+    }
+
+    /** RFC 9113 8.2.3: a client may split Cookie into fields, which go to an HTTP/1.1 upstream as one again. */
+    @ParameterizedTest
+    @EnumSource(RawTransport.class)
+    void splitCookieFieldsReachTheUpstreamAsOne(RawTransport transport) throws Exception {
+        RawH2 h2 = raw(transport, serve(transport, Gateway.builder()
+                .route(Route.any("/**").to(Upstream.of("echo", closer.add(Backend.start(new EchoHandler())).url()))), 100));
+
+        h2.headers(1, true, ":method", "GET", ":scheme", "https", ":authority", "localhost", ":path", "/x",
+                "cookie", "a=1", "cookie", "b=2", "cookie", "c=3");
+
+        assertThat(h2.body(1)).contains("\"cookie\":[\"a=1; b=2; c=3\"]");
     }
 
     @ParameterizedTest

@@ -337,7 +337,11 @@ public final class ProxyHeaders {
         return ip.indexOf(':') >= 0 ? "\"[" + ip + "]\"" : ip;
     }
 
+    /** Returns a value as an RFC 7239 token when it is one, else as a quoted string ({@code ""} when empty). */
     private static String quoted(String value) {
+        if (value.isEmpty()) {
+            return "\"\"";
+        }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (!(Character.isLetterOrDigit(c) || c == '.' || c == '-')) {
