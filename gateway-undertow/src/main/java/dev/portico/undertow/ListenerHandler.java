@@ -34,7 +34,7 @@ final class ListenerHandler implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
-        if (upgrade != null && exchange.isRequestComplete()
+        if (upgrade != null && exchange.isRequestComplete() && exchange.isHttp11() // RFC 9110 7.8: not in HTTP/1.0
                 && !(exchange.getConnection() instanceof Http2ServerConnection)) {
             upgrade.handleRequest(exchange); // serves any other request as it is
         } else {

@@ -322,6 +322,21 @@ class AttackSurfaceTest {
     }
 
     /** h2c is on by default: an upgrade switches protocols, and its headers still never reach the upstream. */
+    /** RFC 9110 7.8: a server must ignore Upgrade in an HTTP/1.0 request. */
+    @Test
+    void anH2cUpgradeInHttp10IsIgnored() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(ascii("GET /ok HTTP/1.0\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                    + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"));
+            RawHttp.Reply reply = RawHttp.read(socket.getInputStream());
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.body()).isEqualTo("reached GET /ok");
+        }
+        assertStillServing();
+    }
+
     @Test
     void anH2cUpgradeIsHonouredButNotForwarded() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
