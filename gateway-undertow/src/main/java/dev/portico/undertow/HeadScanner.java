@@ -4,15 +4,18 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Follows one HTTP/1 connection's request bytes, in order, just far enough to judge each request line's version:
- * it scans heads byte by byte, skips a {@code Content-Length} body unread, reads only the size lines and trailers of
- * a chunked body, and stops following for good at the first request line whose version is not exactly
- * {@code HTTP/1.0} or {@code HTTP/1.1}, or at anything it cannot frame as Undertow does (a framing the gateway
- * refuses, an obs-fold of a framing field, an {@code Upgrade}). Stopping only ever lets requests through.
+ * Follows one HTTP/1 connection's request bytes, in order, just far enough to judge each request line's version
+ * and each chunked body's syntax: it scans heads byte by byte, skips a {@code Content-Length} body unread, reads
+ * only the size lines and trailers of a chunked body, and stops following for good at the first request line whose
+ * version is not exactly {@code HTTP/1.0} or {@code HTTP/1.1}, at a chunked body that breaks RFC 9112 7.1, or at
+ * anything it cannot frame as Undertow does (a framing the gateway refuses, an obs-fold of a framing field, an
+ * {@code Upgrade}). Stopping for anything but a broken chunked body only ever lets requests through.
  *
- * <p>It frames as Undertow 2.4 does: request heads strictly with CRLF (Undertow refuses anything else with 400 and
- * closes), chunked bodies leniently up to each LF ({@code ChunkReader}). Not thread-safe: one connection's reads
- * come one at a time.
+ * <p>Request heads are framed strictly with CRLF, as Undertow 2.4 does (it refuses anything else with 400 and
+ * closes). Chunked bodies are held to the RFC, which Undertow's {@code ChunkReader} is not: it reads a line
+ * without hex digits (even an empty one) as the last chunk, skips junk after a size and between a chunk's data and
+ * its LF, and takes a bare LF for CRLF, so that what follows such a body would be read as the next request where a
+ * proxy in front of the gateway saw body bytes. Not thread-safe: one connection's reads come one at a time.
  */
 final class HeadScanner {
 
@@ -32,6 +35,10 @@ final class HeadScanner {
     private static final int TRAILER_VALUE = 13;
     private static final int TRAILER_END = 14;
     private static final int STOPPED = 15;
+    private static final int CHUNK_SPACE = 16;
+    private static final int CHUNK_SIZE_LF = 17;
+    private static final int CHUNK_END_LF = 18;
+    private static final int TRAILER_VALUE_LF = 19;
 
     /** The end of an acceptable request line, {@code " HTTP/1.x\r"}; the digit at {@link #MINOR} is 0 or 1. */
     private static final byte[] VERSION = {' ', 'H', 'T', 'T', 'P', '/', '1', '.', '?', '\r'};
@@ -51,6 +58,7 @@ final class HeadScanner {
     private int state = REQUEST_LINE;
     private long heads;
     private long refused;
+    private boolean malformed;
 
     // the head being read
     private boolean lineStarted;
@@ -66,10 +74,16 @@ final class HeadScanner {
     // the body being skipped, and what follows it
     private long remaining;
     private int afterBody;
+    private boolean sized;
 
     /** Returns whether it still follows the connection. */
     boolean following() {
         return state != STOPPED;
+    }
+
+    /** Returns whether a chunked body broke RFC 9112 7.1: nothing more may be read from the connection. */
+    boolean malformed() {
+        return malformed;
     }
 
     /** Returns the ordinal on the connection (from 1) of the first request refused for its version, or 0. */
@@ -142,33 +156,44 @@ final class HeadScanner {
                 }
             }
             case CHUNK_SIZE -> chunkSize(b);
-            case CHUNK_EXTENSION -> {
+            case CHUNK_SPACE -> expect(b == ' ' || b == '\t' ? CHUNK_SPACE : b == ';' ? CHUNK_EXTENSION
+                    : b == '\r' ? CHUNK_SIZE_LF : -1);
+            case CHUNK_EXTENSION -> expect(b == '\r' ? CHUNK_SIZE_LF : b == '\n' ? -1 : CHUNK_EXTENSION);
+            case CHUNK_SIZE_LF -> {
                 if (b == '\n') {
                     chunkSizeEnd();
+                } else {
+                    expect(-1);
                 }
             }
-            case CHUNK_END -> {
-                if (b == '\n') {
-                    state = CHUNK_SIZE;
-                }
+            case CHUNK_END -> expect(b == '\r' ? CHUNK_END_LF : -1);
+            case CHUNK_END_LF -> {
+                sized = false;
+                expect(b == '\n' ? CHUNK_SIZE : -1);
             }
             case TRAILER_START -> {
-                if (b == '\n') {
-                    state = REQUEST_LINE;
-                } else if (b != '\r') {
-                    fieldIndex = 0;
-                    state = TRAILER_NAME;
-                    trailerName(b);
-                }
-            }
-            case TRAILER_NAME -> trailerName(b);
-            case TRAILER_VALUE -> {
-                if (b == '\n') {
-                    fieldIndex = 0;
+                if (b == '\r') {
+                    state = TRAILER_END;
+                } else if (b == '\n' || b == ':') {
+                    expect(-1);
+                } else {
                     state = TRAILER_NAME;
                 }
             }
-            case TRAILER_END -> state = b == '\n' ? REQUEST_LINE : STOPPED;
+            case TRAILER_NAME -> expect(b == ':' ? TRAILER_VALUE : b == '\r' || b == '\n' ? -1 : TRAILER_NAME);
+            case TRAILER_VALUE -> expect(b == '\r' ? TRAILER_VALUE_LF : b == '\n' ? -1 : TRAILER_VALUE);
+            case TRAILER_VALUE_LF -> expect(b == '\n' ? TRAILER_START : -1);
+            case TRAILER_END -> expect(b == '\n' ? REQUEST_LINE : -1);
+        }
+    }
+
+    /** Moves to a state of a chunked body, or, for -1, marks the body malformed and stops following. */
+    private void expect(int next) {
+        if (next < 0) {
+            malformed = true;
+            state = STOPPED;
+        } else {
+            state = next;
         }
     }
 
@@ -286,6 +311,7 @@ final class HeadScanner {
         versionMatch = 0;
         if (chunked) {
             remaining = 0;
+            sized = false;
             state = CHUNK_SIZE;
         } else if (length > 0) {
             remaining = length;
@@ -298,18 +324,19 @@ final class HeadScanner {
         chunked = false;
     }
 
+    /** A chunk-size: one or more hex digits, then white space, an extension or CRLF (RFC 9112 7.1). */
     private void chunkSize(byte b) {
         int digit = b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
         if (digit >= 0) {
             if (remaining >= MAX_SIZE) {
-                state = STOPPED;
+                state = STOPPED; // past anything Undertow frames: it refuses the body itself
             } else {
                 remaining = remaining << 4 | digit;
+                sized = true;
             }
-        } else if (b == '\n') {
-            chunkSizeEnd();
         } else {
-            state = CHUNK_EXTENSION;
+            expect(!sized ? -1 : b == ' ' || b == '\t' ? CHUNK_SPACE : b == ';' ? CHUNK_EXTENSION
+                    : b == '\r' ? CHUNK_SIZE_LF : -1);
         }
     }
 
@@ -322,18 +349,6 @@ final class HeadScanner {
         }
     }
 
-    /** A trailer field's name, as Undertow's trailer parser reads it: any byte up to ':', CR or LF. */
-    private void trailerName(byte b) {
-        if (b == '\r') {
-            state = fieldIndex == 0 ? TRAILER_END : STOPPED;
-        } else if (b == '\n') {
-            state = fieldIndex == 0 ? REQUEST_LINE : STOPPED;
-        } else if (b == ':') {
-            state = TRAILER_VALUE;
-        } else {
-            fieldIndex = 1;
-        }
-    }
 
     private static byte[] ascii(String text) {
         return text.getBytes(StandardCharsets.US_ASCII);

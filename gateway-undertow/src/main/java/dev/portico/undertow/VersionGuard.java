@@ -17,7 +17,9 @@ import java.nio.channels.FileChannel;
  * client, unchanged, and tells {@link PorticoHandler} which request to refuse for its version. Undertow reads any
  * well-formed {@code HTTP/d.d} other than 0.9, 1.0, 1.1 and 2.0 as HTTP/1.1 without keeping the text, so the check
  * must come before it: a {@link HeadScanner} follows the connection's heads and framing, and the handler counts
- * the requests it starts on the connection. Both run on the connection's IO thread, one at a time.
+ * the requests it starts on the connection. Both run on the connection's IO thread, one at a time. A chunked body
+ * that breaks RFC 9112 7.1, which Undertow's chunk reader would take leniently, fails its read and every read after
+ * it: the request's body cannot be read, and the connection closes before anything behind it is served.
  */
 final class VersionGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
 
@@ -56,16 +58,28 @@ final class VersionGuard extends AbstractStreamSourceConduit<StreamSourceConduit
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
+        refuseMalformed();
         int from = dst.position();
         int n = next.read(dst);
         if (n > 0 && heads.following()) {
             heads.scan(dst, from, from + n);
+            if (heads.malformed()) {
+                dst.position(from); // none of it is given to the parser
+                refuseMalformed();
+            }
         }
         return n;
     }
 
+    private void refuseMalformed() throws IOException {
+        if (heads.malformed()) {
+            throw new IOException("the request's chunked body is malformed (RFC 9112 7.1)");
+        }
+    }
+
     @Override
     public long read(ByteBuffer[] dsts, int offs, int len) throws IOException {
+        refuseMalformed();
         if (!heads.following()) {
             return next.read(dsts, offs, len);
         }
@@ -79,6 +93,7 @@ final class VersionGuard extends AbstractStreamSourceConduit<StreamSourceConduit
 
     @Override
     public long transferTo(long position, long count, FileChannel target) throws IOException {
+        refuseMalformed();
         if (!heads.following()) {
             return next.transferTo(position, count, target);
         }
@@ -95,6 +110,7 @@ final class VersionGuard extends AbstractStreamSourceConduit<StreamSourceConduit
 
     @Override
     public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
+        refuseMalformed();
         return heads.following()
                 ? IoUtils.transfer(new ConduitReadableByteChannel(this), count, throughBuffer, target)
                 : next.transferTo(count, throughBuffer, target);
