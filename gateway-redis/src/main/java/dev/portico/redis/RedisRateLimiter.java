@@ -7,6 +7,7 @@ import dev.portico.core.ratelimit.Limit;
 import dev.portico.core.ratelimit.Plan;
 import dev.portico.core.ratelimit.RateLimiter;
 import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.VerboseResult;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
@@ -24,7 +25,9 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link RateLimiter} whose buckets live in Redis, so that every gateway sharing that Redis enforces one combined
@@ -47,7 +52,9 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * <p>Each bucket is one Redis key, {@code <prefix><plan name>@<digest of its limits>:<key>}, updated by Bucket4j's
- * compare-and-swap script and set to expire once the bucket would be full again plus {@code idleExpiry}. One
+ * compare-and-swap script and set to expire once the bucket would be full again plus {@code idleExpiry}. A {@link
+ * Limit#sliding() sliding} limit is instead a sorted set per key of the times of the requests it accepted within its
+ * period, updated by a script of its own on Redis's clock, so that the gateways' clocks never matter to it. One
  * connection carries every call, made at {@link Builder#build()}, which fails if Redis cannot be reached then;
  * Lettuce reconnects by itself after a later outage. Nothing ever blocks the calling thread.
  */
@@ -77,6 +84,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final Map<Plan, PlanBuckets> plans = new ConcurrentHashMap<>();
     private final Map<String, AsyncBucketProxy> proxies = new ConcurrentHashMap<>();
     private final OutageLog outages;
+    private final SlidingScript sliding;
+    /** Members of sorted sets are this limiter's random prefix and a sequence number: unique across gateways. */
+    private final String memberPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + ':';
+    private final AtomicLong members = new AtomicLong();
 
     private RedisRateLimiter(Builder b, RedisClient client, ClientResources resources,
             StatefulRedisConnection<String, byte[]> connection) {
@@ -93,6 +104,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                 .build()
                 .asAsync();
         this.outages = new OutageLog("Redis rate limiter (" + policyName() + ")", LOG_INTERVAL_NANOS);
+        this.sliding = new SlidingScript(connection);
     }
 
     /** Returns a builder of a limiter on the Redis at this URI, such as {@code redis://host:6379/0}. */
@@ -132,7 +144,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         PlanBuckets planBuckets = plans.computeIfAbsent(plan, p -> new PlanBuckets(keyPrefix, p));
         CompletableFuture<Decision> call;
         try {
-            call = bucket(planBuckets.redisKey(key), planBuckets)
+            call = planBuckets.hasSliding() ? slide(key, planBuckets) : bucket(planBuckets.redisKey(key), planBuckets)
                     .asVerbose()
                     .tryConsumeAndReturnRemaining(1)
                     // off the connection's event loop: the request goes on where the decision completes, and the
@@ -152,6 +164,34 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                             .thenCompose(stage -> stage);
                 })
                 .thenCompose(stage -> stage);
+    }
+
+    /**
+     * Takes a permit from a plan with sliding limits: the script takes one from every sliding limit or from none;
+     * then, when the plan has bucket limits too, the bucket is consumed if the script accepted the request, else
+     * only read. A request the bucket refuses has its members removed again; until then, or for good when a failure
+     * intervenes, it counts in the sliding limits: a refusal too many, never a request.
+     */
+    private CompletableFuture<Decision> slide(String key, PlanBuckets plan) {
+        String[] keys = plan.slidingKeys(key);
+        byte[] member = (memberPrefix + Long.toString(members.incrementAndGet(), 36)).getBytes(StandardCharsets.US_ASCII);
+        CompletableFuture<List<Long>> taken = sliding.run(keys, plan.slidingArgs(member));
+        if (!plan.hasBuckets()) {
+            return taken.thenApplyAsync(script -> plan.decision(script, null), policyThreads);
+        }
+        return taken.thenComposeAsync(script -> {
+            var bucket = bucket(plan.redisKey(key), plan).asVerbose();
+            boolean accepted = script.get(0) == 1;
+            CompletableFuture<? extends VerboseResult<?>> read = accepted
+                    ? bucket.tryConsumeAndReturnRemaining(1) : bucket.estimateAbilityToConsume(1);
+            return read.thenApplyAsync(result -> {
+                Decision decision = plan.decision(script, result);
+                if (accepted && !decision.isAllowed()) {
+                    sliding.forget(keys, member);
+                }
+                return decision;
+            }, policyThreads);
+        }, policyThreads);
     }
 
     /**
@@ -185,11 +225,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     /**
-     * Takes a permit from a short-lived bucket of its own, so that the classes and the script of a call are loaded
-     * before the first request, which would otherwise risk the timeout.
+     * Loads the sliding limits' script and takes a permit from a short-lived bucket of its own, so that the classes
+     * and the scripts of a call are loaded before the first request, which would otherwise risk the timeout.
      */
     private void warmUp(Duration wait) {
         try {
+            sliding.load().get(wait.toNanos(), TimeUnit.NANOSECONDS);
             buckets.builder()
                     .build(keyPrefix + "warm-up", () -> WARM_UP)
                     .tryConsume(1)

@@ -11,17 +11,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * A {@link RateLimiter} that keeps its buckets in this process's memory (Bucket4j, lock-free), deciding at once on
- * the calling thread; its memory stays bounded however many distinct keys arrive.
+ * A {@link RateLimiter} that keeps its buckets in this process's memory (Bucket4j, and a log of accepted requests
+ * per sliding limit), deciding at once on the calling thread; its memory stays bounded however many distinct keys
+ * arrive.
  *
  * <pre>{@code
  * RateLimiter limiter = LocalRateLimiter.builder().maxKeys(200_000).build();
  * }</pre>
  *
- * <p><b>Buckets.</b> There is one bucket per plan and key, with one Bucket4j bandwidth per {@link Limit}, configured
- * once per plan. A decision's limit is the plan's limit with the fewest permits left (on a tie, the one whose budget
- * is whole again later, then the first); its {@code reset} is the time until that limit's budget is whole again, and
- * a refusal's {@code retryAfter} the time until every limit has a permit again.
+ * <p><b>Buckets.</b> There is one bucket per plan and key: a Bucket4j bandwidth per whole or smooth {@link Limit},
+ * configured once per plan, and per {@link Limit#sliding() sliding} limit a ring of the times of the requests it
+ * accepted within the last period (4 bytes each, grown as the key needs them, up to the limit's permits). A
+ * decision's limit is the plan's limit with the fewest permits left (on a tie, the one whose budget is whole again
+ * later, then the first); its {@code reset} is the time until that limit's budget is whole again (for a sliding
+ * limit, a period after the latest request it accepted), and a refusal's {@code retryAfter} the time until every
+ * limit has a permit again (for a sliding limit, a period after the oldest request it remembers). A plan of bucket
+ * limits decides lock-free; a plan with a sliding limit locks the key's bucket for the time of one decision.
  *
  * <p><b>Memory.</b> A bucket that has seen no request for its plan's longest period is full again, so it is dropped:
  * the next request of its key gets a new, equally full bucket. Buckets are kept in two generations that rotate once
@@ -123,7 +128,8 @@ public final class LocalRateLimiter implements RateLimiter {
 
         /**
          * Sets how many buckets each plan may hold at most; default {@value #DEFAULT_MAX_KEYS}. A bucket takes
-         * about 350 bytes with its key, so the default bounds a one-limit plan to some 35 MB.
+         * about 350 bytes with its key, so the default bounds a one-limit plan to some 35 MB; a sliding limit adds
+         * up to 4 bytes per permit to each key that uses them.
          */
         public Builder maxKeys(int maxKeys) {
             if (maxKeys < 2) {

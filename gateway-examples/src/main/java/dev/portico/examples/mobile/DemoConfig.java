@@ -18,8 +18,9 @@ import java.util.Set;
  *                     {@code null} ({@code DEMO_FAIL_SERVICE}, default none)
  * @param jwtSecret    the HS256 key of the demo's tokens, as UTF-8 bytes, at least 32 of them ({@code DEMO_JWT_SECRET},
  *                     default {@link #DEFAULT_JWT_SECRET})
- * @param rateLimitPerMinute the requests a minute each client IP may make on the public product routes, and each
- *                     token's {@code sub} on the authenticated routes ({@code DEMO_RATE_LIMIT_PER_MINUTE}, default 600)
+ * @param rateLimitPerMinute the requests each client IP may make in any 60 seconds on the public product routes, and
+ *                     each token's {@code sub} on the authenticated routes, 1 to 1,000,000
+ *                     ({@code DEMO_RATE_LIMIT_PER_MINUTE}, default 600)
  * @param redisUrl     the Redis that holds the rate limits, such as {@code redis://127.0.0.1:6379}, or {@code null}
  *                     for limits local to the process ({@code REDIS_URL}, default none)
  * @param logTraces    whether the gateway's spans are written to its log ({@code DEMO_TRACES=log}) rather than not
@@ -47,6 +48,8 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
 
     /** The requests a minute each client or user may make when {@code DEMO_RATE_LIMIT_PER_MINUTE} is unset. */
     public static final long DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+    /** The most requests a minute: the sliding window remembers each accepted request's time for a minute. */
+    private static final long MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
     /** The demo's token key when {@code DEMO_JWT_SECRET} is unset: documented, so set your own outside a demo. */
     public static final String DEFAULT_JWT_SECRET = "portico-demo-secret-change-me-in-production";
@@ -74,8 +77,9 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
             throw new IllegalArgumentException("jwtSecret: " + jwtSecret.getBytes(StandardCharsets.UTF_8).length
                     + " bytes (expected: at least " + MIN_SECRET_BYTES + ")");
         }
-        if (rateLimitPerMinute < 1) {
-            throw new IllegalArgumentException("rateLimitPerMinute: " + rateLimitPerMinute + " (expected: >= 1)");
+        if (rateLimitPerMinute < 1 || rateLimitPerMinute > MAX_RATE_LIMIT_PER_MINUTE) {
+            throw new IllegalArgumentException("rateLimitPerMinute: " + rateLimitPerMinute + " (expected: 1 to "
+                    + MAX_RATE_LIMIT_PER_MINUTE + ")");
         }
     }
 
@@ -130,7 +134,7 @@ public record DemoConfig(int gatewayPort, Duration backendDelay, Duration routeT
                         Integer.MAX_VALUE)),
                 service(env, "DEMO_FAIL_SERVICE"),
                 secret(env, "DEMO_JWT_SECRET"),
-                number(env, "DEMO_RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_MINUTE, 1, Integer.MAX_VALUE),
+                number(env, "DEMO_RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_MINUTE, 1, MAX_RATE_LIMIT_PER_MINUTE),
                 redisUrl(env, "REDIS_URL"),
                 logTraces(env, "DEMO_TRACES"),
                 tls(env));

@@ -102,6 +102,11 @@ class DemoConfigTest {
                 .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("DEMO_RATE_LIMIT_PER_MINUTE", "0")))
                 .withMessageStartingWith("DEMO_RATE_LIMIT_PER_MINUTE: 0");
         assertThatIllegalArgumentException()
+                .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("DEMO_RATE_LIMIT_PER_MINUTE", "1000001")))
+                .withMessageStartingWith("DEMO_RATE_LIMIT_PER_MINUTE: 1000001");
+        assertThat(DemoConfig.fromEnvironment(Map.of("DEMO_RATE_LIMIT_PER_MINUTE", "1000000")).rateLimitPerMinute())
+                .isEqualTo(1_000_000);
+        assertThatIllegalArgumentException()
                 .isThrownBy(() -> DemoConfig.fromEnvironment(Map.of("REDIS_URL", "http://user:hunter2@cache:6379")))
                 .withMessage("REDIS_URL: expected redis://HOST:PORT or rediss://HOST:PORT")
                 .withMessageNotContaining("hunter2");

@@ -1,11 +1,18 @@
 package dev.portico.examples.mobile;
 
+import dev.portico.core.TimeSource;
+import dev.portico.core.ratelimit.LocalRateLimiter;
+import dev.portico.core.ratelimit.Plan;
+import dev.portico.core.ratelimit.RateLimiter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 
 import static dev.portico.examples.mobile.Http.bearer;
 import static dev.portico.examples.mobile.Http.error;
@@ -16,13 +23,14 @@ class DemoRateLimitTest {
 
     private static final int PER_MINUTE = 5;
 
+    private final DemoConfig config = new DemoConfig(0, Duration.ZERO, Duration.ofSeconds(2), null)
+            .withRateLimitPerMinute(PER_MINUTE);
     private MobileDemo demo;
     private Http http;
 
     @BeforeEach
     void start() throws Exception {
-        demo = MobileDemo.start(new DemoConfig(0, Duration.ZERO, Duration.ofSeconds(2), null)
-                .withRateLimitPerMinute(PER_MINUTE));
+        demo = MobileDemo.start(config);
         http = new Http(demo.port());
     }
 
@@ -89,6 +97,54 @@ class DemoRateLimitTest {
         assertThat(alice.statusCode()).isEqualTo(429);
         assertThat(bob.statusCode()).isEqualTo(200);
         assertThat(bob.headers().firstValue("X-RateLimit-Remaining")).hasValue(String.valueOf(PER_MINUTE - 1));
+    }
+
+    /**
+     * The black-box probe's scenario, on the demo's own limit and a clock the test moves: 1 request, 57 s later 5, 4.5 s
+     * later 5 more. The budget renewed whole a minute after its first use let 9 of those 10 through within 4.5 s.
+     */
+    @Test
+    void atMostTheQuotaIsAcceptedInAnySixtySecondsAcrossWhatWasTheMinutesRenewal() {
+        RateLimiter limiter = LocalRateLimiter.create();
+        Plan plan = Plan.of("default", MobileGateway.rateLimit(config));
+        Clock clock = new Clock();
+
+        assertThat(accepted(limiter, plan, clock, 1)).isEqualTo(1);
+        clock.nanos += Duration.ofSeconds(57).toNanos();
+        int beforeTheMinute = accepted(limiter, plan, clock, PER_MINUTE);
+        clock.nanos += Duration.ofMillis(4_500).toNanos();
+        int afterTheMinute = accepted(limiter, plan, clock, PER_MINUTE);
+
+        assertThat(beforeTheMinute).isEqualTo(PER_MINUTE - 1);
+        assertThat(afterTheMinute).as("only the first request's permit, a minute old").isEqualTo(1);
+    }
+
+    private static int accepted(RateLimiter limiter, Plan plan, TimeSource clock, int requests) {
+        int accepted = 0;
+        for (int i = 0; i < requests; i++) {
+            accepted += limiter.tryAcquire("ip:198.51.100.7", plan, clock).toCompletableFuture().join().isAllowed() ? 1 : 0;
+        }
+        return accepted;
+    }
+
+    /** A time source that moves only when told. */
+    private static final class Clock implements TimeSource {
+        long nanos = 1_000_000_000L;
+
+        @Override
+        public long nanoTime() {
+            return nanos;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.EPOCH.plusNanos(nanos);
+        }
+
+        @Override
+        public Future<?> schedule(Runnable task, Duration delay) {
+            return new CompletableFuture<>();
+        }
     }
 
     @Test
