@@ -73,6 +73,9 @@ public final class Gateway implements AutoCloseable {
     private final Duration idleConnectionTimeout;
     private final TrustedProxies trustedProxies;
     private final List<String> clientIpHeaders;
+    private final List<String> overrideHeaders;
+    /** The identity and override headers: removed from every request in one pass. */
+    private final List<String> stripped;
     private final List<String> identityHeaders;
     private final Telemetry telemetry;
     private final RequestIds requestIds;
@@ -101,6 +104,10 @@ public final class Gateway implements AutoCloseable {
         this.trustedProxies = new TrustedProxies(b.trustedProxies);
         this.clientIpHeaders = b.clientIpHeaders;
         this.identityHeaders = identityHeaders(b);
+        this.overrideHeaders = b.overrideHeaders;
+        List<String> strip = new ArrayList<>(identityHeaders);
+        strip.addAll(overrideHeaders);
+        this.stripped = List.copyOf(strip);
         this.telemetry = b.telemetry;
         this.requestIds = b.requestIds;
         this.timeSource = b.timeSource;
@@ -215,7 +222,7 @@ public final class Gateway implements AutoCloseable {
         }
         try {
             request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);
-            request = ProxyHeaders.stripIdentity(request, identityHeaders);
+            request = ProxyHeaders.stripIdentity(request, stripped);
             request = ProxyHeaders.stripConnectionOptions(request);
         } catch (RuntimeException e) {
             refusal = refusal != null ? refusal : GatewayException.badRequest("the request headers could not be read");
@@ -353,6 +360,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Returns the headers that ask a backend to take another URL or method than the request's, which are removed
+     * from every incoming request before any filter runs.
+     */
+    public List<String> overrideHeaders() {
+        return overrideHeaders;
+    }
+
+    /**
      * Returns the identity headers removed from every incoming request before any filter runs: those named with
      * {@link Builder#identityHeaders} and those every {@link IdentityHeaders} filter (edge, global or route) sets.
      */
@@ -411,6 +426,8 @@ public final class Gateway implements AutoCloseable {
         private Telemetry telemetry;
         private RequestIds requestIds = RequestIds.defaults();
         private TimeSource timeSource = TimeSource.system();
+        private List<String> overrideHeaders = List.of("X-Original-URL", "X-Rewrite-URL", "X-Override-URL",
+                "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override");
         private List<String> clientIpHeaders = List.of("X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
                 "X-Cluster-Client-IP", "Fastly-Client-IP");
 
@@ -605,6 +622,22 @@ public final class Gateway implements AutoCloseable {
                 Headers.of(Objects.requireNonNull(name, "client IP header"), ""); // throws unless an HTTP token
             }
             this.clientIpHeaders = List.of(names);
+            return this;
+        }
+
+        /**
+         * Sets the headers that ask a backend for another URL or method than the request's, which the gateway
+         * removes from every request as it arrives, before any filter, whoever the peer is (default
+         * {@code X-Original-URL}, {@code X-Rewrite-URL}, {@code X-Override-URL}, {@code X-HTTP-Method-Override},
+         * {@code X-HTTP-Method}, {@code X-Method-Override}): frameworks that honour them (IIS, Symfony, Laravel,
+         * some Java and Node stacks) would serve a path or method the gateway's routes and filters never saw. None
+         * removes none; a filter may set them.
+         */
+        public Builder overrideHeaders(String... names) {
+            for (String name : names) {
+                Headers.of(Objects.requireNonNull(name, "override header"), ""); // throws unless an HTTP token
+            }
+            this.overrideHeaders = List.of(names);
             return this;
         }
 

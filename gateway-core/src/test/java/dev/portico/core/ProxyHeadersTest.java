@@ -210,6 +210,47 @@ class ProxyHeadersTest {
         assertThat(proxied.headers().getAll("X-Forwarded-For")).containsExactly("10.0.0.5");
     }
 
+    /** IIS, Symfony and others route by X-Original-URL: /public with it set to /admin would reach /admin. */
+    @Test
+    void urlAndMethodOverrideHeadersAreRemovedFromEveryPeerBeforeFilters() {
+        Request overriding = request("GET", "/a")
+                .header("X-Original-URL", "/admin").header("x-rewrite-url", "/admin").header("X-Override-URL", "/admin")
+                .header("X-HTTP-Method-Override", "DELETE").header("X-HTTP-Method", "DELETE")
+                .header("X_Method_Override", "DELETE").header("X-Other", "kept").build();
+        List<String> overrides = List.of("x-original-url", "x-rewrite-url", "x-override-url", "x-http-method-override",
+                "x-http-method", "x_method_override");
+        java.util.concurrent.atomic.AtomicReference<Request> seenByFilter = new java.util.concurrent.atomic.AtomicReference<>();
+        Gateway gateway = Gateway.builder().trustedProxies("10.0.0.0/8")
+                .edgeFilter((request, chain) -> {
+                    seenByFilter.set(request);
+                    return chain.proceed(request.toBuilder().header("X-HTTP-Method-Override", "PATCH").build());
+                })
+                .route(Route.any("/**").to(BACKEND)).build();
+
+        Request fromClient = sent(direct, overriding, Http.CLIENT);
+        Request proxied = sent(gateway, overriding, PROXY);
+
+        assertThat(fromClient.headers().names()).map(String::toLowerCase).doesNotContainAnyElementsOf(overrides);
+        assertThat(fromClient.header("X-Other")).isEqualTo("kept");
+        assertThat(seenByFilter.get().headers().names()).map(String::toLowerCase).doesNotContainAnyElementsOf(overrides);
+        assertThat(proxied.headers().getAll("X-HTTP-Method-Override")).containsExactly("PATCH"); // a filter's own
+        assertThat(proxied.headers().contains("X-Original-URL")).isFalse();
+    }
+
+    @Test
+    void overrideHeadersCanBeReplacedOrNone() {
+        Gateway none = Gateway.builder().overrideHeaders().route(Route.any("/**").to(BACKEND)).build();
+        Gateway custom = Gateway.builder().overrideHeaders("X-Forwarded-Path").route(Route.any("/**").to(BACKEND)).build();
+        Request request = request("GET", "/a").header("X-Original-URL", "/admin").header("X-Forwarded-Path", "/b").build();
+
+        assertThat(none.overrideHeaders()).isEmpty();
+        assertThat(direct.overrideHeaders()).contains("X-Original-URL", "X-HTTP-Method-Override");
+        assertThat(sent(none, request, Http.CLIENT).header("X-Original-URL")).isEqualTo("/admin");
+        Request fromCustom = sent(custom, request, Http.CLIENT);
+        assertThat(fromCustom.header("X-Original-URL")).isEqualTo("/admin");
+        assertThat(fromCustom.headers().contains("X-Forwarded-Path")).isFalse();
+    }
+
     /** "httpoxy": a CGI-style server takes a {@code Proxy} header for its {@code HTTP_PROXY} setting. */
     @Test
     void proxyHeaderIsNeverForwarded() {
