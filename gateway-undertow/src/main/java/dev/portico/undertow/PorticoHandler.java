@@ -248,7 +248,9 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 : transferEncoding != null ? TransferCoding.refusal(transferEncoding)
                 : ExchangeBody.lengthUnreadable(exchange) ? GatewayException.badRequest(
                         "the request's Content-Length is larger than the gateway can read")
-                : version.equals(Protocols.HTTP_2_0) ? Http2Fields.refusal(exchange) : null;
+                : version.equals(Protocols.HTTP_2_0) ? Http2Fields.refusal(exchange)
+                : exchange.isHostIncludedInRequestURI() && !authorityIsHost(exchange) ? GatewayException.badRequest(
+                        "the request target's authority is not its Host") : null;
         if (refusal != null) {
             // Undertow has framed the body its own way already (or under a version we do not speak): close after the
             // answer, so no byte of it, nor a request behind it, is ever read from this connection
@@ -384,6 +386,23 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         Answering.RequestId id = answering.requestId;
         return id == null ? error.toResponse()
                 : error.toResponse(id.id()).toBuilder().header(id.header(), id.id()).build();
+    }
+
+    /**
+     * Returns whether an absolute-form target's authority is the request's {@code Host}: RFC 9112 3.2.2 has the
+     * target's win, and the gateway routes and reports by {@code Host}, so the two must not differ.
+     */
+    private static boolean authorityIsHost(HttpServerExchange exchange) {
+        String target = exchange.getRequestURI();
+        int start = target.indexOf("//");
+        if (start < 0) {
+            return false;
+        }
+        start += 2;
+        int end = target.indexOf('/', start);
+        String host = exchange.getRequestHeaders().getFirst(Headers.HOST);
+        return host != null && target.regionMatches(true, start, host, 0, host.length())
+                && (end < 0 ? target.length() : end) - start == host.length();
     }
 
     /** Returns the exchange as a request: its raw path below the mount, as sent, and its headers and body. */

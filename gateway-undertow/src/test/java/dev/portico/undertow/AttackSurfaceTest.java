@@ -223,6 +223,25 @@ class AttackSurfaceTest {
         assertStillServing();
     }
 
+    /** RFC 9112 3.2.2: the target's authority wins over Host, so a target that names another host is refused. */
+    @ParameterizedTest
+    @ValueSource(strings = {"http://evil.example/ok", "http://user@x/ok", "http://x:8080/ok", "foo://evil/ok",
+            "http://X.evil/ok"})
+    void absoluteFormWhoseAuthorityIsNotTheHostIsRefused(String target) throws Exception {
+        List<RawHttp.Reply> replies = exchange("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+        assertThat(replies).singleElement().satisfies(reply -> assertThat(reply.status()).isEqualTo(400));
+        assertThat(reached).isEmpty();
+        assertStillServing();
+    }
+
+    @Test
+    void absoluteFormWhoseAuthorityIsTheHostIsServed() throws Exception {
+        List<RawHttp.Reply> replies = exchange("GET http://x/ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+        assertThat(replies).singleElement().satisfies(reply -> assertThat(reply.body()).isEqualTo("reached GET /ok"));
+    }
+
     @Test
     void absoluteFormWithoutAPathIsForwardedAsTheRoot() throws Exception {
         List<RawHttp.Reply> replies = exchange("GET http://x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
