@@ -59,6 +59,8 @@ final class HeadScanner {
     private long heads;
     private long refused;
     private boolean malformed;
+    private boolean folded;
+    private boolean emptyFraming;
 
     // the head being read
     private boolean lineStarted;
@@ -86,9 +88,17 @@ final class HeadScanner {
         return malformed;
     }
 
-    /** Returns the ordinal on the connection (from 1) of the first request refused for its version, or 0. */
+    /**
+     * Returns the ordinal on the connection (from 1) of the first request refused, for its version or for a framing
+     * field continued on a folded line, or 0.
+     */
     long refusedHead() {
         return refused;
+    }
+
+    /** Returns whether the refused request was refused for a folded framing field rather than its version. */
+    boolean refusedForFolding() {
+        return folded;
     }
 
     /** Returns how many of the next bytes are body bytes of known length, which it need not see. */
@@ -217,11 +227,22 @@ final class HeadScanner {
     }
 
     private void fieldStart(byte b) {
+        if (emptyFraming && b != ' ' && b != '\t') { // an empty framing field not continued: refused as it is
+            state = STOPPED;
+            return;
+        }
         if (b == '\r') {
             state = HEAD_END;
         } else if (b == ' ' || b == '\t') {
-            // obs-fold: Undertow continues the previous field's value, which must then not be a framing one
-            state = framingField ? STOPPED : OTHER_FIELD;
+            // obs-fold: Undertow continues the previous field's value; a proxy in front may not (RFC 9112 5.2), and
+            // would then frame the body otherwise: a framing field so continued refuses its request
+            if (framingField) {
+                refused = heads;
+                folded = true;
+                state = STOPPED;
+            } else {
+                state = OTHER_FIELD;
+            }
         } else if (b == '\n') {
             state = STOPPED;
         } else {
@@ -264,11 +285,22 @@ final class HeadScanner {
 
     /**
      * Reads a Content-Length (digits) or Transfer-Encoding ({@code chunked}) value: phase 0 before it, 1 in it, 2 in
-     * the spaces after it, 3 after its CR. Anything else, or a second framing field, and it stops following.
+     * the spaces after it, 3 after its CR, 4 after the CR of an empty one. Anything else, or a second framing field,
+     * and it stops following.
      */
     private void value(byte b) {
         boolean ows = b == ' ' || b == '\t';
-        if (valuePhase == 3) {
+        if (valuePhase == 4) { // an empty value: only a folded line could still give it one
+            if (b != '\n') {
+                state = STOPPED;
+                return;
+            }
+            framingField = true;
+            emptyFraming = true;
+            state = FIELD_START;
+        } else if (b == '\r' && valuePhase == 0) {
+            valuePhase = 4;
+        } else if (valuePhase == 3) {
             if (b != '\n' || length >= 0 || chunked) {
                 state = STOPPED;
                 return;

@@ -230,7 +230,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         if (worker == null) {
             worker = exchange.getIoThread().getWorker();
         }
-        boolean versionRefused = VersionGuard.refuses(exchange); // first: it counts the connection's requests
+        GatewayException guarded = VersionGuard.refusal(exchange); // first: it counts the connection's requests
         Served current = hold();
         exchange.addExchangeCompleteListener((ex, next) -> {
             current.release();
@@ -242,8 +242,8 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         // Undertow's HTTP/1 parser reads HTTP/d.d other than 0.9-2.0 as 1.1, which only a PorticoServer connection's
         // VersionGuard sees, and refuses "HTTP/2.0" itself, so 2.0 here is a real HTTP/2 connection's
         HttpString version = exchange.getProtocol();
-        GatewayException refusal = versionRefused
-                || !version.equals(Protocols.HTTP_1_1) && !version.equals(Protocols.HTTP_1_0) && !version.equals(Protocols.HTTP_2_0)
+        GatewayException refusal = guarded != null ? guarded
+                : !version.equals(Protocols.HTTP_1_1) && !version.equals(Protocols.HTTP_1_0) && !version.equals(Protocols.HTTP_2_0)
                 ? new GatewayException(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are supported")
                 : transferEncoding != null ? TransferCoding.refusal(transferEncoding)
                 : ExchangeBody.lengthUnreadable(exchange) ? GatewayException.badRequest(

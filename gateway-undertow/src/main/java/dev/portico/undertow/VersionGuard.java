@@ -1,5 +1,6 @@
 package dev.portico.undertow;
 
+import dev.portico.core.GatewayException;
 import io.undertow.server.AbstractServerConnection;
 import io.undertow.server.HttpServerExchange;
 import org.xnio.IoUtils;
@@ -31,13 +32,20 @@ final class VersionGuard extends AbstractStreamSourceConduit<StreamSourceConduit
     }
 
     /**
-     * Returns whether the request of this exchange, the next on its connection, must be refused for its version;
-     * call once for every request as it starts. False for a connection without a guard (a mounted handler's).
+     * Returns the refusal of this exchange's request, the next on its connection: 505 for its version, 400 for a
+     * framing field continued on a folded line; or {@code null}. Call once for every request as it starts. Always
+     * {@code null} on a connection without a guard (a mounted handler's).
      */
-    static boolean refuses(HttpServerExchange exchange) {
-        return exchange.getConnection() instanceof AbstractServerConnection connection
-                && connection.getOriginalSourceConduit() instanceof VersionGuard guard
-                && ++guard.started == guard.heads.refusedHead();
+    static GatewayException refusal(HttpServerExchange exchange) {
+        if (!(exchange.getConnection() instanceof AbstractServerConnection connection
+                && connection.getOriginalSourceConduit() instanceof VersionGuard guard)
+                || ++guard.started != guard.heads.refusedHead()) {
+            return null;
+        }
+        return guard.heads.refusedForFolding()
+                ? GatewayException.badRequest("a framing field (Content-Length, Transfer-Encoding) is continued on a "
+                        + "folded line")
+                : new GatewayException(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are supported");
     }
 
     /**

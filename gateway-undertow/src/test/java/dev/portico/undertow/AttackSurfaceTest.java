@@ -135,6 +135,10 @@ class AttackSurfaceTest {
                 arguments("NUL in a header value", "GET /ok HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\nConnection: close\r\n\r\n"),
                 arguments("NUL in a header name", "GET /ok HTTP/1.1\r\nHost: x\r\nX\0A: 1\r\nConnection: close\r\n\r\n"),
                 arguments("DEL in a header value", "GET /ok HTTP/1.1\r\nHost: x\r\nX-A: a\u007fb\r\nConnection: close\r\n\r\n"),
+                arguments("Transfer-Encoding folded onto its own line", "POST /ok HTTP/1.1\r\nHost: x\r\n"
+                        + "Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n" + SMUGGLED),
+                arguments("Content-Length folded onto its own line", "POST /ok HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Length:\r\n 5\r\n\r\nhello" + SMUGGLED),
                 arguments("obs-fold hiding Transfer-Encoding", "POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                         + "Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n" + SMUGGLED),
                 arguments("5000 small headers", "GET /ok HTTP/1.1\r\nHost: x\r\n" + "X-H: v\r\n".repeat(5000) + "Connection: close\r\n\r\n"),

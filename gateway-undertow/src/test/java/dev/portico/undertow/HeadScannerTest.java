@@ -155,11 +155,26 @@ class HeadScannerTest {
             "Content-Length: +5\r\n",
             "Content-Length: 5 5\r\n",
             "Content-Length:\r\n",
-            "Content-Length: 99999999999999999999\r\n",
-            "Content-Length: 5\r\n 5\r\n"
+            "Content-Length: 99999999999999999999\r\n"
     })
     void stopsFollowingAtWhatItCannotFrameAsUndertowDoes(String fields) {
         assertThat(scan("POST /a HTTP/1.1\r\n" + fields + "\r\n" + BOGUS)).isEqualTo(new Verdict(0, false));
+    }
+
+    /** RFC 9112 5.2: a proxy in front may not unfold, and would then frame the body otherwise than Undertow. */
+    @ParameterizedTest
+    @ValueSource(strings = {"Transfer-Encoding:\r\n chunked\r\n", "Content-Length: 5\r\n 5\r\n",
+            "Transfer-Encoding: chunked\r\n\tx\r\n", "Content-Length:\r\n\t5\r\n"})
+    void refusesARequestWhoseFramingFieldIsContinuedOnAFoldedLine(String fields) {
+        String text = GET + "POST /a HTTP/1.1\r\n" + fields + "\r\n" + BOGUS;
+        HeadScanner scanner = new HeadScanner();
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        scanner.scan(ByteBuffer.wrap(bytes), 0, bytes.length);
+
+        assertThat(scan(text)).isEqualTo(new Verdict(2, false));
+        assertThat(scanner.refusedForFolding()).isTrue();
+        assertThat(scan("POST /a HTTP/1.1\r\nContent-Length:\r\nHost: x\r\n\r\n" + BOGUS))
+                .as("an empty framing field, not continued").isEqualTo(new Verdict(0, false));
     }
 
     @Test
