@@ -40,6 +40,24 @@ class GraphqlErrorsTest {
         assertThat(reply.body()).doesNotContain("Exception").doesNotContain("boom");
     }
 
+    /** An argument that cannot name a resource is the client's error, not the gateway's; no call is made. */
+    @Test
+    void anArgumentThatCannotNameAResourceIsABadUserInputError() throws Exception {
+        shop = new Shop(endpoint -> endpoint);
+
+        Client.Reply reply = shop.client.post("{ a: product(id: \"..\") { name } b: product(id: \"\") { name } }",
+                Shop.bearer("alice"));
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.at("errors").getAsJsonArray()).hasSize(2).allSatisfy(error -> {
+            assertThat(error.getAsJsonObject().get("message").getAsString()).isEqualTo("no usable value for {id}");
+            assertThat(error.getAsJsonObject().getAsJsonObject("extensions").get("classification").getAsString())
+                    .isEqualTo("BAD_USER_INPUT");
+            assertThat(error.getAsJsonObject().getAsJsonObject("extensions").get("code").getAsString())
+                    .isEqualTo("bad_request");
+        });
+    }
+
     @Test
     void aFailingNestedFieldIsNullAtItsListPath() throws Exception {
         shop = new Shop(endpoint -> endpoint.loader("products-broken", (keys, calls) ->

@@ -26,6 +26,7 @@ public final class FieldErrors implements DataFetcherExceptionHandler {
     private static final ErrorClassification UPSTREAM = ErrorClassification.errorClassification("UPSTREAM_ERROR");
     private static final ErrorClassification INTERNAL = ErrorClassification.errorClassification("INTERNAL_ERROR");
     private static final ErrorClassification LIMIT = ErrorClassification.errorClassification("LIMIT_EXCEEDED");
+    private static final ErrorClassification BAD_INPUT = ErrorClassification.errorClassification("BAD_USER_INPUT");
 
     @Override
     public CompletableFuture<DataFetcherExceptionHandlerResult> handleException(DataFetcherExceptionHandlerParameters params) {
@@ -42,7 +43,9 @@ public final class FieldErrors implements DataFetcherExceptionHandler {
                     .errorType(LIMIT)
                     .extensions(Map.of("code", "upstream_call_budget_exceeded"));
         } else if (cause instanceof UrlTemplate.Unusable bad) {
-            error.message("%s", bad.getMessage()).errorType(INTERNAL);
+            error.message("%s", bad.getMessage()) // an argument that cannot name a resource, such as ".."
+                    .errorType(BAD_INPUT)
+                    .extensions(Map.of("code", "bad_request"));
         } else {
             LOG.log(System.Logger.Level.WARNING, "field " + params.getPath() + " failed", cause);
             error.message("%s", "the field could not be resolved").errorType(INTERNAL);
