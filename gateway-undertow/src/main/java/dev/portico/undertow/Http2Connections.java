@@ -5,11 +5,16 @@ import io.undertow.protocols.http2.Http2Channel;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http2.Http2ServerConnection;
 import io.undertow.util.AttachmentKey;
+import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
 
+import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,11 +26,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * when one arrives, so a GOAWAY sent earlier would cut off the streams a drain must let finish. A stream opened
  * meanwhile gets the gateway's 503. Undertow keeps a connection's channel private to its per-stream
  * {@link Http2ServerConnection}: {@link ClientConnections} reads it at a connection's first stream.
+ *
+ * <p>A connection that has had no stream admitted within the idle timeout of its accept is sent a {@code GOAWAY}
+ * (no error) and closed, see {@link #closingUnused}: Undertow arms its own idle timer (the gateway's idle timeout)
+ * only when a connection's last stream closes, so one that never finishes a first stream would be held forever.
  */
 final class Http2Connections {
 
     private static final System.Logger LOG = System.getLogger(PorticoServer.class.getName());
     private static final AttachmentKey<Streams> STREAMS = AttachmentKey.create(Streams.class);
+    private static final long GOAWAY_GRACE_SECONDS = 2; // as Undertow's own idle timer
 
     private final int maxStreams;
     private final Set<Streams> open = ConcurrentHashMap.newKeySet();
@@ -89,6 +99,34 @@ final class Http2Connections {
             next.proceed();
         });
         return true;
+    }
+
+    /**
+     * Returns a listener that hands each connection to {@code next} and, {@code timeout} later on its IO thread, sends
+     * it a GOAWAY (no error) and closes it if it has become HTTP/2 and has had no stream admitted by then. An HTTP/1
+     * connection costs one timer, nothing per request; one that became HTTP/2 later (by an {@code Upgrade}) had its
+     * first stream when it did. The timer holds the connection weakly: one closed before it fires is not kept.
+     */
+    ChannelListener<StreamConnection> closingUnused(ChannelListener<StreamConnection> next, Duration timeout) {
+        if (!ClientConnections.reachesChannels()) {
+            return next; // it could not tell a connection that has had a stream: ClientConnections has warned
+        }
+        long millis = timeout.toMillis();
+        return connection -> {
+            WeakReference<StreamConnection> held = new WeakReference<>(connection);
+            connection.getIoThread().executeAfter(() -> closeIfUnused(held.get()), millis, TimeUnit.MILLISECONDS);
+            next.handleEvent(connection);
+        };
+    }
+
+    private static void closeIfUnused(StreamConnection connection) {
+        Http2Channel channel = connection == null ? null : ClientConnections.channel(connection);
+        if (channel != null && channel.isOpen() && channel.getAttachment(STREAMS) == null) {
+            channel.sendGoAway(Http2Channel.ERROR_NO_ERROR); // closes the connection once written
+            // a client that does not read would keep it unwritten, and the connection open
+            channel.getIoThread().executeAfter(() -> IoUtils.safeClose(channel), GOAWAY_GRACE_SECONDS,
+                    TimeUnit.SECONDS);
+        }
     }
 
     /** Sends each connection its GOAWAY once its streams have finished, from now on. */

@@ -143,8 +143,8 @@ public final class PorticoServer implements AutoCloseable {
                 // Undertow's own buffer pool: a TLS record needs 17 KiB
                 this.ssl = new UndertowXnioSsl(xnio, OptionMap.create(Options.USE_DIRECT_BUFFERS, true), tls.context());
                 secure = ssl.createSslConnectionServer(worker, new InetSocketAddress(host, b.httpsPort),
-                        new Acceptor(handshaken, false, gateway.maxConcurrentRequests(),
-                                gateway.requestHeaderTimeout()), OptionMap.builder()
+                        new Acceptor(closingUnused(handshaken, b.http2, gateway), false,
+                                gateway.maxConcurrentRequests(), gateway.requestHeaderTimeout()), OptionMap.builder()
                                 .addAll(socketOptions)
                                 .set(Options.SSL_PROTOCOL, "TLS")
                                 .setSequence(Options.SSL_ENABLED_PROTOCOLS, tls.protocols().toArray(new String[0]))
@@ -160,14 +160,16 @@ public final class PorticoServer implements AutoCloseable {
             this.tlsAcceptor = secure;
             if (b.cleartext == Cleartext.REDIRECT) {
                 this.redirects = new HttpOpenListener(buffers, serverOptions);
-                redirects.setRootHandler(new HttpsRedirect(secure.getLocalAddress(InetSocketAddress.class).getPort()));
+                // ListenerHandler: its HTTP/2 streams are counted as the served listeners' are
+                redirects.setRootHandler(new ListenerHandler(false, false, http2,
+                        new HttpsRedirect(secure.getLocalAddress(InetSocketAddress.class).getPort())));
             } else {
                 this.redirects = null;
             }
             if (b.cleartext != Cleartext.NONE) {
                 plain = worker.createStreamConnectionServer(new InetSocketAddress(host, b.port),
-                        new Acceptor(redirects != null ? redirects : connections, true,
-                                gateway.maxConcurrentRequests(), gateway.requestHeaderTimeout()), socketOptions);
+                        new Acceptor(closingUnused(redirects != null ? redirects : connections, b.http2, gateway),
+                                true, gateway.maxConcurrentRequests(), gateway.requestHeaderTimeout()), socketOptions);
             }
             this.acceptor = plain;
         } catch (IOException | RuntimeException e) {
@@ -208,6 +210,15 @@ public final class PorticoServer implements AutoCloseable {
         if (httpsAddress != null) {
             LOG.log(System.Logger.Level.INFO, "Portico listening with TLS on {0}", httpsAddress);
         }
+    }
+
+    /**
+     * Returns the listener that closes a connection that became HTTP/2 and opened no stream within the gateway's idle
+     * timeout (Undertow arms that timeout on HTTP/2 only after a stream), or {@code connections} without HTTP/2.
+     */
+    private ChannelListener<StreamConnection> closingUnused(ChannelListener<StreamConnection> connections,
+                                                            boolean http2, Gateway gateway) {
+        return http2 ? this.http2.closingUnused(connections, gateway.idleTimeout()) : connections;
     }
 
     /** Closes what the constructor opened, when it cannot finish. */
