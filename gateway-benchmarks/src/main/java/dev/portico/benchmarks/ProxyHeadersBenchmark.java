@@ -63,8 +63,9 @@ public class ProxyHeadersBenchmark {
 
         final TrustedProxies trusted = new TrustedProxies(List.of("10.0.0.0/8"));
         final Endpoint endpoint = new Endpoint("http", "10.0.1.21", 8081, "");
-        List<String> clientIpHeaders;
-        List<String> identityHeaders;
+        ProxyHeaders.Names clientIpHeaders;
+        /** The identity and override headers, which the gateway strips in one pass. */
+        ProxyHeaders.Names strippedHeaders;
         InetSocketAddress peer;
         InetSocketAddress local;
         /** The request as the server adapter hands it to the gateway. */
@@ -79,8 +80,10 @@ public class ProxyHeadersBenchmark {
                     .identityHeaders("X-User-Id", "X-User-Roles")
                     .route(Route.get("/api/v1/orders").to(Upstream.of("orders", "http://10.0.1.21:8081")))
                     .build();
-            clientIpHeaders = gateway.clientIpHeaders();
-            identityHeaders = gateway.identityHeaders();
+            clientIpHeaders = ProxyHeaders.Names.of(gateway.clientIpHeaders());
+            List<String> stripped = new java.util.ArrayList<>(gateway.identityHeaders());
+            stripped.addAll(gateway.overrideHeaders());
+            strippedHeaders = ProxyHeaders.Names.of(stripped);
             local = new InetSocketAddress(InetAddress.getByAddress(new byte[] {10, 0, 2, 5}), 8080);
             Headers headers;
             if (client.equals("browser")) {
@@ -122,7 +125,8 @@ public class ProxyHeadersBenchmark {
 
     /**
      * The edge pass the gateway makes before routing: forwarding and client-IP headers dropped unless the peer is
-     * trusted, identity headers dropped, {@code Connection} and the fields it names dropped.
+     * trusted, identity and URL or method override headers dropped, {@code Connection} and the fields it names
+     * dropped.
      */
     @Benchmark
     public Request edge(Client c) {
@@ -131,7 +135,7 @@ public class ProxyHeadersBenchmark {
 
     private static Request edgePass(Client c) {
         Request request = ProxyHeaders.stripUntrusted(c.received, c.peer, c.trusted, c.clientIpHeaders);
-        request = ProxyHeaders.stripIdentity(request, c.identityHeaders);
+        request = ProxyHeaders.stripIdentity(request, c.strippedHeaders);
         return ProxyHeaders.stripConnectionOptions(request);
     }
 

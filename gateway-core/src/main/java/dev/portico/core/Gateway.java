@@ -74,8 +74,10 @@ public final class Gateway implements AutoCloseable {
     private final TrustedProxies trustedProxies;
     private final List<String> clientIpHeaders;
     private final List<String> overrideHeaders;
-    /** The identity and override headers: removed from every request in one pass. */
-    private final List<String> stripped;
+    /** The client IP headers, as the edge matches them. */
+    private final ProxyHeaders.Names clientIpNames;
+    /** The identity and override headers, removed from every request in one pass. */
+    private final ProxyHeaders.Names stripped;
     private final List<String> identityHeaders;
     private final Telemetry telemetry;
     private final RequestIds requestIds;
@@ -107,7 +109,8 @@ public final class Gateway implements AutoCloseable {
         this.overrideHeaders = b.overrideHeaders;
         List<String> strip = new ArrayList<>(identityHeaders);
         strip.addAll(overrideHeaders);
-        this.stripped = List.copyOf(strip);
+        this.stripped = ProxyHeaders.Names.of(strip);
+        this.clientIpNames = ProxyHeaders.Names.of(clientIpHeaders);
         this.telemetry = b.telemetry;
         this.requestIds = b.requestIds;
         this.timeSource = b.timeSource;
@@ -221,7 +224,7 @@ public final class Gateway implements AutoCloseable {
             refusal = refusal != null ? refusal : head;
         }
         try {
-            request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpHeaders);
+            request = ProxyHeaders.stripUntrusted(request, peer, trustedProxies, clientIpNames);
             request = ProxyHeaders.stripIdentity(request, stripped);
             request = ProxyHeaders.stripConnectionOptions(request);
         } catch (RuntimeException e) {
