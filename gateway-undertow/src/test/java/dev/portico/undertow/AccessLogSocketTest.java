@@ -266,6 +266,22 @@ class AccessLogSocketTest {
         assertThat(line.get("status").getAsInt()).isEqualTo(200);
     }
 
+    /** NEL (U+0085) and the other C1 controls end a line for some tools (Python's splitlines, log viewers). */
+    @Test
+    void c1ControlsAndLineSeparatorsInAPathAreEscapedSoTheLineStaysOneLine() throws Exception {
+        capture("test.access.c1", collecting());
+        PorticoServer server = start(AccessLog.builder().loggerName("test.access.c1").build());
+
+        RawHttp.send(server.port(), "GET /api/users/a%C2%85b%C2%9Bc%E2%80%A8d HTTP/1.1\r\nHost: x\r\n"
+                + "Connection: close\r\n\r\n");
+        awaitOrFail(() -> lines.size() >= 1, Duration.ofSeconds(30), () -> "a line, got " + lines);
+
+        String text = lines.peek();
+        assertThat(text).doesNotContain("\u0085", "\u009b", "\u2028").contains("a\\u0085b\\u009bc\\u2028d");
+        assertThat(JsonParser.parseString(text).getAsJsonObject().get("path").getAsString())
+                .isEqualTo("/api/users/a\u0085b\u009bc\u2028d");
+    }
+
     @Test
     void aMalformedOrZeroTraceparentGivesNoTraceId() throws Exception {
         capture("test.access.trace", collecting());

@@ -254,7 +254,7 @@ public final class AccessLog implements Filter, AutoCloseable {
                 char c = value.charAt(i);
                 if (c == '"' || c == '\\') {
                     line.append('\\').append(c);
-                } else if (c < 0x20 || c == '\u2028' || c == '\u2029') {
+                } else if (isControl(c)) {
                     line.append(String.format("\\u%04x", (int) c));
                 } else {
                     line.append(c);
@@ -264,7 +264,12 @@ public final class AccessLog implements Filter, AutoCloseable {
         }
 
         private static boolean escaped(char c) {
-            return c == '"' || c == '\\' || c < 0x20 || c == '\u2028' || c == '\u2029';
+            return c == '"' || c == '\\' || isControl(c);
+        }
+
+        /** C0 and C1 controls, DEL and the Unicode line and paragraph separators: each a line break to some tool. */
+        private static boolean isControl(char c) {
+            return c < 0x20 || c >= 0x7f && c <= 0x9f || c == '\u2028' || c == '\u2029';
         }
     }
 

@@ -26,10 +26,9 @@ import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,7 +50,7 @@ final class OrderEvents implements Handler, AutoCloseable {
     private final ManagedChannel channel;
     private final Duration keepAlive;
     private final Duration timeout;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
         Thread thread = new Thread(runnable, "order-events-keep-alive");
         thread.setDaemon(true);
         return thread;
@@ -62,6 +61,12 @@ final class OrderEvents implements Handler, AutoCloseable {
         this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
         this.keepAlive = keepAlive;
         this.timeout = timeout;
+        timer.setRemoveOnCancelPolicy(true); // an ended stream's keep-alive goes at once
+    }
+
+    /** Returns how many streams' keep-alives are scheduled: one for each stream still open. */
+    int keepAlives() {
+        return timer.getQueue().size();
     }
 
     @Override
@@ -151,8 +156,16 @@ final class OrderEvents implements Handler, AutoCloseable {
                 subscriber = s;
             }
             s.onSubscribe(this);
-            keepingAlive = timer.scheduleAtFixedRate(() -> offer(KEEP_ALIVE.duplicate()),
+            ScheduledFuture<?> keeping = timer.scheduleAtFixedRate(() -> offer(KEEP_ALIVE.duplicate()),
                     keepAlive.toMillis(), keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+            boolean endedFirst;
+            synchronized (this) {
+                keepingAlive = keeping;
+                endedFirst = ended; // cancelled in onSubscribe (a HEAD's body is discarded so): end() saw no task
+            }
+            if (endedFirst) {
+                keeping.cancel(false);
+            }
             deliver();
         }
 

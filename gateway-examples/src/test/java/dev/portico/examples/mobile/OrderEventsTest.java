@@ -132,6 +132,32 @@ class OrderEventsTest {
         }
     }
 
+    /** A HEAD's body is discarded as it subscribes: the stream ends before its keep-alive is scheduled. */
+    @Test
+    void headRequestsLeaveNoKeepAliveBehind() throws Exception {
+        try (OrderServer orders = OrderServer.start(new OrderService(Catalog.demo(), OrderBook.demo(Catalog.demo())), config())) {
+            OrderEvents events = new OrderEvents(orders.target(), Duration.ofSeconds(15), Duration.ofSeconds(2));
+            PorticoServer gateway = PorticoServer.start(Gateway.builder().resource(events)
+                    .route(Route.get("/events").handler(events)).build(), "127.0.0.1", 0);
+            try {
+                for (int i = 0; i < 20; i++) {
+                    HttpResponse<Void> head = CLIENT.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + gateway.port() + "/events"))
+                            .method("HEAD", HttpRequest.BodyPublishers.noBody()).header("X-User-Id", "dave").build(),
+                            HttpResponse.BodyHandlers.discarding());
+                    assertThat(head.statusCode()).isEqualTo(200);
+                }
+                for (int i = 0; i < 300 && gateway.inFlight() > 0; i++) {
+                    Thread.sleep(10);
+                }
+
+                assertThat(events.keepAlives()).as("keep-alives of streams that ended").isZero();
+            } finally {
+                gateway.stop(Duration.ZERO);
+            }
+        }
+    }
+
     @Test
     void keepsAnIdleStreamAliveWithCommentLinesUntilTheClientLeaves() throws Exception {
         try (OrderServer orders = OrderServer.start(new OrderService(Catalog.demo(), OrderBook.demo(Catalog.demo())), config())) {
