@@ -359,6 +359,22 @@ class WebSocketProxyTest {
     }
 
     @Test
+    void refusesAHandshakeThatNamesTwoOriginsWith403() throws Exception {
+        for (String origins : new String[] {"Origin: https://app.example.com\r\nOrigin: https://evil.example.com\r\n",
+                "Origin: https://app.example.com\r\nOrigin: https://app.example.com\r\n"}) {
+            try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        + "Sec-WebSocket-Version: 13\r\n" + origins + "\r\n").getBytes(StandardCharsets.US_ASCII));
+
+                assertThat(readUntil(socket.getInputStream(), "}")).startsWith("HTTP/1.1 403");
+            }
+        }
+        assertThat(handshakeUsers).isEmpty();
+    }
+
+    @Test
     void passesARefusedUpgradeThroughWithItsStatusAndBody() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
             socket.setSoTimeout(10_000);

@@ -13,6 +13,7 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -36,7 +37,9 @@ public final class ExchangeClient implements UpstreamClient {
     @Override
     public CompletionStage<Response> send(Endpoint endpoint, Request request, CallOptions options) {
         if (options.webSocket() != null && isWebSocketHandshake(exchange)) {
-            if (!options.webSocket().allowsOrigin(request.header("Origin"))) {
+            List<String> origins = request.headers().getAll("Origin");
+            if (origins.size() > 1 || !options.webSocket().allowsOrigin(origins.isEmpty() ? null : origins.get(0))) {
+                // a browser sends one origin: two would let the check see one and the upstream another
                 return CompletableFuture.failedFuture(GatewayException.forbidden("the WebSocket's origin is not allowed"));
             }
             // the edge removed the client's Upgrade and Connection (hop-by-hop): this hop asks for its own upgrade
