@@ -59,14 +59,16 @@ final class RawServer implements AutoCloseable {
         return accepted.get();
     }
 
-    /** Reads a request head. */
-    static void readHead(Socket socket) throws IOException {
+    /** Reads a request head, and returns it. */
+    static String readHead(Socket socket) throws IOException {
         InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
         int matched = 0;
         for (int b = in.read(); b >= 0; b = in.read()) {
+            head.append((char) b);
             matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
             if (matched == 4) {
-                return;
+                return head.toString();
             }
         }
         throw new IOException("closed before a whole head");

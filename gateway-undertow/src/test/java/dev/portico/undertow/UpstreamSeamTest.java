@@ -149,6 +149,31 @@ class UpstreamSeamTest {
         }
     }
 
+    /** The upstream may have applied a request it read before closing: a POST is never sent twice by the gateway. */
+    @Test
+    void aPostOnAReusedConnectionTheUpstreamClosedIsNotSentAgain() throws Exception {
+        List<String> received = new CopyOnWriteArrayList<>();
+        try (RawServer forgetful = RawServer.start(socket -> {
+            received.add(RawServer.readHead(socket).lines().findFirst().orElse(""));
+            socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+            received.add(RawServer.readHead(socket).lines().findFirst().orElse("")); // read whole, then no answer
+            socket.close();
+        })) {
+            PorticoServer server = PorticoServer.builder(Gateway.builder()
+                            .route(Route.any("/**").to(Upstream.of("forgetful", forgetful.url()))).build())
+                    .port(0).ioThreads(1).drainTimeout(Duration.ZERO).start();
+            resources.add(server);
+
+            assertThat(get(server, "/warm").body()).isEqualTo("ok");
+            RawHttp.Reply post = RawHttp.send(server.port(), "POST /order HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Length: 0\r\nConnection: close\r\n\r\n");
+
+            assertThat(post.status()).isEqualTo(502);
+            assertThat(received).containsExactly("GET /warm HTTP/1.1", "POST /order HTTP/1.1");
+            assertThat(forgetful.accepted()).isEqualTo(1);
+        }
+    }
+
     @Test
     void aPerCallTimeoutCancelsItsUpstreamCall() throws Exception {
         CountDownLatch closed = new CountDownLatch(1);

@@ -356,7 +356,9 @@ public final class UpstreamCall {
         }
         boolean replayable = request.body().isBuffered() || request.body().length() == 0;
         boolean nothingReceived = headBytes == 0 && scanned == 0;
-        boolean retry = reused && replayable && nothingReceived;
+        // the upstream may have read the request before it closed: only a method safe to apply twice is sent again
+        // (RFC 9110 9.2.2; RFC 9112 9.3.1 forbids replaying another without knowing it was never applied)
+        boolean retry = reused && replayable && nothingReceived && isIdempotent(request.method());
         stopWriting();
         closeConnection();
         if (retry) {
@@ -366,6 +368,13 @@ public final class UpstreamCall {
         } else {
             fail(GatewayException.badGateway("upstream " + upstreamName + " closed the connection"), Kind.RESET);
         }
+    }
+
+    private static boolean isIdempotent(String method) {
+        return switch (method) {
+            case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
+            default -> false;
+        };
     }
 
     /** Ends the call because its request body failed, the caller's side: reported as cancelled. */
