@@ -87,6 +87,37 @@ class CallPoliciesSocketTest {
         assertThat(app.requests()).isEqualTo(6);
     }
 
+    /**
+     * A client that stalls its upload behind a filter that maps the body is the client's fault: 408, reported as
+     * cancelled; if it counted as the upstream's timeout, a few such clients would open the breaker for everyone.
+     */
+    @Test
+    void clientsThatStallAMappedUploadNeverOpenTheBreaker() throws Exception {
+        HostileUpstream app = hostile(ex -> {
+            ex.body(); // answers only a whole request, as most services do
+            ex.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        CircuitBreaker breaker = CircuitBreaker.builder().window(2, 2).build();
+        PorticoServer server = serve(Route.any("/a").timeout(Duration.ofMillis(300))
+                .filter((request, chain) -> chain.proceed(request.toBuilder().body(request.body().map(b -> b)).build()))
+                .to(Upstream.builder("app").instance(app.url()).circuitBreaker(breaker).build()));
+
+        for (int i = 0; i < 4; i++) {
+            try (java.net.Socket stalling = new java.net.Socket("127.0.0.1", server.port())) {
+                stalling.setSoTimeout(10_000);
+                stalling.getOutputStream().write(("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+                        + "x".repeat(10)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                RawHttp.Reply stalled = RawHttp.read(stalling.getInputStream());
+
+                assertThat(stalled.status()).isEqualTo(408);
+                assertThat(stalled.body()).contains("\"error\":\"request_timeout\"");
+            }
+        }
+
+        assertThat(breaker.state()).isEqualTo(State.CLOSED);
+        assertThat(get(server, "/a").body()).isEqualTo("ok");
+    }
+
     @Test
     void aHungUpstreamOpensTheBreakerThroughTimeouts() throws Exception {
         HostileUpstream hung = hostile(ex -> ex.await(new CountDownLatch(1), Duration.ofSeconds(30)));

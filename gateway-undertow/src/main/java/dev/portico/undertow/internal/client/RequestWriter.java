@@ -160,7 +160,7 @@ final class RequestWriter {
     }
 
     private void awaitBody() {
-        call.arm(options.responseTimeout(), "was sent no request body byte for ");
+        call.armForBody(options.responseTimeout());
     }
 
     private void chunk(ByteBuffer chunk) throws IOException {

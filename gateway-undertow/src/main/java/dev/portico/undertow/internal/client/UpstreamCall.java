@@ -64,6 +64,8 @@ public final class UpstreamCall {
 
     private long deadline;
     private String lateness;
+    /** Whether the armed timeout waits for the request body's source, not for the upstream. */
+    private boolean awaitingBody;
     private long timeoutNanos;
     private boolean watched;
 
@@ -449,6 +451,20 @@ public final class UpstreamCall {
     }
 
     void arm(Duration timeout, String message) {
+        awaitingBody = false;
+        armFor(timeout, message);
+    }
+
+    /**
+     * Arms the timeout for the request body's next chunk: its expiry is the body's source stalling (a client, or
+     * whatever a filter maps it from), answered 408 and reported as cancelled, never as this upstream's fault.
+     */
+    void armForBody(Duration timeout) {
+        awaitingBody = true;
+        armFor(timeout, "");
+    }
+
+    private void armFor(Duration timeout, String message) {
         timeoutNanos = timeout.toNanos();
         deadline = System.nanoTime() + timeoutNanos;
         lateness = message;
@@ -477,8 +493,14 @@ public final class UpstreamCall {
         }
         deadline = 0;
         watched = false;
+        long millis = Math.max(1, Math.round(timeoutNanos / 1e6));
+        if (awaitingBody && !responded) {
+            fail(new GatewayException(408, "request_timeout", "the request body sent no byte for " + millis + " ms"),
+                    Kind.CANCELLED);
+            return true;
+        }
         GatewayException timeout = GatewayException.gatewayTimeout("upstream " + upstreamName + ' ' + lateness
-                + Math.max(1, Math.round(timeoutNanos / 1e6)) + " ms");
+                + millis + " ms");
         if (!responded) {
             fail(timeout, Kind.TIMEOUT);
         } else if (body != null) {
