@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Retries over real sockets: instances that are killed and come back on the same port, refuse connections, reset,
@@ -179,11 +180,35 @@ class RetrySocketTest {
         });
         PorticoServer server = serve(Route.get("/cut").retries(QUICK).to(Upstream.of("cut", cut.url(), cut.url())));
 
-        RawHttp.Reply reply = get(server, "/cut");
-
-        assertThat(reply.status()).isEqualTo(200);
-        assertThat(reply.body()).as("the body ends where the upstream broke off").hasSizeLessThan(100);
+        assertThatThrownBy(() -> get(server, "/cut")).as("the connection is reset where the upstream broke off")
+                .isInstanceOf(java.net.SocketException.class);
         assertThat(cut.requests()).isEqualTo(1);
+    }
+
+    /** Without a length the close ends the response: a broken one must end with a reset, or it looks complete. */
+    @Test
+    void aResponseWithoutALengthThatBreaksOffEndsWithAResetNotAClose() throws Exception {
+        HostileUpstream cut = hostile(ex -> {
+            ex.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+            ex.reset();
+        });
+        PorticoServer server = serve(Route.get("/cut").to(Upstream.of("cut", cut.url())));
+
+        try (java.net.Socket client = new java.net.Socket("127.0.0.1", server.port())) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write("GET /cut HTTP/1.0\r\nHost: x\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.InputStream in = client.getInputStream();
+            java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+
+            assertThatThrownBy(() -> {
+                for (int b = in.read(); b >= 0; b = in.read()) {
+                    received.write(b);
+                }
+            }).as("a reset, after " + received).isInstanceOf(java.net.SocketException.class);
+            assertThat(received.toString(java.nio.charset.StandardCharsets.US_ASCII)).startsWith("HTTP/1.0 200")
+                    .doesNotContain("Content-Length", "chunked");
+        }
     }
 
     @Test

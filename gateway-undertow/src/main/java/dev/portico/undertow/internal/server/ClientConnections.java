@@ -7,8 +7,10 @@ import io.undertow.server.ServerConnection;
 import io.undertow.server.protocol.framed.AbstractFramedChannel;
 import io.undertow.server.protocol.http2.Http2ServerConnection;
 import org.xnio.IoUtils;
+import org.xnio.Options;
 import org.xnio.StreamConnection;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.Field;
@@ -63,13 +65,23 @@ public final class ClientConnections {
         }
     }
 
-    /** Closes the exchange's HTTP/1.1 connection or resets its HTTP/2 stream. */
+    /**
+     * Resets the exchange's HTTP/1.1 connection (a TCP reset, not a close: a response without a length, whose end is
+     * the close, must not look complete) or its HTTP/2 stream.
+     */
     public static void abort(HttpServerExchange exchange) {
         ServerConnection connection = exchange.getConnection();
-        if (connection instanceof Http2ServerConnection http2 && REQUEST_CHANNEL != null && CHANNEL != null
-                && REQUEST_CHANNEL.get(http2) == null) {
-            ((Http2Channel) CHANNEL.get(http2)).sendRstStream(UPGRADED_STREAM, Http2Channel.ERROR_CANCEL);
-            return;
+        if (connection instanceof Http2ServerConnection http2) {
+            if (REQUEST_CHANNEL != null && CHANNEL != null && REQUEST_CHANNEL.get(http2) == null) {
+                ((Http2Channel) CHANNEL.get(http2)).sendRstStream(UPGRADED_STREAM, Http2Channel.ERROR_CANCEL);
+                return;
+            }
+        } else {
+            try {
+                connection.setOption(Options.CLOSE_ABORT, Boolean.TRUE);
+            } catch (IOException | RuntimeException unsupported) {
+                // a connection that cannot reset (over TLS, say) is closed, which still ends its response
+            }
         }
         IoUtils.safeClose(connection);
     }
