@@ -489,7 +489,12 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 if (name.equalsIgnoreCase("Transfer-Encoding") || (!bodiless && name.equalsIgnoreCase("Content-Length"))) {
                     continue;
                 }
-                out.add(HeaderNames.of(name), headers.value(i));
+                try {
+                    out.add(HeaderNames.of(name), headers.value(i));
+                } catch (IllegalStateException full) { // Undertow keeps at most 127 values of one name
+                    response.body().discard();
+                    throw new TooManyFields(name);
+                }
             }
             Body body = response.body();
             if (bodiless) {
@@ -510,21 +515,36 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
                 BodyStreamer.stream(exchange, body, answering);
             }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "failed to write a response", e);
+            boolean upstreams = e instanceof TooManyFields; // the response's fault, which a hostile upstream may repeat
+            if (upstreams) {
+                LOG.log(System.Logger.Level.WARNING, e.getMessage());
+            } else {
+                LOG.log(System.Logger.Level.ERROR, "failed to write a response", e);
+            }
             if (!exchange.isResponseStarted()) {
                 exchange.getResponseHeaders().clear();
-                exchange.setStatusCode(500);
+                exchange.setStatusCode(upstreams ? 502 : 500);
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
                 Answering.RequestId id = answering.requestId;
-                String message = "the gateway failed to write the response";
+                String error = upstreams ? "bad_gateway" : "internal_error";
+                String message = upstreams ? e.getMessage() : "the gateway failed to write the response";
                 if (id != null) {
                     exchange.getResponseHeaders().put(HeaderNames.of(id.header()), id.id());
                 }
-                send(exchange, (id == null ? Json.error("internal_error", message)
-                        : Json.error("internal_error", message, id.id())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                send(exchange, (id == null ? Json.error(error, message)
+                        : Json.error(error, message, id.id())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             } else {
                 ClientConnections.abort(exchange);
             }
+        }
+    }
+
+    /** A response with more fields of one name than the server holds: the response's fault, answered 502. */
+    private static final class TooManyFields extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TooManyFields(String name) {
+            super("the response has more than 127 fields named " + name, null, false, false);
         }
     }
 

@@ -567,6 +567,18 @@ class HostileUpstreamTest {
         assertClosedByGateway("/chunks");
     }
 
+    /** Undertow keeps at most 127 values of one name: more is the response's fault, not the gateway's (no 500). */
+    @Test
+    void aResponseWithMoreThan127FieldsOfOneNameIsABadGatewayAndNoStackTrace() throws Exception {
+        start(exchange -> exchange.send("HTTP/1.1 200 OK\r\n" + "Set-Cookie: c=1\r\n".repeat(128)
+                + "Content-Length: 2\r\n\r\nok"));
+
+        Reply many = Client.get(gateway.port(), "/many");
+
+        assertThat(many.status()).as("%s", many).isEqualTo(502);
+        assertThat(many.body()).contains("\"error\":\"bad_gateway\"", "more than 127 fields named Set-Cookie");
+    }
+
     @Test
     void malformedChunkingAfterTheHeadWasFlushedClosesTheClientConnectionWithoutACompleteBody() throws Exception {
         start(exchange -> {
