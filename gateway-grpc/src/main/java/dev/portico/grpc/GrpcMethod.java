@@ -4,6 +4,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.DynamicMessage;
+import dev.portico.core.Completion;
 import dev.portico.core.Context;
 import dev.portico.core.GatewayException;
 import dev.portico.core.Handler;
@@ -11,18 +12,20 @@ import dev.portico.core.Request;
 import dev.portico.core.Response;
 import dev.portico.core.Route;
 import dev.portico.core.observe.Telemetry;
+import dev.portico.grpc.internal.Conversions;
 import dev.portico.grpc.internal.DynamicMarshaller;
 import dev.portico.grpc.internal.FieldPath;
 import dev.portico.grpc.internal.QueryString;
 import dev.portico.grpc.internal.RpcInstruments;
 import dev.portico.grpc.internal.RpcSpan;
+import dev.portico.grpc.internal.StatusMapping;
 import dev.portico.grpc.internal.StreamingCall;
 import dev.portico.grpc.internal.UnaryCall;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
+import io.grpc.Status;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,8 +36,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -50,6 +55,13 @@ import java.util.function.Function;
 public final class GrpcMethod implements Handler {
 
     private static final int MAX_CACHED_PATHS = 256;
+    /**
+     * The largest body converted on the thread that read it (an IO thread): under a millisecond even for the costliest
+     * JSON per byte (a list of {@code google.protobuf.Value} numbers, about 2,000 of them); a larger one goes to
+     * {@link Conversions}, which costs a hand-over of some microseconds.
+     */
+    static final int MAX_INLINE_BODY = 4 * 1024;
+    private static final int MAX_BODY_DEPTH = 100; // JsonFormat's own limit
     private static final Optional<FieldPath> NO_FIELD = Optional.empty();
 
     private final GrpcTranscoder transcoder;
@@ -62,6 +74,8 @@ public final class GrpcMethod implements Handler {
     private final boolean streaming;
     private final StreamFormat format;
     private final boolean negotiate;
+    private final int maxBodyDepth;
+    private final int maxBodyValues;
     private final Function<DynamicMessage, String> printer;
     private final RpcInstruments.Method instruments; // null without telemetry
     private final Map<String, Optional<FieldPath>> paths = new ConcurrentHashMap<>();
@@ -85,6 +99,8 @@ public final class GrpcMethod implements Handler {
         this.status = b.status;
         this.format = b.format;
         this.negotiate = b.negotiate;
+        this.maxBodyDepth = b.maxBodyDepth > 0 ? b.maxBodyDepth : transcoder.maxBodyDepth();
+        this.maxBodyValues = b.maxBodyValues > 0 ? b.maxBodyValues : transcoder.maxBodyValues();
         for (Map.Entry<String, String> capture : b.captures.entrySet()) {
             FieldPath path = FieldPath.resolve(input, capture.getValue());
             if (path == null) {
@@ -121,31 +137,75 @@ public final class GrpcMethod implements Handler {
     /**
      * Calls the method for this request; see the class's contract. A status the service chose (such as NOT_FOUND or
      * RESOURCE_EXHAUSTED) completes the stage with its JSON error response, as an HTTP upstream's 4xx would; a failed
-     * call (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL...) fails it with a {@link GatewayException}.
+     * call (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL...) fails it with a {@link GatewayException}. A body over
+     * 4 KiB becomes the message on one of the module's conversion threads, never on the IO thread that read it.
      */
     @Override
     public CompletionStage<Response> handle(Request request, Context context) {
         long start = System.nanoTime();
+        Abandon abandon = new Abandon();
+        context.onComplete(abandon);
         if (!hasBody) {
             request.body().discard();
-            return call(request, context, null, start);
+            return call(request, context, null, start, abandon);
         }
         Route route = context.route();
         long max = route != null && route.maxBodySize() >= 0 ? route.maxBodySize() : transcoder.maxBodySize();
-        return request.body().bytes(max)
-                .thenCompose(bytes -> call(request, context, new String(bytes, StandardCharsets.UTF_8), start));
+        return request.body().bytes(max).thenCompose(bytes -> bytes.length <= MAX_INLINE_BODY
+                ? call(request, context, bytes, start, abandon)
+                : callElsewhere(request, context, bytes, start, abandon));
     }
 
-    private CompletionStage<Response> call(Request request, Context context, String body, long start) {
+    /** Converts the body into the message on a conversion thread, then calls from there. */
+    private CompletionStage<Response> callElsewhere(Request request, Context context, byte[] body, long start,
+                                                    Abandon abandon) {
+        CompletableFuture<Response> response = new CompletableFuture<>();
+        try {
+            Conversions.executor().execute(() -> {
+                if (abandon.isOver()) { // the client went away while the body waited: as a call cancelled then
+                    response.completeExceptionally(StatusMapping.toException(Status.CANCELLED));
+                    return;
+                }
+                if (remaining(context, start) <= 0) { // waited past the deadline: no conversion either
+                    response.completeExceptionally(GatewayException.gatewayTimeout("the route's deadline passed"));
+                    return;
+                }
+                CompletableFuture<Response> called;
+                try {
+                    called = call(request, context, body, start, abandon).toCompletableFuture();
+                } catch (RuntimeException e) {
+                    response.completeExceptionally(e);
+                    return;
+                }
+                called.whenComplete((answer, failure) -> {
+                    if (failure != null) {
+                        response.completeExceptionally(failure);
+                    } else {
+                        response.complete(answer);
+                    }
+                });
+                response.whenComplete((answer, failure) -> {
+                    if (failure instanceof CancellationException) {
+                        called.cancel(false);
+                    }
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(GatewayException.serviceUnavailable(
+                    "the gateway has too many JSON bodies waiting for conversion"));
+        }
+        return response;
+    }
+
+    private CompletionStage<Response> call(Request request, Context context, byte[] body, long start,
+                                           Abandon abandon) {
         DynamicMessage message;
         try {
             message = bind(request, context, body);
         } catch (GatewayException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Route route = context.route();
-        Duration timeout = route != null && route.timeout() != null ? route.timeout() : transcoder.deadline();
-        long remaining = timeout.toNanos() - (System.nanoTime() - start);
+        long remaining = remaining(context, start);
         if (remaining <= 0) {
             return CompletableFuture.failedFuture(GatewayException.gatewayTimeout("the route's deadline passed"));
         }
@@ -172,7 +232,7 @@ public final class GrpcMethod implements Handler {
         call.request(1);
         call.sendMessage(message);
         call.halfClose();
-        context.onComplete(completion -> {
+        abandon.arm(() -> {
             if (!closed.getAsBoolean()) { // the client went away first
                 abandon(span);
                 call.cancel("the request is over", null);
@@ -185,6 +245,51 @@ public final class GrpcMethod implements Handler {
             }
         });
         return response;
+    }
+
+    /** Returns the nanoseconds left of the route's timeout (or the transcoder's deadline), from the request's start. */
+    private long remaining(Context context, long start) {
+        Route route = context.route();
+        Duration timeout = route != null && route.timeout() != null ? route.timeout() : transcoder.deadline();
+        return timeout.toNanos() - (System.nanoTime() - start);
+    }
+
+    /**
+     * What ends a call when the request is over before it (the client went away): registered before the body is
+     * read, so that it sees the request end whichever thread the call starts on, and armed once the call started;
+     * armed after the end, it acts at once.
+     */
+    private static final class Abandon implements Consumer<Completion> {
+
+        private Runnable action;
+        private boolean over;
+
+        synchronized boolean isOver() {
+            return over;
+        }
+
+        void arm(Runnable action) {
+            synchronized (this) {
+                if (!over) {
+                    this.action = action;
+                    return;
+                }
+            }
+            action.run();
+        }
+
+        @Override
+        public void accept(Completion completion) {
+            Runnable armed;
+            synchronized (this) {
+                over = true;
+                armed = action;
+                action = null;
+            }
+            if (armed != null) {
+                armed.run();
+            }
+        }
     }
 
     /** Returns the parent of a call's span: the request's server span, or a new trace's root when it has none. */
@@ -211,10 +316,14 @@ public final class GrpcMethod implements Handler {
         return format;
     }
 
-    private DynamicMessage bind(Request request, Context context, String body) {
+    private DynamicMessage bind(Request request, Context context, byte[] body) {
         DynamicMessage.Builder message = DynamicMessage.newBuilder(input);
         if (body != null) {
-            transcoder.json().merge(body, message, bodyField);
+            Consumer<Thread> observer = transcoder.conversionObserver;
+            if (observer != null) {
+                observer.accept(Thread.currentThread());
+            }
+            transcoder.json().merge(body, message, bodyField, maxBodyDepth, maxBodyValues);
         }
         String rawQuery = request.rawQuery();
         if (rawQuery != null && !rawQuery.isEmpty()) {
@@ -265,6 +374,20 @@ public final class GrpcMethod implements Handler {
         return text.length() <= 64 ? text : text.substring(0, 64) + "...";
     }
 
+    static int checkDepth(int levels) {
+        if (levels < 1 || levels > MAX_BODY_DEPTH) {
+            throw new IllegalArgumentException("maxBodyDepth: " + levels + " (expected: 1-" + MAX_BODY_DEPTH + ")");
+        }
+        return levels;
+    }
+
+    static int checkValues(int values) {
+        if (values < 1) {
+            throw new IllegalArgumentException("maxBodyValues: " + values + " (expected: > 0)");
+        }
+        return values;
+    }
+
     /** A builder of {@link GrpcMethod}; {@link #build()} checks the fields it names against the method's types. */
     public static final class Builder {
 
@@ -275,6 +398,8 @@ public final class GrpcMethod implements Handler {
         private int status = 200;
         private StreamFormat format = StreamFormat.JSON_ARRAY;
         private boolean negotiate = true;
+        private int maxBodyDepth; // 0: the transcoder's
+        private int maxBodyValues;
         private final Map<String, String> captures = new LinkedHashMap<>();
 
         Builder(GrpcTranscoder transcoder, MethodDescriptor method) {
@@ -327,6 +452,24 @@ public final class GrpcMethod implements Handler {
          */
         public Builder capture(String name, String fieldPath) {
             captures.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(fieldPath, "fieldPath"));
+            return this;
+        }
+
+        /**
+         * Sets the deepest nesting of arrays and objects taken in this method's JSON body, instead of the
+         * transcoder's {@link GrpcTranscoder.Builder#maxBodyDepth}; a deeper body answers 400 before any call.
+         */
+        public Builder maxBodyDepth(int levels) {
+            this.maxBodyDepth = checkDepth(levels);
+            return this;
+        }
+
+        /**
+         * Sets the most JSON values taken in this method's body, instead of the transcoder's
+         * {@link GrpcTranscoder.Builder#maxBodyValues}; a body with more answers 400 before any call.
+         */
+        public Builder maxBodyValues(int values) {
+            this.maxBodyValues = checkValues(values);
             return this;
         }
 

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The gateway's side of one gRPC upstream: one channel to its target, reused by every call and closed with
@@ -59,6 +60,20 @@ public final class GrpcTranscoder implements AutoCloseable {
     /** The largest JSON body read when the route sets no bound, unless {@link Builder#maxBodySize} says otherwise. */
     public static final long DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
 
+    /**
+     * The deepest nesting of arrays and objects taken in a JSON body, unless {@link Builder#maxBodyDepth} says
+     * otherwise: each level of a {@code google.protobuf.Struct} is three message levels, so 32 keeps any message
+     * built from a body under the 100 levels that protobuf parses.
+     */
+    public static final int DEFAULT_MAX_BODY_DEPTH = 32;
+
+    /**
+     * The most JSON values (objects, arrays, strings, numbers, booleans, nulls) taken in a body, unless
+     * {@link Builder#maxBodyValues} says otherwise: a realistic 1 MiB body has fewer (10 bytes a value or more), while
+     * the message of a body of bare numbers ({@code [0,0,...]}) stays within tens of MiB of memory while it is built.
+     */
+    public static final int DEFAULT_MAX_BODY_VALUES = 100_000;
+
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
     private final String target;
@@ -69,8 +84,12 @@ public final class GrpcTranscoder implements AutoCloseable {
     private final RpcInstruments instruments;
     private final Duration deadline;
     private final long maxBodySize;
+    private final int maxBodyDepth;
+    private final int maxBodyValues;
     private final boolean ignoreUnknownQueryParameters;
     private final Map<String, Integer> statuses;
+    /** A test's view of the thread that converts each JSON body into its message; {@code null} outside tests. */
+    volatile Consumer<Thread> conversionObserver;
 
     private GrpcTranscoder(Builder b) {
         this.target = b.target;
@@ -81,6 +100,8 @@ public final class GrpcTranscoder implements AutoCloseable {
         this.instruments = RpcInstruments.of(b.telemetry, target);
         this.deadline = b.deadline;
         this.maxBodySize = b.maxBodySize;
+        this.maxBodyDepth = b.maxBodyDepth;
+        this.maxBodyValues = b.maxBodyValues;
         this.ignoreUnknownQueryParameters = b.ignoreUnknownQueryParameters;
         this.statuses = Map.copyOf(b.statuses);
         this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
@@ -222,6 +243,14 @@ public final class GrpcTranscoder implements AutoCloseable {
         return maxBodySize;
     }
 
+    int maxBodyDepth() {
+        return maxBodyDepth;
+    }
+
+    int maxBodyValues() {
+        return maxBodyValues;
+    }
+
     boolean ignoresUnknownQueryParameters() {
         return ignoreUnknownQueryParameters;
     }
@@ -258,6 +287,8 @@ public final class GrpcTranscoder implements AutoCloseable {
         private Telemetry telemetry;
         private Duration deadline = DEFAULT_DEADLINE;
         private long maxBodySize = DEFAULT_MAX_BODY_SIZE;
+        private int maxBodyDepth = DEFAULT_MAX_BODY_DEPTH;
+        private int maxBodyValues = DEFAULT_MAX_BODY_VALUES;
         private boolean ignoreUnknownFields;
         private boolean ignoreUnknownQueryParameters;
         private boolean preserveProtoFieldNames;
@@ -340,6 +371,26 @@ public final class GrpcTranscoder implements AutoCloseable {
                 throw new IllegalArgumentException("maxBodySize: " + bytes + " (expected: >= 0)");
             }
             this.maxBodySize = bytes;
+            return this;
+        }
+
+        /**
+         * Sets the deepest nesting of arrays and objects taken in a JSON body (default
+         * {@link #DEFAULT_MAX_BODY_DEPTH}); a deeper body answers 400 before any call. Above 32, a body into
+         * {@code google.protobuf.Struct} or {@code Value} fields may make a message deeper than the 100 levels
+         * protobuf parses.
+         */
+        public Builder maxBodyDepth(int levels) {
+            this.maxBodyDepth = GrpcMethod.checkDepth(levels);
+            return this;
+        }
+
+        /**
+         * Sets the most JSON values (objects, arrays, strings, numbers, booleans, nulls) taken in a body (default
+         * {@link #DEFAULT_MAX_BODY_VALUES}); a body with more answers 400 before any call.
+         */
+        public Builder maxBodyValues(int values) {
+            this.maxBodyValues = GrpcMethod.checkValues(values);
             return this;
         }
 

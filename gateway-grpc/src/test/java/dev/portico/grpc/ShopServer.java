@@ -37,8 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real grpc-java server of the test Shop on a free loopback port: it counts the calls and connections it gets,
- * echoes metadata, sends {@code x-served-by} as a header and {@code x-trailer} as a trailer on every call, and its
- * {@code ListItems} can hold its later messages until the test releases them.
+ * echoes metadata (and an {@code Echo}'s data, with the count of its numbers), sends {@code x-served-by} as a header
+ * and {@code x-trailer} as a trailer on every call, and its {@code ListItems} can hold its later messages until the
+ * test releases them.
  */
 final class ShopServer implements AutoCloseable {
 
@@ -228,7 +229,11 @@ final class ShopServer implements AutoCloseable {
                 }
             }
             Metadata headers = METADATA.get();
-            EchoReply.Builder reply = EchoReply.newBuilder().setText(request.getText());
+            EchoReply.Builder reply = EchoReply.newBuilder().setText(request.getText())
+                    .setNumberCount(request.getNumbersCount());
+            if (request.hasData()) {
+                reply.setData(request.getData());
+            }
             for (String name : request.getHeaderNamesList()) {
                 Iterable<String> values = headers.getAll(key(name));
                 if (values != null) {

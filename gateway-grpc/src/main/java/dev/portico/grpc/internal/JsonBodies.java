@@ -16,6 +16,10 @@ import dev.portico.core.GatewayException;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -54,25 +58,30 @@ public final class JsonBodies {
 
     /**
      * Merges a request body into the message: the whole message for {@code field == null} (body {@code "*"}), else
-     * that top-level field; an empty body sets nothing.
+     * that top-level field; an empty body sets nothing. The body is checked in one streaming pass before any message
+     * is built, so that what it costs to build is bounded by the limits rather than by the body's size alone.
      *
-     * @throws GatewayException 400 when the body is not one strict JSON value (no duplicate names, nothing after
-     *                          it) or does not fit the message: an unknown field, a value of the wrong type
+     * @param maxDepth  the deepest nesting of arrays and objects taken ({@code {"a":[1]}} is 2 deep)
+     * @param maxValues the most JSON values taken, counting every object, array, string, number, boolean and null
+     * @throws GatewayException 400 when the body is not UTF-8, is not one strict JSON value (no duplicate names,
+     *                          nothing after it, no lone surrogate in a string), is over a limit, or does not fit the
+     *                          message: an unknown field, a value of the wrong type
      */
-    public void merge(String body, Message.Builder message, FieldDescriptor field) {
-        if (body.isBlank()) {
+    public void merge(byte[] body, Message.Builder message, FieldDescriptor field, int maxDepth, int maxValues) {
+        String text = decode(body);
+        if (text.isBlank()) {
             return;
         }
-        checkStrict(body);
+        check(text, maxDepth, maxValues);
         try {
             if (field == null) {
-                parser.merge(body, message);
+                parser.merge(text, message);
             } else if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !field.isRepeated()) {
                 Message.Builder nested = ((Message) message.getField(field)).toBuilder();
-                parser.merge(body, nested);
+                parser.merge(text, nested);
                 message.setField(field, nested.build());
             } else {
-                parser.merge("{\"" + field.getJsonName() + "\":" + body + '}', message);
+                parser.merge("{\"" + field.getJsonName() + "\":" + text + '}', message);
             }
         } catch (InvalidProtocolBufferException | RuntimeException e) {
             throw GatewayException.badRequest("the body does not fit " + message.getDescriptorForType().getFullName()
@@ -85,25 +94,53 @@ public final class JsonBodies {
         return message.length() <= MAX_DETAIL ? message : message.substring(0, MAX_DETAIL) + "...";
     }
 
-    /** Refuses what is not one JSON value in strict syntax, or has an object with a name twice. */
-    static void checkStrict(String body) {
+    /** Returns the body as text, refusing what is not UTF-8 rather than replacing it with U+FFFD. */
+    static String decode(byte[] body) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw GatewayException.badRequest("the body is not valid UTF-8");
+        }
+    }
+
+    /**
+     * Refuses what is not one JSON value in strict syntax, has an object with a name twice or a string with a lone
+     * surrogate (an escape such as <code>"&#92;ud800"</code>, which protobuf would send as {@code ?}; the strict
+     * decoder already refused an encoded one), nests arrays and objects deeper than {@code maxDepth}, or has more
+     * than {@code maxValues} values: one streaming pass that holds no more than the names of the open objects.
+     */
+    static void check(String body, int maxDepth, int maxValues) {
         try (JsonReader reader = new JsonReader(new StringReader(body))) {
             reader.setStrictness(Strictness.STRICT);
             Deque<Set<String>> objects = new ArrayDeque<>();
+            int values = 0;
             do {
                 JsonToken token = reader.peek();
+                if (token != JsonToken.NAME && token != JsonToken.END_OBJECT && token != JsonToken.END_ARRAY
+                        && ++values > maxValues) {
+                    throw GatewayException.badRequest("the body has more than " + maxValues + " JSON values");
+                }
                 switch (token) {
-                    case BEGIN_OBJECT -> {
-                        reader.beginObject();
-                        objects.push(new HashSet<>());
+                    case BEGIN_OBJECT, BEGIN_ARRAY -> {
+                        if (objects.size() == maxDepth) {
+                            throw GatewayException.badRequest("the body nests arrays and objects deeper than "
+                                    + maxDepth + " levels");
+                        }
+                        if (token == JsonToken.BEGIN_OBJECT) {
+                            reader.beginObject();
+                            objects.push(new HashSet<>());
+                        } else {
+                            reader.beginArray();
+                            objects.push(Set.of());
+                        }
                     }
                     case END_OBJECT -> {
                         reader.endObject();
                         objects.pop();
-                    }
-                    case BEGIN_ARRAY -> {
-                        reader.beginArray();
-                        objects.push(Set.of());
                     }
                     case END_ARRAY -> {
                         reader.endArray();
@@ -112,10 +149,11 @@ public final class JsonBodies {
                     case NAME -> {
                         String name = reader.nextName();
                         if (!objects.peek().add(name)) {
-                            throw GatewayException.badRequest("the body is not valid JSON: the name " + name
+                            throw GatewayException.badRequest("the body is not valid JSON: the name " + shorten(name)
                                     + " appears twice in an object");
                         }
                     }
+                    case STRING -> reader.nextString(); // not skipValue(): this checks the string's surrogates
                     default -> reader.skipValue();
                 }
             } while (!objects.isEmpty());
@@ -123,8 +161,17 @@ public final class JsonBodies {
                 throw GatewayException.badRequest("the body is not valid JSON: it has more than one value");
             }
         } catch (IOException | IllegalStateException | com.google.gson.JsonParseException e) {
+            // Gson's strict mode refuses an escaped surrogate without its pair when it reads the string
+            if (e.getMessage() != null && e.getMessage().contains("surrogate")) {
+                throw GatewayException.badRequest("the body is not valid JSON: a string has a lone surrogate"
+                        + " (\\uD800-\\uDFFF without its pair)");
+            }
             throw GatewayException.badRequest("the body is not valid JSON");
         }
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 64) + "...";
     }
 
     /** Writes the message as JSON. */
