@@ -242,15 +242,7 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
         // Undertow's HTTP/1 parser reads HTTP/d.d other than 0.9-2.0 as 1.1, which only a PorticoServer connection's
         // VersionGuard sees, and refuses "HTTP/2.0" itself, so 2.0 here is a real HTTP/2 connection's
         HttpString version = exchange.getProtocol();
-        GatewayException refusal = guarded != null ? guarded
-                : !version.equals(Protocols.HTTP_1_1) && !version.equals(Protocols.HTTP_1_0) && !version.equals(Protocols.HTTP_2_0)
-                ? new GatewayException(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are supported")
-                : transferEncoding != null ? TransferCoding.refusal(transferEncoding)
-                : ExchangeBody.lengthUnreadable(exchange) ? GatewayException.badRequest(
-                        "the request's Content-Length is larger than the gateway can read")
-                : version.equals(Protocols.HTTP_2_0) ? Http2Fields.refusal(exchange)
-                : exchange.isHostIncludedInRequestURI() && !authorityIsHost(exchange) ? GatewayException.badRequest(
-                        "the request target's authority is not its Host") : null;
+        GatewayException refusal = guarded != null ? guarded : refusal(exchange, version, transferEncoding);
         if (refusal != null) {
             // Undertow has framed the body its own way already (or under a version we do not speak): close after the
             // answer, so no byte of it, nor a request behind it, is ever read from this connection
@@ -389,6 +381,34 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
     }
 
     /**
+     * Returns the refusal of a request whose version, framing or fields the gateway will not serve, or {@code null};
+     * every check runs until one refuses (an accepted {@code Transfer-Encoding} ends none of them).
+     */
+    private static GatewayException refusal(HttpServerExchange exchange, HttpString version,
+                                            HeaderValues transferEncoding) {
+        boolean http2 = version.equals(Protocols.HTTP_2_0);
+        if (!http2 && !version.equals(Protocols.HTTP_1_1) && !version.equals(Protocols.HTTP_1_0)) {
+            return new GatewayException(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are supported");
+        }
+        if (transferEncoding != null) {
+            GatewayException coding = http2 // RFC 9113 8.2.2: a connection-specific field makes the stream malformed
+                    ? GatewayException.badRequest("an HTTP/2 request has no Transfer-Encoding")
+                    : TransferCoding.refusal(transferEncoding);
+            if (coding != null) {
+                return coding;
+            }
+        }
+        if (ExchangeBody.lengthUnreadable(exchange)) {
+            return GatewayException.badRequest("the request's Content-Length is larger than the gateway can read");
+        }
+        if (http2) {
+            return Http2Fields.refusal(exchange);
+        }
+        return exchange.isHostIncludedInRequestURI() && !authorityIsHost(exchange)
+                ? GatewayException.badRequest("the request target's authority is not its Host") : null;
+    }
+
+    /**
      * Returns whether an absolute-form target's authority is the request's {@code Host}: RFC 9112 3.2.2 has the
      * target's win, and the gateway routes and reports by {@code Host}, so the two must not differ.
      */
@@ -399,10 +419,12 @@ public final class PorticoHandler implements HttpHandler, AutoCloseable {
             return false;
         }
         start += 2;
-        int end = target.indexOf('/', start);
+        int end = start;
+        while (end < target.length() && "/?#".indexOf(target.charAt(end)) < 0) {
+            end++;
+        }
         String host = exchange.getRequestHeaders().getFirst(Headers.HOST);
-        return host != null && target.regionMatches(true, start, host, 0, host.length())
-                && (end < 0 ? target.length() : end) - start == host.length();
+        return host != null && end - start == host.length() && target.regionMatches(true, start, host, 0, host.length());
     }
 
     /** Returns the exchange as a request: its raw path below the mount, as sent, and its headers and body. */

@@ -239,6 +239,16 @@ class AttackSurfaceTest {
         assertStillServing();
     }
 
+    /** A valid Transfer-Encoding ends no other check. */
+    @Test
+    void absoluteFormWhoseAuthorityIsNotTheHostIsRefusedWithAChunkedBodyToo() throws Exception {
+        List<RawHttp.Reply> replies = exchange("POST http://evil.example/ok HTTP/1.1\r\nHost: x\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n");
+
+        assertThat(replies).singleElement().satisfies(reply -> assertThat(reply.status()).isEqualTo(400));
+        assertThat(reached).isEmpty();
+    }
+
     @Test
     void absoluteFormWhoseAuthorityIsTheHostIsServed() throws Exception {
         List<RawHttp.Reply> replies = exchange("GET http://x/ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

@@ -353,6 +353,26 @@ class Http2Test {
         assertThat(paths).containsOnly("/after");
     }
 
+    /** RFC 9113 8.2.2: Transfer-Encoding is connection-specific; and a valid one ends no other check. */
+    @ParameterizedTest
+    @EnumSource(RawTransport.class)
+    void aStreamWithTransferEncodingIsNeverServed(RawTransport transport) throws Exception {
+        RawH2 h2 = raw(transport, serve(transport, gateway(), 100));
+
+        h2.headers(1, true, ":method", "GET", ":scheme", "https", ":authority", "u@evil.example", ":path", "/x",
+                "transfer-encoding", "chunked");
+        String outcome;
+        try {
+            outcome = h2.body(1);
+        } catch (IOException refused) { // Undertow may reset the stream or close the connection first
+            outcome = "refused";
+        }
+
+        assertThat(outcome).satisfiesAnyOf(o -> assertThat(o).contains("\"error\":\"bad_request\""),
+                o -> assertThat(o).isEqualTo("refused"));
+        assertThat(paths).isEmpty();
+    }
+
     /** RFC 9113 8.2.3: a client may split Cookie into fields, which go to an HTTP/1.1 upstream as one again. */
     @ParameterizedTest
     @EnumSource(RawTransport.class)

@@ -461,7 +461,7 @@ public final class UpstreamCall {
      */
     void armForBody(Duration timeout) {
         awaitingBody = true;
-        armFor(timeout, "");
+        armFor(timeout, "was sent no request body byte for "); // the message once the upstream has answered
     }
 
     private void armFor(Duration timeout, String message) {
