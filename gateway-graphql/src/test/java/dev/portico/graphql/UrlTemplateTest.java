@@ -33,9 +33,10 @@ class UrlTemplateTest {
     void refusesAPathPlaceholderWithoutAUsableValue() {
         UrlTemplate template = UrlTemplate.parse("/users/{id}");
 
-        assertThatThrownBy(() -> template.render(name -> null)).isInstanceOf(UrlTemplate.Unusable.class)
-                .hasMessage("no usable value for {id}");
-        assertThatThrownBy(() -> template.render(name -> "..")).isInstanceOf(UrlTemplate.Unusable.class);
+        assertThatThrownBy(() -> template.render(name -> null)).isInstanceOfSatisfying(UrlTemplate.Unusable.class,
+                missing -> assertThat(missing.unusableValue()).isFalse()).hasMessage("no usable value for {id}");
+        assertThatThrownBy(() -> template.render(name -> "..")).isInstanceOfSatisfying(UrlTemplate.Unusable.class,
+                dots -> assertThat(dots.unusableValue()).isTrue());
     }
 
     @Test

@@ -43,9 +43,11 @@ public final class FieldErrors implements DataFetcherExceptionHandler {
                     .errorType(LIMIT)
                     .extensions(Map.of("code", "upstream_call_budget_exceeded"));
         } else if (cause instanceof UrlTemplate.Unusable bad) {
-            error.message("%s", bad.getMessage()) // an argument that cannot name a resource, such as ".."
-                    .errorType(BAD_INPUT)
-                    .extensions(Map.of("code", "bad_request"));
+            if (bad.unusableValue()) { // a value that cannot name a resource, such as "..": most often an argument
+                error.message("%s", bad.getMessage()).errorType(BAD_INPUT).extensions(Map.of("code", "bad_request"));
+            } else { // no value at all: the schema's wiring or an upstream's data, not the client
+                error.message("%s", bad.getMessage()).errorType(INTERNAL);
+            }
         } else {
             LOG.log(System.Logger.Level.WARNING, "field " + params.getPath() + " failed", cause);
             error.message("%s", "the field could not be resolved").errorType(INTERNAL);

@@ -18,13 +18,26 @@ public final class UrlTemplate {
     private final List<Object> path;              // String literals and Placeholder
     private final List<Param> query;
 
-    /** A template that cannot be rendered with the values at hand; its message is safe to show to a client. */
+    /**
+     * A template that cannot be rendered with the values at hand; its message is safe to show to a client, and it says
+     * whether the value was one a client could have sent ({@code ""}, {@code .}, {@code ..}) or none was found.
+     */
     public static final class Unusable extends IllegalArgumentException {
 
         private static final long serialVersionUID = 1L;
+        private final boolean unusableValue;
 
-        Unusable(String message) {
+        Unusable(String message, boolean unusableValue) {
             super(message);
+            this.unusableValue = unusableValue;
+        }
+
+        /**
+         * Returns whether a value was there but names no resource (most often a client's argument), rather than
+         * missing (most often the schema's wiring or an upstream's data).
+         */
+        public boolean unusableValue() {
+            return unusableValue;
         }
     }
 
@@ -111,7 +124,7 @@ public final class UrlTemplate {
             if (piece instanceof Placeholder p) {
                 String value = encoded(values.apply(p.name()));
                 if (value == null || value.isEmpty() || value.equals(".") || value.equals("..")) {
-                    throw new Unusable("no usable value for {" + p.name() + "}");
+                    throw new Unusable("no usable value for {" + p.name() + "}", value != null);
                 }
                 rawPath.append(value);
             } else {
