@@ -1,6 +1,7 @@
 package dev.portico.undertow;
 
 import dev.portico.core.GatewayException;
+import dev.portico.core.internal.http.FieldValues;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -19,7 +20,7 @@ final class Http2Fields {
     static GatewayException refusal(HttpServerExchange exchange) {
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString();
-            if (!isToken(name)) {
+            if (!FieldValues.isToken(name)) {
                 return GatewayException.badRequest("a header name is not an HTTP token");
             }
             for (int i = 0; i < values.size(); i++) {
@@ -38,39 +39,16 @@ final class Http2Fields {
 
     /** Returns whether a field is one the gateway forwards: the rules' failures are refused, not passed on. */
     static boolean acceptable(String name, String value) {
-        return isToken(name) && acceptable(value);
+        return FieldValues.isToken(name) && acceptable(value);
     }
 
     private static boolean acceptable(String value) {
         int last = value.length() - 1;
-        if (last >= 0 && (isBlank(value.charAt(0)) || isBlank(value.charAt(last)))) {
-            return false;
-        }
-        for (int i = 0; i <= last; i++) {
-            char c = value.charAt(i);
-            if (c < ' ' && c != '\t' || c == 0x7f) {
-                return false;
-            }
-        }
-        return true;
+        return (last < 0 || !isBlank(value.charAt(0)) && !isBlank(value.charAt(last))) && FieldValues.isSafe(value);
     }
 
     private static boolean isBlank(char c) {
         return c == ' ' || c == '\t';
-    }
-
-    private static boolean isToken(String name) {
-        if (name.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z'
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Returns whether a value is {@code host[:port]}: a registered name, IPv4 or bracketed IPv6, and digits. */

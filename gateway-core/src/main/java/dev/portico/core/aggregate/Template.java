@@ -149,7 +149,7 @@ final class Template {
             if (encoding == Encoding.SEGMENT && (value.isEmpty() || value.equals(".") || value.equals(".."))) {
                 throw new Unusable("{" + piece.text + "} is not a usable path segment", false);
             }
-            if (encoding == Encoding.NONE && !headerSafe(value)) {
+            if (encoding == Encoding.NONE && !FieldValues.isSafe(value)) {
                 throw new Unusable("{" + piece.text + "} is not a usable header value", false);
             }
             out.append(switch (encoding) {
@@ -164,16 +164,6 @@ final class Template {
     @Override
     public String toString() {
         return text;
-    }
-
-    private static boolean headerSafe(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** A placeholder without a usable value in this request. */

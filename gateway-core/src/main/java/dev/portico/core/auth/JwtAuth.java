@@ -303,7 +303,7 @@ public final class JwtAuth implements Filter, IdentityHeaders {
         }
         for (String claim : claimHeaders.values()) {
             String value = headerValue(principal.claim(claim));
-            if (value != null && !headerSafe(value)) {
+            if (value != null && !FieldValues.isSafe(value)) {
                 throw new Invalid("the token's claim " + claim + " cannot be sent as a header");
             }
         }
@@ -417,16 +417,6 @@ public final class JwtAuth implements Filter, IdentityHeaders {
             return parts.isEmpty() ? null : FieldValues.utf8(String.join(",", parts));
         }
         return null;
-    }
-
-    private static boolean headerSafe(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 && c != '\t' || c == 0x7f) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Returns a JSON value with every list and map unmodifiable. */
@@ -718,7 +708,7 @@ public final class JwtAuth implements Filter, IdentityHeaders {
         public Builder claimHeader(String claim, String header) {
             Objects.requireNonNull(claim, "claim");
             Objects.requireNonNull(header, "header");
-            if (!isToken(header)) {
+            if (!FieldValues.isToken(header)) {
                 problems.add("header: " + header + " (expected: a header name)");
             } else if (header.equalsIgnoreCase("Authorization") || header.equalsIgnoreCase("Cookie")
                     || header.equalsIgnoreCase("Host")) {
@@ -786,12 +776,13 @@ public final class JwtAuth implements Filter, IdentityHeaders {
             principalChecks.forEach(check -> quotable("description", check.description(), found));
             claimHeaders.values().forEach(claim -> quotable("claim", claim, found));
             for (String name : tokenHeaders) {
-                if (!isToken(name) || name.equalsIgnoreCase("Authorization") || name.equalsIgnoreCase("Cookie")) {
+                if (!FieldValues.isToken(name) || name.equalsIgnoreCase("Authorization")
+                        || name.equalsIgnoreCase("Cookie")) {
                     found.add("tokenHeader: " + name + " (expected: a header name other than Authorization and Cookie)");
                 }
             }
             for (String name : tokenCookies) {
-                if (!isToken(name)) {
+                if (!FieldValues.isToken(name)) {
                     found.add("tokenCookie: " + name + " (expected: a cookie name)");
                 }
             }
@@ -833,20 +824,6 @@ public final class JwtAuth implements Filter, IdentityHeaders {
             if (value.isEmpty() || !value.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\')) {
                 found.add(name + ": " + value + " (expected: printable ASCII without quotes or backslashes)");
             }
-        }
-
-        private static boolean isToken(String name) {
-            if (name.isEmpty()) {
-                return false;
-            }
-            for (int i = 0; i < name.length(); i++) {
-                char c = name.charAt(i);
-                if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
-                        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 }

@@ -3,12 +3,39 @@ package dev.portico.core.internal.http;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Turns text the gateway makes into a header value (a claim, a decoded path capture) into the form every field value
- * takes in {@code Headers}: one char per octet, as a request's own fields are read.
+ * Field rules shared by the gateway's parts: whether a name is an HTTP token, and text the gateway makes into a
+ * header value (a claim, a decoded path capture) in the form every field value takes in {@code Headers}: one char
+ * per octet, as a request's own fields are read.
  */
 public final class FieldValues {
 
     private FieldValues() {
+    }
+
+    /** Returns whether a name is an HTTP token (RFC 9110 5.6.2): one or more tchars, as a field name must be. */
+    public static boolean isToken(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Returns whether a value holds no control character but HTAB: nothing that could end or fold a field. */
+    public static boolean isSafe(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
