@@ -54,7 +54,12 @@ final class ExchangeBody implements Body {
 
     ExchangeBody(HttpServerExchange exchange) {
         this.exchange = exchange;
-        long contentLength = lengthUnreadable(exchange) ? 0 : exchange.getRequestContentLength(); // 0: refused
+        long contentLength;
+        try {
+            contentLength = exchange.getRequestContentLength();
+        } catch (NumberFormatException refused) { // past a long: PorticoHandler refuses the request (lengthUnreadable)
+            contentLength = 0;
+        }
         if (contentLength >= 0) {
             this.length = contentLength;
         } else {
