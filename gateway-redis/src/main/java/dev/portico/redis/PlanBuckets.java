@@ -56,7 +56,8 @@ final class PlanBuckets {
             }
         }
         this.configuration = bandwidths == 0 ? null : CompletableFuture.completedFuture(builder.build());
-        this.keyStart = prefix + escape(plan.name()) + '@' + fingerprint + ':';
+        String planStart = prefix + escape(plan.name()) + '@' + fingerprint;
+        this.keyStart = planStart + ':';
         int n = sliding.size();
         this.slidingStarts = new String[n];
         this.slidingPermits = new long[n];
@@ -64,7 +65,7 @@ final class PlanBuckets {
         this.slidingArgs = new byte[1 + 2 * n][];
         for (int j = 0; j < n; j++) {
             Limit limit = limits.get(sliding.get(j));
-            slidingStarts[j] = prefix + escape(plan.name()) + '@' + fingerprint + '/' + sliding.get(j) + ':';
+            slidingStarts[j] = planStart + '/' + sliding.get(j) + ':';
             slidingPermits[j] = limit.permits();
             periodMicros[j] = ceilMicros(limit.period());
             slidingArgs[1 + 2 * j] = ascii(Long.toString(slidingPermits[j]));
