@@ -111,7 +111,7 @@ final class PlanBuckets {
      * consumed only when they have room (else only read); the logs record the request only when the bucket took it.
      */
     private Decision decide(Entry entry) {
-        long now = time.currentTimeNanos();
+        long now = entry.logs().length == 0 ? 0 : time.currentTimeNanos(); // for the logs: a bucket reads its own
         boolean room = true;
         for (SlidingLog log : entry.logs()) {
             room &= log.hasRoom(now);
